@@ -1,0 +1,164 @@
+"""``junheng`` command line: a thin layer over the library.
+
+Data errors are printed in Chinese to standard error (every problem at once) with exit status 2;
+no output file is written and no traceback shown.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXIT_DATA = 2
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("口径选项 (indicators.md §4 的开放问题)")
+    g.add_argument("--small-schools", choices=["include", "exclude", "merge"], default="include",
+                   help="小规模学校/教学点：include 纳入(默认)；exclude 剔除不足 --small-school-threshold 人的学校；"
+                        "merge 教学点并入所属中心校")
+    g.add_argument("--small-school-threshold", type=int, default=100, metavar="N", help="小规模学校人数界限(默认100)")
+    g.add_argument("--primary-degree", choices=["专科", "本科"], default="专科",
+                   help="小学“高于规定学历”口径(默认 专科及以上)")
+    g.add_argument("--gross-teaching-area", action="store_true",
+                   help="生均教学及辅助用房面积不扣除室内体育用房(默认扣除)")
+    g.add_argument("--teaching-point-cutoff", type=int, default=50, metavar="N",
+                   help="优质均衡不计在校生不足 N 人的教学点(默认50)")
+
+
+def _options(args):
+    from .options import Options
+    return Options(small_schools=args.small_schools, small_school_threshold=args.small_school_threshold,
+                   primary_degree=args.primary_degree, net_indoor_sports=not args.gross_teaching_area,
+                   teaching_point_cutoff=args.teaching_point_cutoff)
+
+
+class UsageError(Exception):
+    """A request that does not fit the data (unknown county or year)."""
+
+
+def _check_filters(schools, year, counties) -> None:
+    from .io import DataError, DataIssue
+    src = schools.attrs.get("source", "学校表")
+    problems = []
+    if year is not None and int(year) not in set(schools["year"]):
+        years = "、".join(str(y) for y in sorted(set(schools["year"])))
+        problems.append(DataIssue(src, f"数据中没有{year}学年（现有：{years}）"))
+    for c in counties or []:
+        if c not in set(schools["county"]):
+            problems.append(DataIssue(src, f"数据中没有县(区)“{c}”"))
+    if problems:
+        raise DataError(problems)
+
+
+def write_csv(df, out: str | None) -> None:
+    """Write a table as CSV to ``out`` atomically (or to standard output)."""
+    if out is None:
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(args):
+    from .io import read_schools
+    schools = read_schools(args.schools)
+    for n in schools.attrs.get("notices", []):
+        print(n, file=sys.stderr)
+    counties = getattr(args, "county", None)
+    counties = [counties] if isinstance(counties, str) else counties
+    _check_filters(schools, getattr(args, "year", None), counties)
+    return schools
+
+
+def cmd_coefficients(args) -> int:
+    from .evaluate import COEFFICIENT_COLUMNS, coefficients
+    schools = _load(args)
+    res = coefficients(schools, _options(args), year=args.year, county=args.county)
+    for r in res[res["note"].str.contains("无定义|无法计算")].itertuples():
+        print(f"提示：{r.year}学年 {r.county} {r.stage} {r.indicator}：{r.note}", file=sys.stderr)
+    write_csv(res[COEFFICIENT_COLUMNS], args.output)
+    return 0
+
+
+def cmd_compliance(args) -> int:
+    from .evaluate import compliance
+    schools = _load(args)
+    res = compliance(schools, _options(args), year=args.year, county=args.county)
+    write_csv(res, args.output)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .batch import run_reports
+    return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
+                       out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
+    p.add_argument("--version", action="version", version=_version())
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("coefficients", help="各县各学段的平均值与差异系数(基本均衡 L1–L8、综合；优质均衡 Y1–Y7)")
+    c.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
+    c.add_argument("--year", type=int, help="只计算该学年")
+    c.add_argument("--county", help="只计算该县(区)")
+    c.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(c)
+    c.set_defaults(func=cmd_coefficients)
+
+    m = sub.add_parser("compliance", help="每校每学段优质均衡7项指标达标情况")
+    m.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
+    m.add_argument("--year", type=int, help="只计算该学年")
+    m.add_argument("--county", help="只计算该县(区)")
+    m.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(m)
+    m.set_defaults(func=cmd_compliance)
+
+    r = sub.add_parser("report", help="生成各县年度监测报告(默认：样例数据、最新学年、全部县区)")
+    r.add_argument("--data", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)；默认样例数据")
+    r.add_argument("--year", type=int, help="学年(默认最新)")
+    r.add_argument("--county", action="append", help="县(区)，可重复；默认全部")
+    r.add_argument("--out", default="reports", help="输出文件夹(默认 reports)")
+    r.add_argument("--workers", type=int, default=1, help="并行运行的报告数(默认1)")
+    r.add_argument("--no-rollup", action="store_true", help="不生成全市汇总报告")
+    _add_options(r)
+    r.set_defaults(func=cmd_report)
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+    return f"junheng {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .io import DataError
+    try:
+        return args.func(args)
+    except DataError as e:
+        print(e.report(), file=sys.stderr)
+        return EXIT_DATA
+    except ValueError as e:  # invalid option combinations
+        print(f"参数错误：{e}", file=sys.stderr)
+        return EXIT_DATA
+    except BrokenPipeError:  # e.g. `junheng … | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The official coefficients and per-school compliance, as tidy DataFrames.
+
+Pure computation: takes validated tables (:mod:`junheng_lib.io`), returns DataFrames with fixed,
+documented columns at full precision. Rounding is for display only (:func:`format_cv`).
+
+Examples
+--------
+>>> from junheng_lib import io, evaluate
+>>> schools = io.read_schools("data/sample/schools.csv")              # doctest: +SKIP
+>>> evaluate.coefficients(schools, year=2024, county="东湖区")       # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .indicators import (BASIC, INDICATORS, QUALITY, RULES, STAGES, at_least, codes, cv_limit,
+                         standard_value, within_limit)
+from .measures import grouped_weighted_cv
+from .options import Options
+from .stages import school_stages
+
+__all__ = ["indicator_values", "coefficients", "compliance", "COEFFICIENT_COLUMNS", "COMPLIANCE_COLUMNS"]
+
+#: the CLI contract of ``junheng coefficients``
+COEFFICIENT_COLUMNS = ["year", "county", "stage", "standard", "indicator", "mean", "cv", "limit", "passed"]
+#: the CLI contract of ``junheng compliance`` (plus ``unmet``, ``min_ratio``)
+COMPLIANCE_COLUMNS = ["year", "county", "school_id", "school_name", "stage", *codes(QUALITY), "met", "passed"]
+
+_KEYS = ["year", "county", "stage"]
+
+
+def _stages_of(data: pd.DataFrame, options: Options | None) -> pd.DataFrame:
+    """Accept either a schools table or an already expanded school × stage table."""
+    if "stage" in data.columns and "in_basic" in data.columns:
+        return data
+    return school_stages(data, options)
+
+
+def _filter(df: pd.DataFrame, year=None, county=None) -> pd.DataFrame:
+    if year is not None:
+        df = df[df["year"] == int(year)]
+    if county is not None:
+        counties = [county] if isinstance(county, str) else list(county)
+        df = df[df["county"].isin(counties)]
+    return df
+
+
+def indicator_values(data: pd.DataFrame, options: Options | None = None, *, standard: str | None = None
+                     ) -> pd.DataFrame:
+    """Per school × stage value of every indicator (wide: one column per code).
+
+    ``value = scale × numerator / students``; NaN where the stage has no students.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Schools table, or the output of :func:`junheng_lib.stages.school_stages`.
+    options : Options, optional
+    standard : {"basic", "quality"}, optional
+        Only that standard's indicators (default: all 15).
+
+    Returns
+    -------
+    DataFrame
+        The school × stage table with columns L1…L8 / Y1…Y7 added.
+
+    Examples
+    --------
+    A 小学 of 200 students with 1000 ㎡ of teaching rooms (100 ㎡ of them indoor sports):
+    L1 = (1000 − 100) / 200 = 4.5.
+    """
+    st = _stages_of(data, options)
+    table = INDICATORS if standard is None else INDICATORS[INDICATORS["standard"] == standard]
+    p = st["students"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_safe = np.where(p > 0, p, np.nan)
+        vals = {code: row["scale"] * st[row["numerator"]].to_numpy(float) / p_safe for code, row in table.iterrows()}
+    return pd.concat([st, pd.DataFrame(vals, index=st.index)], axis=1)
+
+
+def _grouped(values: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    grouped = values.groupby(_KEYS, observed=True, sort=True)
+    keys = grouped.size().reset_index(name="n_schools")
+    codes_ = grouped.ngroup().to_numpy()
+    mean, _, cv = grouped_weighted_cv(codes_, values[cols].to_numpy(float), values["students"].to_numpy(float),
+                                      len(keys))
+    students = np.bincount(codes_, weights=values["students"].to_numpy(float), minlength=len(keys))
+    n_live = np.bincount(codes_, weights=(values["students"].to_numpy(float) > 0).astype(float), minlength=len(keys))
+    keys["students"] = students
+    keys["n_schools"] = n_live.astype(int)
+    return keys, mean, cv, students
+
+
+def _note(students: np.ndarray, n: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    return np.select([students <= 0, mean == 0, n == 1],
+                     ["该学段无在校生，平均值和差异系数无定义", "全县平均值为0，差异系数无定义", "仅1所学校，差异系数为0"],
+                     default="")
+
+
+def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: int | None = None,
+                 county: str | list[str] | None = None) -> pd.DataFrame:
+    """全县平均值 and 差异系数 of L1–L8 (with the 综合差异系数) and Y1–Y7, with verdicts.
+
+    Per year × county × stage: ``X̄ = Σ PᵢXᵢ / Σ Pᵢ`` and the student-weighted population
+    ``CV = sqrt(Σ (Pᵢ/P)(Xᵢ − X̄)²) / X̄`` over the schools in scope. The 综合差异系数 is the
+    mean of the 8 unrounded basic CVs, passed when ≤ 0.65 (小学) / 0.55 (初中); each quality CV
+    passes when ≤ 0.50 / 0.45. Limits come from the rule table.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Schools table (validated) or school × stage table.
+    options : Options, optional
+    year, county : optional filters.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, county, stage, standard, indicator, mean, cv, limit, passed`` (the CLI
+        contract) plus ``n_schools``, ``students`` and ``note``. One row per year × county × stage
+        × indicator, in published order (L1…L8, composite, Y1…Y7). ``mean`` is NaN for the
+        composite; ``limit``/``passed`` are empty (NaN/None) for L1–L8. Undefined cases are
+        explicit: a stage with no students or a zero mean gives ``cv`` NaN, ``passed`` None and a
+        ``note``; one school gives CV 0 (with a note).
+
+    Examples
+    --------
+    Two 小学 of 100 and 300 students with 4 and 8 books per student: X̄ = 7,
+    S = sqrt(0.25·9 + 0.75·1) = sqrt(3), CV = 0.2474.
+    """
+    options = options or Options()
+    vals = indicator_values(data, options)
+    vals = _filter(vals, year, county)
+    parts = []
+    for standard in (BASIC, QUALITY):
+        cols = codes(standard)
+        scope = vals[vals["in_basic" if standard == BASIC else "in_quality"]]
+        keys, mean, cv, students = _grouped(scope, cols)
+        n = keys["n_schools"].to_numpy()
+        for j, code in enumerate(cols):
+            part = keys.copy()
+            part["standard"] = standard
+            part["indicator"] = code
+            part["mean"] = mean[:, j]
+            part["cv"] = cv[:, j]
+            part["note"] = _note(students, n, mean[:, j])
+            parts.append(part)
+        if standard == BASIC:
+            comp = keys.copy()
+            comp["standard"] = BASIC
+            comp["indicator"] = "composite"
+            comp["mean"] = np.nan
+            comp["cv"] = cv.mean(axis=1)  # NaN if any single CV is undefined
+            undefined = np.isnan(cv).any(axis=1)
+            comp["note"] = np.where(undefined, "有单项差异系数无定义，综合差异系数无法计算", _note(students, n, np.ones(len(keys))))
+            parts.append(comp)
+    out = pd.concat(parts, ignore_index=True)
+    is_limit = (out["indicator"] == "composite") | (out["standard"] == QUALITY)
+    limits = {(s, st): cv_limit(s, st) for s in (BASIC, QUALITY) for st in STAGES}
+    out["limit"] = [limits[(s, str(st))] if f else np.nan
+                    for s, st, f in zip(out["standard"], out["stage"], is_limit)]
+    ok = within_limit(out["cv"], out["limit"])
+    out["passed"] = pd.Series(np.where(ok, True, False), dtype=object).where(is_limit & out["cv"].notna(), None)
+    order = {c: i for i, c in enumerate([*codes(BASIC), "composite", *codes(QUALITY)])}
+    out["_o"] = out["indicator"].map(order)
+    out["stage"] = pd.Categorical(out["stage"].astype(str), categories=list(STAGES), ordered=True)
+    out = out.sort_values(["year", "county", "stage", "_o"], kind="stable").drop(columns="_o")
+    out["stage"] = out["stage"].astype(str)
+    return out[COEFFICIENT_COLUMNS + ["n_schools", "students", "note"]].reset_index(drop=True)
+
+
+def _unmet_labels(q: tuple[str, ...]) -> dict[int, str]:
+    """Bit pattern of unmet standards → "Y4、Y7" (a lookup table instead of a per-school join)."""
+    return {b: "、".join(c for j, c in enumerate(q) if b >> j & 1) for b in range(1 << len(q))}
+
+
+def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int | None = None,
+               county: str | list[str] | None = None) -> pd.DataFrame:
+    """Per school × stage: the 7 优质均衡 values, standards met and the "≥ 6 met, rest ≥ 85%" verdict.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Schools table (validated) or school × stage table.
+    options : Options, optional
+    year, county : optional filters.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, county, school_id, school_name, stage, Y1…Y7, met, passed`` (the CLI
+        contract) plus ``unmet`` (codes below standard, joined by "、"), ``min_ratio`` (lowest
+        value ÷ standard), ``students``, ``school_type`` and ``location``. Only school × stage
+        rows in 优质均衡's scope with students. ``passed`` is True when at least ``min_met`` (6)
+        standards are met and every unmet value is ≥ ``floor_share`` (85%) of its standard.
+
+    Examples
+    --------
+    A 小学 meeting Y1–Y6 with Y7 at 2.0 per 100 (87% of 2.3): met 6, passed True; at 1.9
+    (82.6%): passed False.
+    """
+    options = options or Options()
+    q = codes(QUALITY)
+    vals = _filter(indicator_values(data, options, standard=QUALITY), year, county)
+    vals = vals[vals["in_quality"] & (vals["students"] > 0)].copy()
+    std = np.column_stack([vals["stage"].astype(str).map({s: standard_value(c, s) for s in STAGES}).to_numpy(float)
+                           for c in q])
+    v = vals[q].to_numpy(float)
+    ratio = v / std
+    met = at_least(v, std)
+    vals["met"] = met.sum(axis=1).astype(int)
+    vals["min_ratio"] = ratio.min(axis=1) if len(vals) else np.array([])
+    floor_ok = at_least(np.where(met, np.inf, ratio), RULES["quality"]["floor_share"]).all(axis=1)
+    vals["passed"] = (vals["met"] >= RULES["quality"]["min_met"]) & floor_ok
+    bits = (~met).astype(np.int64) @ (1 << np.arange(len(q)))
+    vals["unmet"] = pd.Series(bits, index=vals.index).map(_unmet_labels(tuple(q)))
+    vals["stage"] = vals["stage"].astype(str)
+    cols = COMPLIANCE_COLUMNS + ["unmet", "min_ratio", "students", "school_type", "location"]
+    return vals[cols].reset_index(drop=True)

@@ -1,0 +1,108 @@
+"""The declarative rule table (``rules.toml``) as Python objects.
+
+Everything that is a rule of the official evaluation — indicator codes, 中文名, units, numerators,
+scales, split flags, per-school standards, CV limits, the composite limit and the compliance rule —
+is read from ``rules.toml`` here, once. Computation, labels, thresholds and report text all take
+them from this module.
+
+Examples
+--------
+>>> from junheng_lib.indicators import INDICATORS, cv_limit
+>>> INDICATORS.loc["Y4", "name"]
+'生均教学及辅助用房面积'
+>>> cv_limit("quality", "初中")
+0.45
+"""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+__all__ = [
+    "RULES", "INDICATORS", "STAGES", "BASIC", "QUALITY", "codes", "cv_limit", "composite_limit",
+    "standard_value", "label", "within_limit", "at_least",
+]
+
+#: The two compulsory stages, in published order.
+STAGES: tuple[str, str] = ("小学", "初中")
+
+
+@lru_cache(maxsize=1)
+def _load() -> dict:
+    text = resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+RULES: dict = _load()
+BASIC = "basic"
+QUALITY = "quality"
+
+
+def _table() -> pd.DataFrame:
+    rows = RULES["indicator"]
+    df = pd.DataFrame(rows).set_index("code")
+    for col in ("std_primary", "std_junior"):
+        if col not in df:
+            df[col] = float("nan")
+    df["scale"] = df["scale"].astype(float)
+    df["split"] = df["split"].astype(bool)
+    return df
+
+
+#: One row per indicator (index ``code``: L1…L8, Y1…Y7 in published order).
+INDICATORS: pd.DataFrame = _table()
+
+_STAGE_COL = {"小学": "std_primary", "初中": "std_junior"}
+
+
+def codes(standard: str) -> list[str]:
+    """Indicator codes of one standard (``"basic"`` or ``"quality"``), in published order."""
+    return INDICATORS.index[INDICATORS["standard"] == standard].tolist()
+
+
+def cv_limit(standard: str, stage: str) -> float:
+    """CV limit: the composite limit for ``basic``, each single CV's limit for ``quality``."""
+    if standard == BASIC:
+        return float(RULES["basic"]["composite_limit"][stage])
+    return float(RULES["quality"]["cv_limit"][stage])
+
+
+def composite_limit(stage: str) -> float:
+    """Limit of the 基本均衡 综合差异系数 for a stage (0.65 小学, 0.55 初中)."""
+    return cv_limit(BASIC, stage)
+
+
+def standard_value(code: str, stage: str) -> float:
+    """Per-school standard of a quality indicator for a stage (e.g. Y4 小学 → 4.5)."""
+    return float(INDICATORS.loc[code, _STAGE_COL[stage]])
+
+
+def standards_frame() -> pd.DataFrame:
+    """Tidy table of per-school standards: columns ``stage, indicator, standard``."""
+    q = INDICATORS[INDICATORS["standard"] == QUALITY]
+    return pd.concat(
+        [pd.DataFrame({"stage": s, "indicator": q.index, "standard_value": q[_STAGE_COL[s]].to_numpy()})
+         for s in STAGES], ignore_index=True)
+
+
+def label(code: str, with_unit: bool = False) -> str:
+    """中文名 of an indicator (optionally with its unit)."""
+    row = INDICATORS.loc[code]
+    return f"{row['name']}({row['unit']})" if with_unit and row["unit"] else str(row["name"])
+
+
+def _tol() -> float:
+    return float(RULES["display"]["tolerance"])
+
+
+def within_limit(value, limit):
+    """``value ≤ limit`` with the table's relative tolerance (works on scalars and arrays)."""
+    return value <= limit * (1 + _tol())
+
+
+def at_least(value, threshold):
+    """``value ≥ threshold`` with the table's relative tolerance (works on scalars and arrays)."""
+    return value >= threshold * (1 - _tol())

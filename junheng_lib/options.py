@@ -1,0 +1,79 @@
+"""The open points of the rules (indicators.md §4) as one options object.
+
+Each open point is configurable, has a documented default, and every report states the choice
+(:meth:`Options.describe`).
+
+Examples
+--------
+>>> from junheng_lib.options import Options
+>>> Options().primary_degree
+'专科'
+>>> Options(small_schools="exclude").describe()[0]
+'小规模学校/教学点：不足100人的学校不参与计算'
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["Options"]
+
+_SMALL = {"include": "纳入计算(默认)", "exclude": "不足{n}人的学校不参与计算", "merge": "教学点并入所属中心校计算"}
+_DEGREE = {"专科": "专科及以上(默认)", "本科": "本科及以上(需提供“本科及以上学历教师数(小学)”列)"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Open points of the evaluation rules.
+
+    Parameters
+    ----------
+    small_schools : {"include", "exclude", "merge"}
+        Small schools and teaching points in the CVs and compliance. ``include`` (default) keeps
+        them; ``exclude`` drops schools with fewer than ``small_school_threshold`` compulsory
+        students; ``merge`` adds each teaching point's students and resources to its central school
+        (``central_school_id``) before computing.
+    small_school_threshold : int
+        The "small school" cut-off for ``exclude`` (default 100 students).
+    primary_degree : {"专科", "本科"}
+        What "above the required degree" means for 小学 teachers (L7, Y1). ``专科`` (default) uses
+        ``above_degree_primary``; ``本科`` uses the column ``bachelor_primary``.
+    net_indoor_sports : bool
+        L1/Y4 use teaching & auxiliary area net of indoor sports rooms (default True), so the gym
+        is not counted twice (it is in L2/Y5).
+    teaching_point_cutoff : int
+        优质均衡 leaves out teaching points with fewer students than this (default 50).
+    """
+
+    small_schools: str = "include"
+    small_school_threshold: int = 100
+    primary_degree: str = "专科"
+    net_indoor_sports: bool = True
+    teaching_point_cutoff: int = 50
+
+    def __post_init__(self):
+        if self.small_schools not in _SMALL:
+            raise ValueError(f"small_schools must be one of {sorted(_SMALL)}, got {self.small_schools!r}")
+        if self.primary_degree not in _DEGREE:
+            raise ValueError(f"primary_degree must be one of {sorted(_DEGREE)}, got {self.primary_degree!r}")
+        if int(self.small_school_threshold) < 0 or int(self.teaching_point_cutoff) < 0:
+            raise ValueError("cut-offs must be ≥ 0")
+
+    def to_dict(self) -> dict:
+        """Plain dict (JSON-ready) of the options."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Options":
+        """Build from a dict, ignoring unknown keys and ``None`` values."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (d or {}).items() if k in names and v is not None})
+
+    def describe(self) -> list[str]:
+        """The choices in Chinese, one sentence per open point, for every report."""
+        return [
+            "小规模学校/教学点：" + _SMALL[self.small_schools].format(n=self.small_school_threshold),
+            "小学“高于规定学历”口径：" + _DEGREE[self.primary_degree],
+            "生均教学及辅助用房面积：" + ("扣除室内体育用房面积(默认)" if self.net_indoor_sports else "不扣除室内体育用房面积"),
+            f"优质均衡计算范围：不含在校生不足{self.teaching_point_cutoff}人的教学点"
+            + ("(默认)" if self.teaching_point_cutoff == 50 else ""),
+        ]

@@ -1,0 +1,189 @@
+"""Scope rules and multi-stage splitting: school rows → one row per school × stage.
+
+Only the resource totals flagged ``split`` in the rule table (teaching area, sports area,
+equipment, computers, books) are split between the stages of a multi-stage school, by student
+weights (九年一贯制 1 : 1.1, 完全中学 初中 : 高中 = 1 : 1.2, 十二年一贯制 1 : 1.1 : 1.32). Teachers are
+reported per stage and not split; resources not flagged (multimedia rooms) go whole to each stage.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from junheng_lib.stages import split_shares
+>>> df = pd.DataFrame({"school_type": ["九年一贯制学校"], "students_primary": [166],
+...                    "students_junior": [210], "students_senior": [0]})
+>>> round(float(split_shares(df)["小学"].iloc[0] * 23226), 1)   # books to the 小学部
+9711.7
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .indicators import INDICATORS, RULES, STAGES
+from .io import ROW, DataError, DataIssue
+from .options import Options
+from .schema import STAGE_SUFFIX, TYPE_STAGES
+
+__all__ = ["split_shares", "school_stages", "RESOURCES", "STAGE_COLUMNS"]
+
+#: columns of the school × stage table, one per distinct numerator of the indicator table
+RESOURCES: list[str] = list(dict.fromkeys(INDICATORS["numerator"]))
+_SPLIT = dict(zip(INDICATORS["numerator"], INDICATORS["split"]))
+
+#: identifying and descriptive columns of the school × stage table
+STAGE_COLUMNS = ["year", "county", "school_id", "school_name", "school_type", "location", "ownership",
+                 "affiliation", "stage", "students", "classes", "share", "in_basic", "in_quality", "scope_note"]
+
+
+def split_shares(schools: pd.DataFrame) -> pd.DataFrame:
+    """Share of each school's split resources that goes to its 小学 and 初中 parts.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        Needs ``school_type`` and ``students_primary/junior/senior``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``小学`` and ``初中`` (index of ``schools``): w·P of the stage over Σ w·P of the
+        school's stages, with the weights of ``[split]`` in the rule table (1 for single-stage
+        types); 0 where the school has no students in its stages.
+    """
+    out = {}
+    num = {}
+    den = pd.Series(0.0, index=schools.index)
+    for st in ("小学", "初中", "高中"):
+        w = schools["school_type"].map(_WEIGHT[st]).astype(float)
+        num[st] = w * schools[f"students_{STAGE_SUFFIX[st]}"].astype(float)
+        den = den + num[st]
+    for st in STAGES:
+        out[st] = (num[st] / den.where(den > 0)).fillna(0.0)
+    return pd.DataFrame(out, index=schools.index)
+
+
+# per stage: school type -> student weight of that stage (0 where the type lacks the stage)
+_WEIGHT = {st: {t: (float(RULES["split"].get(t, {}).get(st, 1.0)) if st in stages else 0.0)
+                for t, stages in TYPE_STAGES.items()} for st in ("小学", "初中", "高中")}
+_HAS = {st: {t: st in stages for t, stages in TYPE_STAGES.items()} for st in STAGES}
+_N_COMPULSORY = {t: sum(s in STAGES for s in stages) for t, stages in TYPE_STAGES.items()}
+_IN_SCOPE = {t: bool(v["in_scope"]) for t, v in RULES["school_types"].items()}
+
+
+def _merge_teaching_points(schools: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Add each teaching point's students and resources to its central school (option ``merge``)."""
+    tp = schools["school_type"] == "教学点"
+    if not tp.any():
+        return schools
+    key = schools["year"].astype(str) + "|" + schools["school_id"].astype(str)
+    target = schools["year"].astype(str) + "|" + schools["central_school_id"].fillna("").astype(str)
+    ok_central = schools.loc[~tp, "school_type"].map(_HAS["小学"])
+    central_keys = set(key[~tp][ok_central.astype(bool)])
+    bad = tp & ~target.isin(central_keys)
+    if bad.any():
+        raise DataError([DataIssue(name, "选择“教学点并入中心校”时，教学点须填写同一学年中存在且含小学学段的所属中心校",
+                                   row=int(r), column="所属中心校", school=f"{s} {n}")
+                         for r, s, n in schools.loc[bad, [ROW, "school_id", "school_name"]].itertuples(index=False)])
+    numeric = [c for c in schools.columns if c != ROW and c != "year" and pd.api.types.is_numeric_dtype(schools[c])]
+    add = schools.loc[tp, numeric].groupby(target[tp]).sum()
+    out = schools.loc[~tp].copy()
+    k = key[~tp]
+    hit = k.isin(add.index)
+    for c in numeric:
+        out.loc[hit, c] = out.loc[hit, c] + add.loc[k[hit], c].to_numpy()
+    return out
+
+
+def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.DataFrame:
+    """One row per school × compulsory stage, with split resources and scope flags.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        A validated schools table (:func:`junheng_lib.io.read_schools`).
+    options : Options, optional
+        Open points (defaults when omitted).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`STAGE_COLUMNS` plus one per resource in :data:`RESOURCES`
+        (``teaching_area`` net of indoor sports rooms by default, ``sports_area`` = indoor +
+        outdoor, ``equipment_value`` in 元, ``computers``, ``books``, ``multimedia_rooms``,
+        ``teachers``, ``above_degree``, ``mid_title``, ``backbone``, ``pe_art``).
+        ``in_basic``: in the scope of 基本均衡 (公办, 县属, not special education, option rules);
+        ``in_quality``: in 优质均衡's scope (also drops teaching points under the cut-off);
+        ``scope_note``: why a row is out (Chinese), empty when in.
+        A single-stage school always has its row; a multi-stage school has a row for each
+        compulsory stage with students.
+
+    Examples
+    --------
+    >>> from junheng_lib.stages import school_stages
+    >>> school_stages(schools)[["school_id", "stage", "students", "books"]]   # doctest: +SKIP
+    """
+    options = options or Options()
+    name = schools.attrs.get("source", "学校表")
+    if options.small_schools == "merge":
+        schools = _merge_teaching_points(schools, name)
+    if options.primary_degree == "本科":
+        missing = schools["bachelor_primary"].isna() & (schools["students_primary"] > 0)
+        if missing.any():
+            raise DataError([DataIssue(name, "选择小学“本科及以上”口径时须填写“本科及以上学历教师数(小学)”",
+                                       row=int(r), column="本科及以上学历教师数(小学)", school=f"{s} {n}")
+                             for r, s, n in schools.loc[missing, [ROW, "school_id", "school_name"]].itertuples(index=False)])
+    shares = split_shares(schools)
+    teaching = schools["teaching_area_m2"] - (schools["indoor_sports_area_m2"] if options.net_indoor_sports else 0.0)
+    totals = {
+        "teaching_area": teaching,
+        "sports_area": schools["indoor_sports_area_m2"] + schools["outdoor_sports_area_m2"],
+        "equipment_value": schools["equipment_value_yuan"],
+        "computers": schools["computers"],
+        "books": schools["books"],
+        "multimedia_rooms": schools["multimedia_rooms"],
+    }
+    per_stage = {"teachers": "teachers", "above_degree": "above_degree", "mid_title": "mid_title",
+                 "backbone": "backbone", "pe_art": "pe_art"}
+    n_stages = schools["school_type"].map(_N_COMPULSORY)
+    parts = []
+    for st in STAGES:
+        suf = STAGE_SUFFIX[st]
+        students = schools[f"students_{suf}"]
+        has = schools["school_type"].map(_HAS[st]).astype(bool)
+        keep = has & ((n_stages == 1) | (students > 0))
+        s = schools.loc[keep]
+        part = pd.DataFrame({c: s[c] for c in ("year", "county", "school_id", "school_name", "school_type",
+                                               "location", "ownership", "affiliation")})
+        part["stage"] = st
+        part["students"] = students[keep].astype(float)
+        part["classes"] = s[f"classes_{suf}"].astype(float)
+        part["share"] = shares.loc[keep, st]
+        for res in RESOURCES:
+            if res in totals:
+                v = totals[res][keep].astype(float)
+                part[res] = v * part["share"] if _SPLIT[res] else v
+            else:
+                col = f"{per_stage[res]}_{suf}"
+                if res == "above_degree" and st == "小学" and options.primary_degree == "本科":
+                    col = "bachelor_primary"
+                part[res] = s[col].astype(float)
+        part["_compulsory"] = (s["students_primary"] + s["students_junior"]).astype(float)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES), ordered=True)
+    # scope
+    in_type = out["school_type"].map(_IN_SCOPE).astype(bool)
+    notes = np.select(
+        [~out["ownership"].isin(RULES["scope"]["ownership"]),
+         ~out["affiliation"].isin(RULES["scope"]["affiliation"]),
+         ~in_type,
+         (options.small_schools == "exclude") & (out["_compulsory"] < options.small_school_threshold)],
+        ["民办学校不参与计算", "非县属学校不参与计算", "特殊教育学校不参与计算",
+         f"在校生不足{options.small_school_threshold}人的小规模学校不参与计算(选项)"], default="")
+    out["in_basic"] = notes == ""
+    tp_small = (out["school_type"] == "教学点") & (out["students"] < options.teaching_point_cutoff)
+    out["in_quality"] = out["in_basic"] & ~tp_small
+    out["scope_note"] = np.where(out["in_basic"] & tp_small,
+                                 f"在校生不足{options.teaching_point_cutoff}人的教学点不参与优质均衡计算", notes)
+    out = out.drop(columns="_compulsory").sort_values(["year", "county", "stage", "school_id"], kind="stable")
+    return out.reset_index(drop=True)[STAGE_COLUMNS + RESOURCES]
