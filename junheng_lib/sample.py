@@ -34,7 +34,7 @@ SAMPLE_PROFILES = pd.DataFrame([
     ("凤鸣县", "530127", 0.16, 48, 0.44, 0.02, 0.85),
 ], columns=["county", "county_code", "urban", "n_schools", "sigma", "trend", "wealth"])
 
-_TOWNS = list("城关石桥河口新集黄龙白马青山柳林高坪大坝长岭三江桂花龙泉金竹双河平安凤凰")
+_TOWNS = [t[i:i + 2] for t in ["城关石桥河口新集黄龙白马青山柳林高坪大坝长岭三江桂花龙泉金竹双河平安凤凰"] for i in range(0, len(t), 2)]
 _VILLAGES = ["张村", "李庄", "王家湾", "刘集", "陈岗", "杨柳", "赵庄", "周家坝", "吴村", "孙岭",
              "马店", "胡家冲", "朱楼", "高庄", "林场", "何湾", "郭集", "罗岭", "梁庄", "宋村",
              "唐家铺", "许庄", "韩湾", "冯村", "邓岗", "曹庄", "彭家湾", "曾村", "肖岭", "田坝"]
@@ -43,6 +43,13 @@ _ORD = "一二三四五六七八九十"
 # per-student levels at wealth 1 (小学; 初中 = × junior factor)
 _LEVEL = {"teach": (4.2, 1.25), "sports": (7.0, 1.35), "equip": (2100.0, 1.25), "comp": (11.0, 1.15),
           "books": (24.0, 1.35), "mm": (2.6, 1.0)}
+
+
+def _cn_number(k: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (school ordinals)."""
+    tens, ones = divmod(k, 10)
+    t = "" if tens == 0 else ("十" if tens == 1 else _ORD[tens - 1] + "十")
+    return t + (_ORD[ones - 1] if ones else "")
 
 
 def random_profiles(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -123,7 +130,7 @@ def _names(df: pd.DataFrame, profiles: pd.DataFrame) -> tuple[np.ndarray, np.nda
     serial = df["serial"].to_numpy()
     town = np.array(_TOWNS)[(serial * 7 + df["county_idx"].to_numpy() * 3) % len(_TOWNS)]
     vill = np.array(_VILLAGES)[(serial * 11 + df["county_idx"].to_numpy()) % len(_VILLAGES)]
-    ordn = np.array([_ORD[i % 10] for i in range(10)])[serial % 10]
+    ordn = np.array([_cn_number(i + 1) for i in range(int(serial.max()) + 1)])[serial]
     st = df["school_type"].to_numpy()
     loc = df["location"].to_numpy()
     suffix = pd.Series(st).map({"小学": "小学", "初中": "中学", "九年一贯制学校": "学校", "完全中学": "中学",
@@ -133,7 +140,7 @@ def _names(df: pd.DataFrame, profiles: pd.DataFrame) -> tuple[np.ndarray, np.nda
                     np.where(loc == "镇区", cname + town.astype(object) + "镇中心", cname + town.astype(object) + "镇" + vill.astype(object)))
     name = base + suffix
     name = np.where(st == "特殊教育学校", county.astype(object) + "特殊教育学校", name)
-    name = np.where(df["ownership"].to_numpy() == "民办", cname + "育英" + ordn.astype(object) + suffix + "(民办)", name)
+    name = np.where(df["ownership"].to_numpy() == "民办", cname + "育英" + np.where(suffix == "小学", "小学", "学校").astype(object) + "(民办)", name)
     # de-duplicate within a county by appending the serial where needed
     s = pd.Series(name)
     dup = s.groupby([df["county_idx"].to_numpy(), s.to_numpy()]).cumcount().to_numpy()
@@ -226,9 +233,9 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
         rec["above_degree_junior"] = share(tj, 0.80, 0.08, "deg", 0)
         rec["mid_title_primary"] = share(tp, 0.42, 0.14, "mid", 1)
         rec["mid_title_junior"] = share(tj, 0.50, 0.14, "mid", 1)
-        rec["backbone_primary"] = share(tp, 0.19, 0.09, "bb", 2)
-        rec["backbone_junior"] = share(tj, 0.15, 0.07, "bb", 2)
-        rec["pe_art_primary"] = share(tp, 0.17, 0.06, "pe", 3)
+        rec["backbone_primary"] = share(tp, 0.22, 0.09, "bb", 2)
+        rec["backbone_junior"] = share(tj, 0.16, 0.07, "bb", 2)
+        rec["pe_art_primary"] = share(tp, 0.19, 0.06, "pe", 3)
         rec["pe_art_junior"] = share(tj, 0.13, 0.05, "pe", 3)
         teach = level("teach", 4) * weighted
         indoor = np.where((base["location"] != "乡村") & (z > -0.2), teach * rng.uniform(0.04, 0.12, n), 0.0)

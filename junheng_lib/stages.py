@@ -12,7 +12,7 @@ Examples
 >>> df = pd.DataFrame({"school_type": ["九年一贯制学校"], "students_primary": [166],
 ...                    "students_junior": [210], "students_senior": [0]})
 >>> round(float(split_shares(df)["小学"].iloc[0] * 23226), 1)   # books to the 小学部
-9711.7
+9711.6
 """
 from __future__ import annotations
 

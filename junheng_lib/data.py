@@ -1,0 +1,74 @@
+"""Loading a data folder (schools + optional classes and counties tables) in one call."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .io import DataError, DataIssue, read_classes, read_schools
+from .paths import sample_dir
+
+__all__ = ["Dataset", "load", "find_table"]
+
+_NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
+          "counties": ("counties", "县区", "县区表")}
+_SUFFIXES = (".csv", ".xlsx")
+
+
+@dataclass
+class Dataset:
+    """The input tables of one data folder, validated."""
+
+    folder: Path
+    schools: pd.DataFrame
+    classes: pd.DataFrame | None = None
+    counties: pd.DataFrame | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the input files' bytes (recorded in every report)."""
+        h = hashlib.sha256()
+        for key in sorted(self.files):
+            h.update(key.encode())
+            h.update(self.files[key].read_bytes())
+        return h.hexdigest()
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.schools["year"].unique())
+
+    @property
+    def counties_list(self) -> list[str]:
+        return list(dict.fromkeys(self.schools.sort_values(["county_code", "county"] if "county_code" in self.schools
+                                                           else ["county"])["county"]))
+
+
+def find_table(folder: Path, kind: str) -> Path | None:
+    """The file of a table in a folder (``schools.csv``, ``学校.xlsx`` …), or None."""
+    for stem in _NAMES[kind]:
+        for suf in _SUFFIXES:
+            p = folder / f"{stem}{suf}"
+            if p.exists():
+                return p
+    return None
+
+
+def load(folder: str | Path | None = None) -> Dataset:
+    """Read and validate the tables of a data folder (default: the sample city).
+
+    Raises
+    ------
+    DataError
+        When the folder or its schools table is missing, or any table has errors.
+    """
+    folder = Path(folder) if folder else sample_dir()
+    if not folder.is_dir():
+        raise DataError([DataIssue(str(folder), "数据文件夹不存在")])
+    files = {k: p for k in _NAMES if (p := find_table(folder, k)) is not None}
+    if "schools" not in files:
+        raise DataError([DataIssue(str(folder), "数据文件夹中没有学校表（schools.csv / schools.xlsx / 学校.csv）")])
+    schools = read_schools(files["schools"])
+    classes = read_classes(files["classes"], schools) if "classes" in files else None
+    return Dataset(folder, schools, classes, None, files)
