@@ -317,7 +317,7 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
     order = {c.name: i for i, c in enumerate(schema)}
 
     def add(col, mask, msg):
-        mask = mask.fillna(False).astype(bool) if hasattr(mask, "fillna") else mask
+        mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
         if not mask.any():
             return
         idx = np.flatnonzero(mask.to_numpy())
@@ -330,9 +330,7 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
 
     for col, mask, msg in fails:
         add(col, mask, msg)
-    bad_rows = pd.Series(False, index=out.index)
-    for col, mask, _ in fails:
-        bad_rows |= mask.fillna(False).astype(bool)
+    # cells that failed coercion are NaN, so the cross-column rules below do not fire on them
     needed_ok = not issues  # structural problems: skip cross-column rules that need the columns
     if needed_ok:
         for rule in rules:
@@ -340,7 +338,7 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
                 mask = rule.bad(out)
             except KeyError:
                 continue
-            add(rule.column, mask & ~bad_rows if rule.column != "school_id" else mask, rule.message)
+            add(rule.column, mask, rule.message)
     found.sort(key=lambda t: (t[0], t[1]))
     issues.extend(i for _, _, i in found)
     if issues:

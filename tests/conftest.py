@@ -1,0 +1,43 @@
+"""Shared helpers: small school tables written the way a county exports them."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+#: a complete, valid 小学 row; tests override what they need
+BASE = dict(year=2023, county="甲县", school_id="S1", school_name="一小", school_type="小学", location="乡村",
+            ownership="公办", affiliation="县属", students_primary=100, students_junior=0,
+            teachers_primary=6, teachers_junior=0, above_degree_primary=5, above_degree_junior=0,
+            mid_title_primary=3, mid_title_junior=0, backbone_primary=1, backbone_junior=0,
+            pe_art_primary=1, pe_art_junior=0, teaching_area_m2=600, indoor_sports_area_m2=0,
+            outdoor_sports_area_m2=800, equipment_value_yuan=200000, computers=10, books=400,
+            multimedia_rooms=3)
+
+
+def row(**kw) -> dict:
+    r = dict(BASE)
+    r.update(kw)
+    return r
+
+
+def write_csv(path: Path, rows: list[dict], encoding: str = "utf-8", header: dict | None = None) -> Path:
+    """Write rows (dicts) as CSV; ``header`` renames columns (e.g. to Chinese)."""
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([(header or {}).get(c, c) for c in cols])
+        for r in rows:
+            w.writerow([r.get(c, "") for c in cols])
+    return path
+
+
+@pytest.fixture
+def table(tmp_path):
+    """Factory: table([row(...), ...]) → validated schools DataFrame."""
+    from junheng_lib.io import read_schools
+
+    def make(rows, name="schools.csv"):
+        return read_schools(write_csv(tmp_path / name, rows))
+    return make

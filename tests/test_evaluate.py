@@ -1,0 +1,263 @@
+"""Coefficients, splitting, scope and compliance on tables of 2–6 schools, worked out by hand.
+
+Expected values are written as the arithmetic of the formulas (indicators.md), not as output
+pasted from the code.
+"""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import row
+from junheng_lib.evaluate import COEFFICIENT_COLUMNS, coefficients, compliance
+from junheng_lib.options import Options
+from junheng_lib.stages import school_stages
+
+
+def wcv(x, p):
+    """Weighted population CV, by the formula, for the expectations below."""
+    P = sum(p)
+    m = sum(pi * xi for pi, xi in zip(p, x)) / P
+    return math.sqrt(sum(pi / P * (xi - m) ** 2 for pi, xi in zip(p, x))) / m
+
+
+def get(coef, stage, ind, col="cv"):
+    return coef[(coef["stage"] == stage) & (coef["indicator"] == ind)][col].iloc[0]
+
+
+@pytest.fixture
+def two_primary(table):
+    # S1: 100 students; S2: 300 students
+    return table([
+        row(school_id="S1", students_primary=100, teaching_area_m2=600, indoor_sports_area_m2=100,
+            outdoor_sports_area_m2=800, equipment_value_yuan=200000, computers=10, books=400,
+            teachers_primary=6, above_degree_primary=5, mid_title_primary=3, backbone_primary=1,
+            pe_art_primary=1, multimedia_rooms=3),
+        row(school_id="S2", school_name="二小", students_primary=300, teaching_area_m2=1500,
+            indoor_sports_area_m2=0, outdoor_sports_area_m2=2000, equipment_value_yuan=600000, computers=30,
+            books=2400, teachers_primary=15, above_degree_primary=14, mid_title_primary=6, backbone_primary=3,
+            pe_art_primary=3, multimedia_rooms=7),
+    ])
+
+
+def test_two_schools_every_basic_cv_and_composite(two_primary):
+    c = coefficients(two_primary)
+    p = [100, 300]
+    expected = {
+        "L1": 0.0,                                   # (600−100)/100 = 5 and 1500/300 = 5
+        "L2": wcv([900 / 100, 2000 / 300], p),       # indoor counts in sports area
+        "L3": 0.0,                                   # 2000 and 2000
+        "L4": 0.0,                                   # 10 and 10 per 100
+        "L5": math.sqrt(3) / 7,                      # 4 and 8 books → X̄ 7, S √3
+        "L6": math.sqrt(0.25 * 0.0075 ** 2 + 0.75 * 0.0025 ** 2) / 0.0525,  # 0.06, 0.05 → X̄ 21/400
+        "L7": wcv([0.05, 14 / 300], p),
+        "L8": wcv([0.03, 0.02], p),
+    }
+    for code, cv in expected.items():
+        assert get(c, "小学", code) == pytest.approx(cv, abs=1e-12), code
+    assert get(c, "小学", "L5", "mean") == pytest.approx(7.0)
+    assert get(c, "小学", "L2", "mean") == pytest.approx(2900 / 400)
+    composite = sum(expected.values()) / 8
+    assert get(c, "小学", "composite") == pytest.approx(composite)
+    assert get(c, "小学", "composite", "limit") == 0.65
+    assert get(c, "小学", "composite", "passed") is True
+    assert math.isnan(get(c, "小学", "composite", "mean"))
+    assert get(c, "小学", "L1", "passed") is None and math.isnan(get(c, "小学", "L1", "limit"))
+
+
+def test_quality_cvs_and_limit(two_primary):
+    c = coefficients(two_primary)
+    # Y7: 3 and 7 rooms → 3.0 and 2.333 per 100
+    assert get(c, "小学", "Y7") == pytest.approx(wcv([3.0, 700 / 300], [100, 300]))
+    assert get(c, "小学", "Y7", "mean") == pytest.approx(100 * 10 / 400)
+    assert get(c, "小学", "Y1", "limit") == 0.50
+    assert get(c, "小学", "Y2") == pytest.approx(0.0)  # 1.0 and 1.0
+
+
+def test_columns_and_order(two_primary):
+    c = coefficients(two_primary)
+    assert list(c.columns[:9]) == COEFFICIENT_COLUMNS
+    assert c["indicator"].tolist() == [f"L{i}" for i in range(1, 9)] + ["composite"] + [f"Y{i}" for i in range(1, 8)]
+
+
+def test_composite_is_mean_of_unrounded_cvs(table):
+    # CVs chosen so rounding each to 3 decimals first would change the composite
+    t = table([row(school_id="A", books=100, students_primary=100),
+               row(school_id="B", school_name="二小", books=1000, students_primary=100)])
+    c = coefficients(t)
+    singles = c[(c["standard"] == "basic") & c["indicator"].str.startswith("L")]["cv"].to_numpy()
+    assert get(c, "小学", "composite") == pytest.approx(singles.mean(), abs=1e-15)
+    # books: 1 and 10 per student → X̄ 5.5, S 4.5
+    assert get(c, "小学", "L5") == pytest.approx(4.5 / 5.5)
+
+
+def test_nine_year_split_1_to_1_1(table):
+    # the worked example: 166 + 210 students, 23 226 books
+    t = table([row(school_id="N", school_type="九年一贯制学校", students_primary=166, students_junior=210,
+                   teachers_junior=15, above_degree_junior=14, mid_title_junior=6, backbone_junior=2,
+                   pe_art_junior=2, books=23226, multimedia_rooms=9)])
+    st = school_stages(t).set_index("stage")
+    share_p = 166 / (166 + 1.1 * 210)
+    assert st.loc["小学", "books"] == pytest.approx(23226 * share_p)          # ≈ 9 711.6
+    assert st.loc["初中", "books"] == pytest.approx(23226 * 1.1 * 210 / (166 + 1.1 * 210))  # ≈ 13 514.4
+    assert st.loc["小学", "books"] / 166 == pytest.approx(58.5, abs=0.05)
+    # teachers are per stage, not split; multimedia rooms are not one of the five split resources
+    assert st.loc["初中", "teachers"] == 15 and st.loc["小学", "teachers"] == 6
+    assert st.loc["小学", "multimedia_rooms"] == 9 and st.loc["初中", "multimedia_rooms"] == 9
+    # indoor sports is not counted twice: L1 area is net
+    assert st.loc["小学", "teaching_area"] == pytest.approx(600 * share_p)
+
+
+def test_complete_secondary_split_1_to_1_2(table):
+    t = table([row(school_id="W", school_type="完全中学", students_primary=0, students_junior=600,
+                   students_senior=500, teachers_primary=0, above_degree_primary=0, mid_title_primary=0,
+                   backbone_primary=0, pe_art_primary=0, teachers_junior=50, above_degree_junior=45,
+                   mid_title_junior=20, backbone_junior=5, pe_art_junior=5, books=12000, computers=220)])
+    st = school_stages(t)
+    assert st["stage"].astype(str).tolist() == ["初中"]
+    share = 600 / (600 + 1.2 * 500)                      # = 0.5, the 高中部 share is dropped
+    assert st["books"].iloc[0] == pytest.approx(12000 * share)
+    assert st["computers"].iloc[0] == pytest.approx(110)
+
+
+def test_twelve_year_split_1_to_1_1_to_1_32(table):
+    t = table([row(school_id="T", school_type="十二年一贯制学校", students_primary=200, students_junior=100,
+                   students_senior=100, teachers_junior=8, above_degree_junior=8, mid_title_junior=3,
+                   backbone_junior=1, pe_art_junior=1, books=4420, equipment_value_yuan=884000)])
+    st = school_stages(t).set_index("stage")
+    den = 200 + 1.1 * 100 + 1.32 * 100                   # 442
+    assert st.loc["小学", "books"] == pytest.approx(4420 * 200 / den)     # 2 000 → 10 per student
+    assert st.loc["初中", "books"] == pytest.approx(4420 * 110 / den)     # 1 100 → 11 per student
+    assert st.loc["初中", "equipment_value"] / 100 == pytest.approx(884000 * 110 / den / 100)  # 2 200 元
+
+
+def test_scope_exclusions(table):
+    base = dict(students_primary=100)
+    t = table([
+        row(school_id="A", **base, books=1000),
+        row(school_id="B", school_name="民办", ownership="民办", **base, books=99999),
+        row(school_id="C", school_name="市属", affiliation="市属", **base, books=99999),
+        row(school_id="D", school_name="特校", school_type="特殊教育学校", **base, books=99999),
+        row(school_id="E", school_name="教学点", school_type="教学点", students_primary=40, teachers_primary=3,
+            above_degree_primary=3, books=4000),
+        row(school_id="F", school_name="二小", **base, books=3000),
+    ])
+    c = coefficients(t)
+    # basic: A (10), E (100 per student, 40 students), F (30) — teaching points are included by default
+    assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 4000 + 3000) / 240)
+    assert get(c, "小学", "L5") == pytest.approx(wcv([10, 100, 30], [100, 40, 100]))
+    # quality: the teaching point under 50 students is out
+    comp = compliance(t)
+    assert sorted(comp["school_id"]) == ["A", "F"]
+    assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * 10 / 200)
+    notes = school_stages(t).set_index("school_id")["scope_note"]
+    assert notes["B"] == "民办学校不参与计算" and notes["C"] == "非县属学校不参与计算"
+    assert notes["D"] == "特殊教育学校不参与计算" and "教学点" in notes["E"]
+
+
+def test_options_small_schools_exclude_and_cutoff(table):
+    t = table([row(school_id="A", students_primary=100, books=1000),
+               row(school_id="B", school_name="小", students_primary=60, teachers_primary=5, books=1200),
+               row(school_id="E", school_name="点", school_type="教学点", students_primary=40, teachers_primary=3,
+                   above_degree_primary=3, books=4000)])
+    c = coefficients(t, Options(small_schools="exclude"))
+    assert get(c, "小学", "L5", "mean") == pytest.approx(10.0)   # only A (≥ 100) remains
+    comp = compliance(t, Options(teaching_point_cutoff=30))
+    assert "E" in set(comp["school_id"])
+
+
+def test_option_merge_teaching_point_into_central_school(table):
+    t = table([row(school_id="C", students_primary=200, books=2000, teachers_primary=10, above_degree_primary=9),
+               row(school_id="E", school_name="点", school_type="教学点", students_primary=40, teachers_primary=3,
+                   above_degree_primary=3, books=4000, central_school_id="C")])
+    st = school_stages(t, Options(small_schools="merge"))
+    assert st["school_id"].tolist() == ["C"]
+    assert st["students"].iloc[0] == 240 and st["books"].iloc[0] == 6000 and st["teachers"].iloc[0] == 13
+
+
+def test_option_gross_teaching_area_and_bachelor(table):
+    t = table([row(school_id="A", teaching_area_m2=600, indoor_sports_area_m2=100, bachelor_primary=2)])
+    c = coefficients(t, Options(net_indoor_sports=False, primary_degree="本科"))
+    assert get(c, "小学", "L1", "mean") == pytest.approx(6.0)
+    assert get(c, "小学", "L7", "mean") == pytest.approx(0.02)
+    assert get(c, "小学", "Y1", "mean") == pytest.approx(2.0)
+
+
+def test_undefined_cases_are_explicit(table):
+    # zero mean: nobody has a computer; one school of 初中 → CV 0
+    t = table([row(school_id="A", computers=0), row(school_id="B", school_name="二小", computers=0),
+               row(school_id="J", school_name="一中", school_type="初中", students_primary=0, students_junior=300,
+                   teachers_primary=0, above_degree_primary=0, mid_title_primary=0, backbone_primary=0,
+                   pe_art_primary=0, teachers_junior=25, above_degree_junior=20, mid_title_junior=10,
+                   backbone_junior=3, pe_art_junior=3)])
+    c = coefficients(t)
+    assert math.isnan(get(c, "小学", "L4"))
+    assert "无定义" in get(c, "小学", "L4", "note")
+    assert math.isnan(get(c, "小学", "composite")) and get(c, "小学", "composite", "passed") is None
+    assert get(c, "初中", "L5") == 0.0 and "仅1所学校" in get(c, "初中", "L5", "note")
+    assert get(c, "初中", "composite", "passed") is True
+
+
+def test_stage_without_students(table):
+    # a single-stage 小学 that reports 0 students: no weight, no values, explicit note
+    t = table([row(school_id="A", students_primary=0, teachers_primary=0, above_degree_primary=0,
+                   mid_title_primary=0, backbone_primary=0, pe_art_primary=0)])
+    c = coefficients(t)
+    assert np.isnan(get(c, "小学", "L1", "mean")) and "无在校生" in get(c, "小学", "L1", "note")
+    assert get(c, "小学", "Y1", "passed") is None
+    assert compliance(t).empty
+
+
+# ---------------------------------------------------------------- compliance: ≥ 6 met, rest ≥ 85 %
+def _compliant(**kw):
+    # 100 students: Y1 5.0 ≥ 4.2, Y2 1.0 = 1.0, Y3 1.0 ≥ 0.9, Y4 4.5 = 4.5, Y5 7.5 = 7.5,
+    # Y6 2 000 = 2 000, Y7 3.0 ≥ 2.3 — all met exactly or above
+    base = dict(students_primary=100, above_degree_primary=5, backbone_primary=1, pe_art_primary=1,
+                teaching_area_m2=450, indoor_sports_area_m2=0, outdoor_sports_area_m2=750,
+                equipment_value_yuan=200000, multimedia_rooms=3)
+    base.update(kw)
+    return row(**base)
+
+
+def test_compliance_all_seven(table):
+    c = compliance(table([_compliant()]))
+    assert c["met"].iloc[0] == 7 and c["passed"].iloc[0]
+
+
+def test_compliance_six_met_seventh_at_85_percent(table):
+    c = compliance(table([_compliant(equipment_value_yuan=170000)]))   # 1 700 = 85 % of 2 000
+    assert c["met"].iloc[0] == 6 and c["unmet"].iloc[0] == "Y6"
+    assert c["passed"].iloc[0]
+
+
+def test_compliance_six_met_seventh_at_84_9_percent(table):
+    c = compliance(table([_compliant(equipment_value_yuan=169800)]))   # 1 698 = 84.9 %
+    assert c["met"].iloc[0] == 6 and not c["passed"].iloc[0]
+    assert c["min_ratio"].iloc[0] == pytest.approx(0.849)
+
+
+def test_compliance_five_met_fails_even_if_close(table):
+    c = compliance(table([_compliant(equipment_value_yuan=199000, multimedia_rooms=2)]))
+    assert c["met"].iloc[0] == 5 and not c["passed"].iloc[0]
+
+
+def test_compliance_junior_standards(table):
+    # 初中 of 100: Y1 needs 5.3 → 5 teachers above degree is 5.0 (94 %), everything else met
+    t = table([row(school_id="J", school_type="初中", students_primary=0, students_junior=100,
+                   teachers_primary=0, above_degree_primary=0, mid_title_primary=0, backbone_primary=0,
+                   pe_art_primary=0, teachers_junior=10, above_degree_junior=5, mid_title_junior=4,
+                   backbone_junior=1, pe_art_junior=1, teaching_area_m2=580, outdoor_sports_area_m2=1020,
+                   equipment_value_yuan=250000, multimedia_rooms=3)])
+    c = compliance(t)
+    assert c["met"].iloc[0] == 6 and c["unmet"].iloc[0] == "Y1" and c["passed"].iloc[0]
+    assert c["Y1"].iloc[0] == pytest.approx(5.0)
+
+
+def test_compliance_columns(two_primary):
+    c = compliance(two_primary)
+    assert list(c.columns[:14]) == ["year", "county", "school_id", "school_name", "stage",
+                                    "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "met", "passed"]
+    # S2: Y5 = 2000/300 = 6.67 < 7.5 (88.9 %), the rest met → passes
+    s2 = c.set_index("school_id").loc["S2"]
+    assert s2["met"] == 6 and bool(s2["passed"]) and s2["min_ratio"] == pytest.approx(2000 / 300 / 7.5)
