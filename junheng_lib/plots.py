@@ -50,7 +50,7 @@ def cv_chart(coef: pd.DataFrame, *, title: str | None = None):
     matplotlib.figure.Figure
     """
     use_cjk_font()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [9, 7]})
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), gridspec_kw={"width_ratios": [9, 7]})
     panels = [(BASIC, [*codes(BASIC), "composite"], "基本均衡：单项与综合差异系数"),
               (QUALITY, codes(QUALITY), "优质均衡：各项差异系数")]
     width = 0.38

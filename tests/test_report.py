@@ -1,0 +1,123 @@
+"""The county report: papermill run on the sample data, side file, HTML, fonts, golden in step."""
+import json
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from junheng_lib import batch, evaluate, plots
+from junheng_lib.data import load
+from junheng_lib.paths import notebook, sample_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_sample_character_is_in_the_bundled_font():
+    from fontTools.ttLib import TTFont
+    cmap = TTFont(plots.font_path())["cmap"].getBestCmap()
+    text = "".join(p.read_text(encoding="utf-8") for p in sample_dir().glob("*.csv"))
+    from junheng_lib.indicators import INDICATORS
+    text += "".join(INDICATORS["name"]) + "".join(INDICATORS["short"]) + "差异系数综合标准小学初中基本均衡优质"
+    missing = sorted({ch for ch in text if ch.strip() and ord(ch) > 127 and ord(ch) not in cmap})
+    assert not missing, f"characters missing from the bundled font: {''.join(missing)}"
+
+
+def test_font_licence_ships_beside_font():
+    font = Path(plots.font_path())
+    licence = (font.parent / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence and font.stat().st_size > 1_000_000
+
+
+def test_chart_renders_chinese_without_missing_glyphs(tmp_path):
+    ds = load(None)
+    coef = evaluate.coefficients(ds.schools, county="白石县", year=max(ds.years))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning, a missing glyph included, fails the test
+        fig = plots.cv_chart(coef, title="白石县差异系数与标准")
+        fig.savefig(tmp_path / "c.png", dpi=60)
+    assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
+def test_missing_glyph_is_an_error():
+    import matplotlib.pyplot as plt
+    plots.use_cjk_font()
+    fig, ax = plt.subplots()
+    ax.set_title("\U00020000")  # a CJK Extension B character: in neither font
+    with pytest.raises(UserWarning, match="Glyph"):
+        fig.savefig(Path("/dev/null"), format="png")
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def run_one(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    task = batch.CountyTask(county="永宁县", year=2024, out_dir=str(out))
+    return out, batch.run_county(task)
+
+
+def test_papermill_report_and_side_file(run_one):
+    out, res = run_one
+    assert res.ok, res.error
+    results = json.loads((out / "永宁县.results.json").read_text(encoding="utf-8"))
+    assert results["county"] == "永宁县" and results["year"] == 2024
+    ds = load(None)
+    coef = evaluate.coefficients(ds.schools, county="永宁县", year=2024).set_index(["stage", "indicator"])
+    for stage in ("小学", "初中"):
+        got = results["stages"][stage]
+        assert got["composite"]["cv"] == pytest.approx(coef.loc[(stage, "composite"), "cv"], rel=1e-12)
+        assert got["composite"]["passed"] == coef.loc[(stage, "composite"), "passed"]
+        for code in ("Y1", "Y7"):
+            assert got["quality"][code]["cv"] == pytest.approx(coef.loc[(stage, code), "cv"], rel=1e-12)
+    comp = evaluate.compliance(ds.schools, county="永宁县", year=2024)
+    assert results["stages"]["小学"]["schools_passed"] == int(comp[comp["stage"] == "小学"]["passed"].sum())
+    assert results["options"]["small_schools"] == "include"
+    assert "永宁县" in (out / "永宁县.results.json").read_text(encoding="utf-8")  # Chinese readable, not \u escapes
+
+
+def test_notebook_has_no_stderr_no_errors(run_one):
+    out, _ = run_one
+    nb = nbformat.read(out / "永宁县.ipynb", as_version=4)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            assert o.get("output_type") != "error", o
+            assert not (o.get("output_type") == "stream" and o.get("name") == "stderr"), o.get("text")
+    pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert pngs, "the CV chart is missing"
+
+
+def test_html_has_no_code_and_embeds_images(run_one):
+    out, _ = run_one
+    html = (out / "永宁县.html").read_text(encoding="utf-8")
+    assert "CountyReport.build" not in html and "import " not in html
+    assert "data:image/png;base64" in html
+    assert "永宁县2024学年义务教育均衡发展监测报告" in html
+    assert "综合差异系数" in html
+
+
+def test_failed_county_keeps_notebook_and_does_not_write_outputs(tmp_path):
+    res = batch.run_county(batch.CountyTask(county="不存在县", year=2024, out_dir=str(tmp_path)))
+    assert not res.ok and "不存在县" in res.error
+    assert (tmp_path / "不存在县.failed.ipynb").exists()
+    assert not (tmp_path / "不存在县.html").exists() and not (tmp_path / "不存在县.ipynb").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def _cells(nb):
+    return [(c.cell_type, c.source) for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def test_golden_notebook_is_the_template():
+    template = nbformat.read(notebook("county_report.ipynb"), as_version=4)
+    golden = nbformat.read(ROOT / "tests" / "golden" / "county_report.ipynb", as_version=4)
+    assert _cells(golden) == _cells(template), "run tests/golden/make_golden.py after editing the notebook"
+
+
+def test_notebook_parameters_match_runner():
+    import papermill as pm
+    params = pm.inspect_notebook(str(notebook("county_report.ipynb")))
+    task = batch.CountyTask(county="x", year=2024, out_dir="o", options={"small_schools": "include"})
+    from junheng_lib.options import Options
+    sent = {"data_dir", "county", "year", "output_dir", *Options().to_dict()}
+    assert sent == set(params), "batch runner and notebook disagree on parameters"
+    assert task.name == "x"
