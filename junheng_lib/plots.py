@@ -62,7 +62,7 @@ def cv_chart(coef: pd.DataFrame, *, title: str | None = None):
             ax.bar(x + (k - 0.5) * width, np.nan_to_num(vals), width, label=stage, color=_STAGE_COLORS[stage])
             limit = RULES["basic"]["composite_limit"][stage] if standard == BASIC else RULES["quality"]["cv_limit"][stage]
             span = (len(items) - 1.5, len(items) - 0.5) if standard == BASIC else (-0.5, len(items) - 0.5)
-            ax.hlines(limit, *span, colors=_STAGE_COLORS[stage], linestyles="--", linewidth=1.2)
+            ax.hlines(limit, *span, colors=_STAGE_COLORS[stage], linestyles="--", linewidth=1.2, zorder=3)
             ax.annotate(f"{stage}标准 {limit:.2f}", (span[1], limit), xytext=(2, 0), textcoords="offset points",
                         va="center", fontsize=8, color=_STAGE_COLORS[stage])
         ax.set_xticks(x, [("综合" if c == "composite" else c) for c in items])
