@@ -101,6 +101,62 @@ def cmd_compliance(args) -> int:
     return 0
 
 
+def cmd_shortfall(args) -> int:
+    from .plans import SHORTFALL_COLUMNS, shortfall
+    schools = _load(args)
+    res = shortfall(schools, _options(args), year=args.year, county=args.county)
+    cols = SHORTFALL_COLUMNS + [c for c in res.columns if c not in SHORTFALL_COLUMNS]
+    write_csv(res[cols], args.output)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from .plans import cv_plan
+    schools = _load(args)
+    res = cv_plan(schools, county=args.county, stage=args.stage, indicator=args.indicator, year=args.year,
+                  options=_options(args), limit=args.limit)
+    r0 = res.iloc[0]
+    unit = r0["unit"]
+    if r0["cv_before"] <= r0["limit"]:
+        print(f"{r0['county']}{r0['stage']}{args.indicator}差异系数{r0['cv_before']:.3f}，已不高于{r0['limit']:.2f}，无需增加",
+              file=sys.stderr)
+    else:
+        print(f"{r0['county']}{r0['stage']}{args.indicator}差异系数{r0['cv_before']:.3f} → {r0['cv_after']:.3f}"
+              f"（标准{r0['limit']:.2f}）：共需增加{res['addition'].sum():,.1f}{unit}，涉及{int((res['addition'] > 0).sum())}所学校",
+              file=sys.stderr)
+    write_csv(res, args.output)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data import load_files
+    from .evaluation import TABLES, evaluate_county
+    from .export import write_tables
+    ds = load_files(args.schools, classes=args.classes, counties=args.counties)
+    for n in ds.schools.attrs.get("notices", []):
+        print(n, file=sys.stderr)
+    _check_filters(ds.schools, args.year, [args.county] if args.county else None)
+    tables = evaluate_county(ds, args.county, args.year, _options(args))
+    paths = write_tables(tables, args.output, titles=TABLES)
+    for p in paths:
+        print(p, file=sys.stderr)
+    return 0
+
+
+def cmd_sample(args) -> int:
+    import numpy as np
+
+    from .sample import SAMPLE_PROFILES, random_profiles, write_sample
+    years = tuple(range(args.first_year, args.first_year + args.years))
+    if args.counties is None:
+        profiles = SAMPLE_PROFILES
+    else:
+        profiles = random_profiles(args.counties, np.random.default_rng(args.seed))
+    for p in write_sample(args.out, profiles, years, args.seed):
+        print(p, file=sys.stderr)
+    return 0
+
+
 def cmd_report(args) -> int:
     from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
@@ -127,6 +183,44 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
     _add_options(m)
     m.set_defaults(func=cmd_compliance)
+
+    f = sub.add_parser("shortfall", help="每校每学段优质均衡7项指标距标准的差额(㎡、元、人、间)")
+    f.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
+    f.add_argument("--year", type=int, help="只计算该学年")
+    f.add_argument("--county", help="只计算该县(区)")
+    f.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(f)
+    f.set_defaults(func=cmd_shortfall)
+
+    pl = sub.add_parser("plan", help="使某项差异系数降到标准所需的最少资源增量及其在各校的分配")
+    pl.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
+    pl.add_argument("--county", required=True, help="县(区)")
+    pl.add_argument("--stage", required=True, choices=["小学", "初中"], help="学段")
+    pl.add_argument("--indicator", required=True, choices=[f"Y{i}" for i in range(1, 8)] + [f"L{i}" for i in range(1, 9)],
+                    help="指标(Y1–Y7；L1–L8 须同时给出 --limit)")
+    pl.add_argument("--year", type=int, help="学年(默认最新)")
+    pl.add_argument("--limit", type=float, help="目标差异系数(默认为该指标的标准)")
+    pl.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(pl)
+    pl.set_defaults(func=cmd_plan)
+
+    e = sub.add_parser("evaluate", help="一县一年(或全部县)的全部评估表：CSV 文件夹或一个 .xlsx")
+    e.add_argument("schools", help="学校表，或含 schools/classes/counties 表的数据文件夹")
+    e.add_argument("--classes", help="班级表(可选)")
+    e.add_argument("--counties", help="县区表(可选)")
+    e.add_argument("--year", type=int, help="学年(默认最新)")
+    e.add_argument("--county", help="县(区)(默认全部)")
+    e.add_argument("-o", "--output", required=True, help="输出：以 .xlsx 结尾则写一个工作簿，否则写入该文件夹(每表一个 CSV)")
+    _add_options(e)
+    e.set_defaults(func=cmd_evaluate)
+
+    sm = sub.add_parser("sample", help="生成样例数据(默认：云州市10个县区)")
+    sm.add_argument("--counties", type=int, help="县区数(给出时随机生成任意规模的数据)")
+    sm.add_argument("--years", type=int, default=3, help="学年数(默认3)")
+    sm.add_argument("--first-year", type=int, default=2022, help="第一个学年(默认2022)")
+    sm.add_argument("--seed", type=int, default=2024, help="随机种子(默认2024)")
+    sm.add_argument("--out", default="data/sample", help="输出文件夹")
+    sm.set_defaults(func=cmd_sample)
 
     r = sub.add_parser("report", help="生成各县年度监测报告(默认：样例数据、最新学年、全部县区)")
     r.add_argument("--data", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)；默认样例数据")

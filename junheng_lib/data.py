@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import DataError, DataIssue, read_classes, read_schools
+from .io import DataError, DataIssue, read_classes, read_counties, read_schools
 from .paths import sample_dir
 
 __all__ = ["Dataset", "load", "find_table"]
@@ -71,4 +71,21 @@ def load(folder: str | Path | None = None) -> Dataset:
         raise DataError([DataIssue(str(folder), "数据文件夹中没有学校表（schools.csv / schools.xlsx / 学校.csv）")])
     schools = read_schools(files["schools"])
     classes = read_classes(files["classes"], schools) if "classes" in files else None
-    return Dataset(folder, schools, classes, None, files)
+    counties = read_counties(files["counties"]) if "counties" in files else None
+    return Dataset(folder, schools, classes, counties, files)
+
+
+def load_files(schools: str | Path, classes: str | Path | None = None, counties: str | Path | None = None) -> Dataset:
+    """A Dataset from explicit files (or, when ``schools`` is a folder, from that folder)."""
+    p = Path(schools)
+    if p.is_dir():
+        return load(p)
+    s = read_schools(p)
+    files = {"schools": p}
+    cl = read_classes(classes, s) if classes else None
+    co = read_counties(counties) if counties else None
+    if classes:
+        files["classes"] = Path(classes)
+    if counties:
+        files["counties"] = Path(counties)
+    return Dataset(p.parent, s, cl, co, files)

@@ -71,6 +71,7 @@ def indicator_values(data: pd.DataFrame, options: Options | None = None, *, stan
     L1 = (1000 − 100) / 200 = 4.5.
     """
     st = _stages_of(data, options)
+    st = st.drop(columns=[c for c in INDICATORS.index if c in st.columns])
     table = INDICATORS if standard is None else INDICATORS[INDICATORS["standard"] == standard]
     p = st["students"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import CLASS_RULES, CLASSES, SCHOOL_RULES, SCHOOLS, TYPE_STAGES, Column, RowRule
+from .schema import (CLASS_RULES, CLASSES, COUNTIES, COUNTY_RULES, SCHOOL_RULES, SCHOOLS, TYPE_STAGES, Column,
+                     RowRule)
 
-__all__ = ["DataError", "DataIssue", "read_schools", "read_classes", "read_table", "validate"]
+__all__ = ["DataError", "DataIssue", "read_schools", "read_classes", "read_counties", "read_table", "validate"]
 
 ROW = "source_row"  # spreadsheet row number kept on every validated frame
 
@@ -231,7 +232,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
     fails: list[tuple] = []
     for c in schema:
         if c.name not in df:
-            if c.kind in ("int", "num"):
+            if c.kind in ("int", "num", "pct"):
                 out[c.name] = pd.Series(c.default if c.default is not None else np.nan, index=df.index, dtype="float64")
             else:
                 out[c.name] = pd.Series(c.default, index=df.index, dtype="object")
@@ -260,6 +261,20 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
                     fails.append((c.name, blank & ~lacks, "不能为空"))
             elif c.required:
                 fails.append((c.name, blank, "不能为空"))
+            out[c.name] = num
+        elif c.kind == "pct":
+            # one rule for percentages: "95%" and 95 are percent; a bare number ≤ 1 is a fraction
+            # (0.95 → 95%) except for columns where small percentages are normal (辍学率)
+            has_pct = raw.str.endswith("%").fillna(False) | raw.str.endswith("％").fillna(False)
+            cleaned = raw.str.replace(r"[%％,\s]", "", regex=True)
+            num = pd.to_numeric(cleaned.where(~blank), errors="coerce").astype("float64")
+            bad_num = ~blank & num.isna()
+            fails.append((c.name, bad_num, "不是百分比数值（“{value}”）"))
+            if c.aliases.get("fraction_ok", True):
+                num = num.where(has_pct | (num > 1), num * 100)
+            hi = np.inf if c.aliases.get("over_100") else 100.0
+            fails.append((c.name, ~blank & ~bad_num & ((num < 0) | (num > hi)),
+                          "百分比应在0–100%之间（“{value}”）"))
             out[c.name] = num
         elif c.kind == "enum":
             mapping = {_norm(v): v for v in c.values} | {_norm(k): v for k, v in c.aliases.items()}
@@ -387,5 +402,19 @@ def read_classes(path, schools: pd.DataFrame | None = None) -> pd.DataFrame:
         rules = rules + (RowRule("school_id", "学校标识码在学校表中不存在(同一学年)", lambda d: ~pd.MultiIndex.from_arrays(
             [d["year"].astype("Int64").astype(str), d["school_id"].astype(str)]).isin(known)),)
     out = validate(df, CLASSES, rules, str(path), issues)
+    out.attrs = {"source": str(path), "notices": notices}
+    return out
+
+
+def read_counties(path) -> pd.DataFrame:
+    """Read and validate a counties table (finance, rotation, quality items, satisfaction).
+
+    Percentages follow one rule: ``95``, ``"95%"`` and ``0.95`` all mean 95 % (a bare number ≤ 1
+    is a fraction), except 辍学率, which is always in percent; outside 0–100 % is an error (巩固率
+    and 入学率 may exceed 100 %). Booleans accept 是/否, true/false, 1/0. Missing values stay
+    missing (reported as 未提供, never as passing).
+    """
+    df, issues, notices = read_table(path, COUNTIES)
+    out = validate(df, COUNTIES, COUNTY_RULES, str(path), issues)
     out.attrs = {"source": str(path), "notices": notices}
     return out

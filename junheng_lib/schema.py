@@ -170,3 +170,69 @@ CLASS_RULES: tuple[RowRule, ...] = (
             lambda d: ((d["stage"] == "小学") & (d["grade"] > 6))
             | ((d["stage"] == "初中") & ~d["grade"].isin([1, 2, 3, 7, 8, 9]))),
 )
+
+
+# ---------------------------------------------------------------------------------------------- counties
+def _pct(name, zh, over_100=False, fraction_ok=True, **kw):
+    return Column(name, zh, kind="pct", required=False, min=0, aliases={"over_100": over_100,
+                                                                         "fraction_ok": fraction_ok}, **kw)
+
+
+def _num(name, zh, **kw):
+    return Column(name, zh, kind="num", required=False, **kw)
+
+
+def _flag(name, zh):
+    return Column(name, zh, kind="bool", required=False)
+
+
+#: qualitative items of 政府保障/教育质量 (是/否), each with an optional ``<name>_evidence`` text column
+QUALITATIVE = {
+    "layout_planned": "学校布局合理", "four_unified": "城乡四统一", "small_school_funding_ok": "小规模学校按100人核定公用经费",
+    "staffing_allocated": "统筹分配编制", "charters_ict": "学校章程与信息化管理", "training_budget_share_ok": "教师培训经费不低于5%",
+    "ict_use": "教师运用信息化教学", "moral_education": "德育与校园文化良好", "curriculum_complete": "课程开齐开足",
+    "homework_burden_ok": "无过重课业负担",
+}
+
+COUNTIES: tuple[Column, ...] = (
+    Column("year", "学年", kind="int", min=1949),
+    Column("county", "县(区)", kind="text", alt_headers=("县区", "县", "区县")),
+    _num("edu_appropriation", "教育财政拨款(万元)", alt_headers=("教育财政拨款",)),
+    _num("recurrent_revenue", "财政经常性收入(万元)", alt_headers=("财政经常性收入",)),
+    _num("per_student_spending_primary", "小学生均一般公共预算教育事业费(元)"),
+    _num("per_student_spending_junior", "初中生均一般公共预算教育事业费(元)"),
+    _num("per_student_public_funds_primary", "小学生均公用经费(元)"),
+    _num("per_student_public_funds_junior", "初中生均公用经费(元)"),
+    _num("special_ed_public_funds", "特教生均公用经费(元)"),
+    _num("teacher_avg_pay", "教师平均工资(元/年)"),
+    _num("civil_servant_avg_pay", "公务员平均工资(元/年)"),
+    _pct("retention_rate_junior", "初中三年巩固率(%)", over_100=True),
+    _pct("retention_rate_9yr", "九年义务教育巩固率(%)", over_100=True),
+    _pct("enrollment_rate", "入学率(%)", over_100=True),
+    _pct("disabled_enrollment_rate", "残疾儿童少年入学率(%)"),
+    _pct("dropout_rate_primary", "小学辍学率(%)", fraction_ok=False),
+    _pct("dropout_rate_junior", "初中辍学率(%)", fraction_ok=False),
+    Column("exchange_eligible_teachers", "符合交流条件教师数", required=False),
+    Column("exchanged_teachers", "交流轮岗教师数", required=False),
+    Column("exchanged_backbone_teachers", "交流轮岗骨干教师数", required=False),
+    _pct("training_360_rate", "360学时培训完成率(%)"),
+    _pct("certified_teacher_rate", "教师持证上岗率(%)"),
+    _pct("nearby_enrollment_urban", "城区就近入学比例(%)"),
+    _pct("nearby_enrollment_town", "镇区就近入学比例(%)"),
+    _pct("quality_hs_quota_share", "优质高中指标分配比例(%)"),
+    _pct("migrant_public_share", "随迁子女在公办学校就读比例(%)"),
+    _pct("satisfaction_rate", "社会认可度(%)", alt_headers=("满意度(%)", "公众满意度(%)", "社会认可度")),
+    _num("government_work_score", "县级政府推进工作评估得分", min=0),
+    Column("quality_monitoring_level_ok", "质量监测达到Ⅲ级以上", kind="bool", required=False),
+    _num("quality_gap_rate", "校际差异率"),
+    *(_flag(k, v) for k, v in QUALITATIVE.items()),
+    *(Column(f"{k}_evidence", f"{v}(佐证)", kind="text", required=False) for k, v in QUALITATIVE.items()),
+)
+
+COUNTY_RULES: tuple[RowRule, ...] = (
+    RowRule("county", "同一学年内县(区)重复", lambda d: d.duplicated(["year", "county"], keep=False)),
+    RowRule("exchanged_teachers", "交流轮岗教师数大于符合交流条件教师数",
+            lambda d: d["exchanged_teachers"] > d["exchange_eligible_teachers"]),
+    RowRule("exchanged_backbone_teachers", "交流轮岗骨干教师数大于交流轮岗教师数",
+            lambda d: d["exchanged_backbone_teachers"] > d["exchanged_teachers"]),
+)
