@@ -111,7 +111,7 @@ def county_items(counties: pd.DataFrame | None, schools: pd.DataFrame | None = N
             value = pd.Series(np.where(~known, "", np.where(ok, "是", "否")), dtype=object)
             standard = "是"
             ev = get(f"{col}_evidence")
-            note = ev.fillna("").astype(str).where(ev.notna(), "")
+            note = ev.astype(object).where(ev.notna(), "").astype(str)
         elif kind == "min":
             v = get(col).astype(float)
             known, ok = v.notna(), at_least(v, spec["standard"])

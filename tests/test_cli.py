@@ -96,3 +96,48 @@ def test_unknown_county_is_a_clear_error(small):
 def test_missing_file(tmp_path):
     r = run("coefficients", tmp_path / "nope.csv")
     assert r.returncode == 2 and "文件不存在" in r.stderr
+
+
+def test_shortfall_contract(small):
+    r = run("shortfall", small, "--county", "甲县")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert r.stdout.splitlines()[0].startswith("year,county,school_id,stage,indicator,value,standard,shortfall")
+    assert len(rows) == 3 * 7 and {r["indicator"] for r in rows} == {f"Y{i}" for i in range(1, 8)}
+    a_y4 = next(r for r in rows if r["school_id"] == "A" and r["indicator"] == "Y4")
+    # 600 − 100 indoor = 500 ㎡ for 100 students: 5.0 ≥ 4.5, nothing short
+    assert float(a_y4["value"]) == pytest.approx(5.0) and float(a_y4["shortfall"]) == 0
+    b_y5 = next(r for r in rows if r["school_id"] == "B" and r["indicator"] == "Y5")
+    assert float(b_y5["shortfall"]) == pytest.approx(7.5 * 300 - 800)
+
+
+def test_plan_contract(tmp_path):
+    p = write_csv(tmp_path / "s.csv", [
+        row(school_id=f"S{i}", school_name=f"校{i}", students_primary=n, teaching_area_m2=a, teachers_primary=20,
+            above_degree_primary=18) for i, (a, n) in enumerate([(100, 100), (1200, 200), (2700, 300), (150, 150)])])
+    out = tmp_path / "plan.csv"
+    r = run("plan", p, "--county", "甲县", "--stage", "小学", "--indicator", "Y4", "-o", out)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0])[:4] == ["school_id", "addition", "value_after", "cv_after"]
+    assert len(rows) == 4 and len({r["cv_after"] for r in rows}) == 1
+    assert float(rows[0]["cv_after"]) <= 0.5 and float(rows[0]["cv_after"]) == pytest.approx(0.5)
+    assert all(float(r["addition"]) >= 0 for r in rows) and "共需增加" in r.stderr
+
+
+def test_plan_needs_limit_for_basic_indicators(small):
+    r = run("plan", small, "--county", "甲县", "--stage", "小学", "--indicator", "L5")
+    assert r.returncode == 2 and "--limit" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_evaluate_writes_xlsx_and_csv(tmp_path):
+    import openpyxl
+    from junheng_lib.paths import sample_dir
+    out = tmp_path / "ev.xlsx"
+    r = run("evaluate", sample_dir(), "--county", "白石县", "-o", out)
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert {"基本均衡差异系数", "学校指标差额", "政府保障教育质量社会认可", "预警", "城乡差距"} <= set(wb.sheetnames)
+    r = run("evaluate", sample_dir() / "schools.csv", "--year", "2023", "-o", tmp_path / "csv")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "csv" / "compliance.csv").exists()
