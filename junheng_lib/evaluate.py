@@ -219,3 +219,36 @@ def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int 
     vals["stage"] = vals["stage"].astype(str)
     cols = COMPLIANCE_COLUMNS + ["unmet", "min_ratio", "students", "school_type", "location"]
     return vals[cols].reset_index(drop=True)
+
+
+def cv_contributions(data: pd.DataFrame, options: Options | None = None, *, county: str, year: int, stage: str,
+                     indicator: str, top: int | None = None) -> pd.DataFrame:
+    """Which schools make a CV large: each school's share of the weighted variance.
+
+    ``share_i = (Pᵢ/P)(Xᵢ − X̄)² / S²`` (shares sum to 1); ``direction`` says whether the school is
+    above or below the county mean.
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, school_name, students, value, mean, deviation, share, direction``, largest
+        share first (the first ``top`` rows when given).
+    """
+    std = INDICATORS.loc[indicator, "standard"]
+    v = indicator_values(data, options, standard=std)
+    v = v[(v["county"] == county) & (v["year"] == int(year)) & (v["stage"].astype(str) == stage)
+          & v["in_basic" if std == BASIC else "in_quality"] & (v["students"] > 0)]
+    x, w = v[indicator].to_numpy(float), v["students"].to_numpy(float)
+    p = w.sum()
+    mean = float((w * x).sum() / p) if p > 0 else np.nan
+    dev2 = w / p * (x - mean) ** 2
+    total = dev2.sum()
+    out = pd.DataFrame({"school_id": v["school_id"].to_numpy(), "school_name": v["school_name"].to_numpy(),
+                        "students": w, "value": x, "mean": mean, "deviation": x - mean,
+                        "share": dev2 / total if total > 0 else 0.0,
+                        "direction": np.where(x >= mean, "高于均值", "低于均值")})
+    out = out.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+    return out.head(top) if top else out
+
+
+__all__ += ["cv_contributions"]

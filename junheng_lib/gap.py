@@ -61,9 +61,9 @@ def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=
     out = wide.reset_index().merge(th, on=["year", "county", "stage", "indicator"], how="right")
     out["rural_to_urban"] = out["mean_乡村"] / out["mean_城区"]
     out["between_share"] = out["between"] / out["theil"].where(out["theil"] > 0)
-    order = {c: i for i, c in enumerate(cols)}
-    out = out.sort_values(["year", "county", "stage", "indicator"], key=lambda s: s.map(order) if s.name ==
-                          "indicator" else s, kind="stable")
+    order = {**{c: i for i, c in enumerate(cols)}, "小学": 0, "初中": 1}
+    out = out.sort_values(["year", "county", "stage", "indicator"], key=lambda s: s.map(order) if s.name in
+                          ("indicator", "stage") else s, kind="stable")
     return out[["year", "county", "stage", "indicator", *[f"mean_{x}" for x in LOCATIONS], "rural_to_urban",
                 "theil", "between", "within", "between_share"]].reset_index(drop=True)
 

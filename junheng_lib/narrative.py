@@ -1,7 +1,8 @@
-"""Evaluation tables → Chinese sentences in the register of the bureau reports.
+"""Evaluation tables → Chinese paragraphs in the register of the bureau reports.
 
 Every number in a sentence comes from the computed tables; the wording follows the facts
-(pass/fail, one stage or both, one indicator or several).
+(pass/fail, rise/fall, one stage or both, one school or several). Functions return plain text
+(no markup); :func:`junheng_lib.reporting.md` escapes it for display.
 
 Examples
 --------
@@ -13,16 +14,32 @@ Examples
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .indicators import BASIC, QUALITY, label
-from .reporting import fmt_cv
+from .indicators import BASIC, INDICATORS, QUALITY, RULES, label
 
-__all__ = ["basic_summary", "quality_summary"]
+__all__ = ["basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
+           "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv"]
 
 
-def _join(items: list[str]) -> str:
+def fmt_cv(x) -> str:
+    """A CV as provincial tables print it (3 decimals); '—' when undefined."""
+    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{RULES['display']['cv_decimals']}f}"
+
+
+def _join(items) -> str:
+    items = list(items)
     return "、".join(items)
+
+
+def amount(x: float, unit: str) -> str:
+    """A quantity as the reports say it: 约31.2万平方米, 约2.35亿元, 177人, 8间."""
+    if unit == "㎡":
+        return f"约{x / 1e4:.1f}万平方米" if x >= 1e4 else f"约{x:,.0f}平方米"
+    if unit == "元":
+        return f"约{x / 1e8:.2f}亿元" if x >= 1e8 else (f"约{x / 1e4:,.0f}万元" if x >= 1e4 else f"{x:,.0f}元")
+    return f"{x:,.0f}{unit}"
 
 
 def basic_summary(coef: pd.DataFrame) -> str:
@@ -33,10 +50,8 @@ def basic_summary(coef: pd.DataFrame) -> str:
     stages = c["stage"].tolist()
     vals = [fmt_cv(v) for v in c["cv"]]
     limits = "，".join(f"{s}≤{lim:.2f}" for s, lim in zip(stages, c["limit"]))
-    if len(stages) == 1:
-        head = f"{stages[0]}综合差异系数为{vals[0]}"
-    else:
-        head = f"{_join(stages)}综合差异系数分别为{'和'.join(vals)}"
+    head = f"{stages[0]}综合差异系数为{vals[0]}" if len(stages) == 1 else \
+        f"{_join(stages)}综合差异系数分别为{'和'.join(vals)}"
     passed = c["passed"].tolist()
     if any(p is None for p in passed):
         bad = [s for s, p in zip(stages, passed) if p is None]
@@ -45,10 +60,37 @@ def basic_summary(coef: pd.DataFrame) -> str:
         return f"{head}，{'均' if len(stages) > 1 else ''}达到国家规定标准（{limits}）。"
     fail = [s for s, p in zip(stages, passed) if not p]
     ok = [s for s, p in zip(stages, passed) if p]
-    tail = f"{_join(ok)}达到标准，" if ok else ""
-    gaps = "，".join(f"{s}超出{float(c.loc[c['stage'] == s, 'cv'].iloc[0] - c.loc[c['stage'] == s, 'limit'].iloc[0]):.3f}"
+    gaps = "，".join(f"{s}高出{float(c.loc[c['stage'] == s, 'cv'].iloc[0] - c.loc[c['stage'] == s, 'limit'].iloc[0]):.3f}"
                      for s in fail)
-    return f"{head}，{tail}{_join(fail)}未达到国家规定标准（{limits}；{gaps}）。"
+    if ok:
+        return f"{head}，{_join(ok)}达到标准，{_join(fail)}未达到国家规定标准（{limits}；{gaps}）。"
+    return f"{head}，{'均' if len(fail) > 1 else ''}未达到国家规定标准（{limits}；{gaps}）。"
+
+
+def basic_detail(coef: pd.DataFrame, contributions: dict | None = None) -> str:
+    """Which single CVs are largest per stage and, when given, the schools behind them.
+
+    ``contributions``: {(stage, code): DataFrame of :func:`junheng_lib.evaluate.cv_contributions`}.
+    """
+    out = []
+    for stage, c in coef[(coef["standard"] == BASIC) & (coef["indicator"] != "composite")].groupby("stage", sort=False):
+        c = c.dropna(subset=["cv"]).sort_values("cv", ascending=False)
+        if c.empty:
+            continue
+        top = c.head(2)
+        parts = [f"{r.indicator}{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
+        s = f"{stage}8项指标中差异系数最大的是{'和'.join(parts)}"
+        r0 = top.iloc[0]
+        k = (stage, r0["indicator"])
+        if contributions and k in contributions and not contributions[k].empty:
+            t = contributions[k].head(2)
+            unit = INDICATORS.loc[r0["indicator"], "unit"]
+            who = _join(f"{x.school_name}（{x.value:,.{int(INDICATORS.loc[r0['indicator'], 'decimals'])}f}{unit}，"
+                        f"{x.direction}{abs(x.deviation):,.{int(INDICATORS.loc[r0['indicator'], 'decimals'])}f}{unit}）"
+                        for x in t.itertuples())
+            s += f"，主要由{who}造成，{len(t)}校合计占该项离散程度的{t['share'].sum():.0%}"
+        out.append(s + "。")
+    return "".join(out)
 
 
 def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
@@ -61,15 +103,219 @@ def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
             parts.append(f"{stage}7项指标差异系数均不高于{limit:.2f}，达到优质均衡要求")
         else:
             items = [f"{r.indicator}{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in over.itertuples()]
-            parts.append(f"{stage}有{len(over)}项指标差异系数高于{limit:.2f}：{_join(items)}")
+            n = "1项" if len(over) == 1 else f"{len(over)}项"
+            parts.append(f"{stage}有{n}指标差异系数高于{limit:.2f}：{_join(items)}")
     text = "；".join(parts) + "。" if parts else ""
     for stage, cm in comp.groupby("stage", sort=False):
         n, ok = len(cm), int(cm["passed"].sum())
+        rule = f"“至少{RULES['quality']['min_met']}项达标、其余不低于{RULES['quality']['floor_share']:.0%}”"
         if ok == n:
-            text += f"{stage}{n}所学校均达到“至少6项达标、其余不低于85%”的要求。"
+            text += f"{stage}{n}所学校均达到{rule}的要求。"
+        elif ok == 0:
+            text += f"{stage}{n}所学校均未达到{rule}的要求。"
+        elif n - ok == 1:
+            bad = cm.loc[~cm["passed"], "school_name"].iloc[0]
+            text += f"{stage}{n}所学校中仅{bad}未达到{rule}的要求。"
         else:
-            text += f"{stage}{n}所学校中{ok}所达到“至少6项达标、其余不低于85%”的要求，{n - ok}所未达到。"
+            text += f"{stage}{n}所学校中{ok}所达到{rule}的要求，{n - ok}所未达到。"
     return text
 
 
+def shortfall_text(totals: pd.DataFrame) -> str:
+    """"按标准测算，小学教学及辅助用房面积差额约3.0万平方米（12所学校）……" from the shortfall totals."""
+    t = totals[totals["shortfall"] > 0]
+    if t.empty:
+        return "各校7项指标均已达到标准，无需补足。"
+    out = []
+    for stage, g in t.groupby("stage", sort=False):
+        items = [f"{r.resource}{amount(r.shortfall, r.unit)}（{r.schools_short}所学校）" for r in g.itertuples()]
+        out.append(f"{stage}{_join(items)}")
+    return "按每校达到标准值测算，全县" + "；".join(out) + "。"
 
+
+def overview_text(county: str, year: int, overview: pd.DataFrame, mix: pd.DataFrame) -> str:
+    """基本情况 in one paragraph: schools, students, teachers, change from last year."""
+    total = int(mix.loc["合计", "合计"]) if "合计" in mix.index else 0
+    tp = int(mix.loc["教学点", "合计"]) if "教学点" in mix.index else 0
+    parts = [f"{year}学年，{county}共有义务教育阶段学校{total - tp}所" + (f"、教学点{tp}个" if tp else "")]
+    for stage, r in overview.iterrows():
+        s = f"{stage}在校生{r['在校生数']}人、专任教师{r['专任教师数']}人"
+        if "在校生较上年" in r and isinstance(r["在校生较上年"], str):
+            d = int(r["在校生较上年"].replace(",", ""))
+            s += "，在校生与上年持平" if d == 0 else f"，在校生比上年{'增加' if d > 0 else '减少'}{abs(d):,d}人"
+        parts.append(s)
+    return "；".join(parts) + "。"
+
+
+def size_text(bands: pd.DataFrame, class_sf: pd.DataFrame, school_size: pd.DataFrame) -> str:
+    """规模与班额: large classes, standard share, oversize schools, class and place shortfalls."""
+    labels = RULES["class_size"]["band_labels"]
+    out = []
+    if bands.empty:
+        out.append("未提供班级表，无法统计班额分布")
+    for r in bands.itertuples():
+        big, huge = getattr(r, labels[2]), getattr(r, labels[3])
+        s = f"{r.stage}共{r.classes}个班，标准班额占{r.standard_share:.1%}"
+        s += f"，{labels[2]}{big}个、{labels[3]}{huge}个" if big or huge else f"，无{labels[2]}"
+        out.append(s)
+    over = school_size[school_size["over"]]
+    out.append(f"超规模学校{len(over)}所（{_join(over['school_name'].head(5))}{'等' if len(over) > 5 else ''}）"
+               if len(over) else "无超规模学校")
+    cs = class_sf.groupby("stage", sort=False)[["class_shortfall", "place_shortfall"]].sum(min_count=1)
+    for stage, r in cs.iterrows():
+        if r["class_shortfall"] > 0 or (r["place_shortfall"] or 0) > 0:
+            s = f"{stage}按标准班额测算缺额{int(r['class_shortfall'])}班"
+            if not np.isnan(r["place_shortfall"]):
+                s += f"、学位缺额{int(r['place_shortfall']):,d}个"
+            out.append(s)
+    return "；".join(out) + "。"
+
+
+def staffing_text(staff: pd.DataFrame) -> str:
+    """师资配置: students per teacher against the staffing standard, per stage."""
+    out = []
+    for r in staff.itertuples():
+        cmp = "优于" if r.students_per_teacher <= r.staffing_standard else "高于"
+        out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1，{cmp}编制标准{r.staffing_standard:g}:1；"
+                   f"高于规定学历教师占{r.above_degree_share:.1%}，中级及以上职称占{r.mid_title_share:.1%}")
+    return "；".join(out) + "。" if out else ""
+
+
+def gap_text(gap: pd.DataFrame) -> str:
+    """城乡差距: the largest 乡村/城区 gap and the between-group share of inequality, per stage."""
+    out = []
+    for stage, g in gap.groupby("stage", sort=False):
+        g = g.dropna(subset=["rural_to_urban"])
+        if g.empty:
+            out.append(f"{stage}缺少城区或乡村学校，无法比较城乡差距")
+            continue
+        worst = g.sort_values("rural_to_urban").iloc[0]
+        s = (f"{stage}乡村学校{label(worst['indicator'])}为城区的{worst['rural_to_urban']:.0%}，是城乡差距最大的指标")
+        b = g.dropna(subset=["between_share"])
+        if not b.empty:
+            top = b.sort_values("between_share", ascending=False).iloc[0]
+            s += (f"；按泰尔指数分解，{top['indicator']}的校际差异中{top['between_share']:.0%}来自城区、镇区、乡村之间，"
+                  f"其余来自同类地区学校之间")
+        out.append(s)
+    return "。".join(out) + "。" if out else ""
+
+
+def items_text(items: pd.DataFrame) -> str:
+    """政府保障程度 / 教育质量 / 社会认可度: counts of 达标/未达标/未提供 and which fail."""
+    out = []
+    for grp, g in items.groupby("group", sort=False):
+        if grp == "基本均衡":
+            continue
+        n = len(g)
+        ok = g[g["status"] == "达标"]
+        bad = g[g["status"] == "未达标"]
+        miss = g[g["status"] == "未提供"]
+        s = f"{grp}{n}项中达标{len(ok)}项" if n > 1 else f"{grp}{'达标' if len(ok) else ''}"
+        if n == 1 and len(bad):
+            s = f"{grp}为{bad['value'].iloc[0]}，未达到{bad['standard'].iloc[0]}的要求"
+        elif n == 1 and len(miss):
+            s = f"{grp}未提供数据"
+        elif n == 1:
+            s = f"{grp}为{ok['value'].iloc[0]}，达到要求"
+        else:
+            if len(bad):
+                s += f"，未达标{len(bad)}项（第{_join(str(x) for x in bad['no'])}项）"
+            if len(miss):
+                s += f"，未提供数据{len(miss)}项（第{_join(str(x) for x in miss['no'])}项，不计为达标）"
+        out.append(s)
+    return "；".join(out) + "。" if out else "未提供县区表，政府保障程度、教育质量和社会认可度无法评估。"
+
+
+def growth_text(growths: pd.DataFrame) -> str:
+    """经费"三个增长"."""
+    if growths.empty or (growths["status"] == "未提供").all():
+        return "缺少上一学年的经费数据，无法判断“三个增长”。"
+    bad = growths[growths["status"] == "未达标"]
+    if bad.empty:
+        return "教育经费实现“三个增长”。"
+    return "教育经费“三个增长”未全部实现：" + "；".join(f"{r.item}（{r.value}）" for r in bad.itertuples()) + "。"
+
+
+def trend_text(trend: pd.DataFrame, year: int) -> str:
+    """Composite CVs against last year, and how many CVs carry a warning."""
+    c = trend[(trend["indicator"] == "composite")]
+    cur = c[c["year"] == year]
+    out = []
+    for r in cur.itertuples():
+        if r.change is None or np.isnan(r.change):
+            out.append(f"{r.stage}综合差异系数{fmt_cv(r.cv)}（无上年数据）")
+            continue
+        prev = r.cv - r.change
+        word = "上升" if r.change > 0 else ("下降" if r.change < 0 else "持平")
+        out.append(f"{r.stage}综合差异系数由上年的{fmt_cv(prev)}{word}到{fmt_cv(r.cv)}" if word != "持平"
+                   else f"{r.stage}综合差异系数与上年持平（{fmt_cv(r.cv)}）")
+    w = trend[(trend["year"] == year) & (trend["warning"] != "")]
+    if len(w):
+        out.append(f"共有{len(w)}项差异系数出现预警（连续上升、接近或超过标准）")
+    else:
+        out.append("各项差异系数均无预警")
+    return "；".join(out) + "。"
+
+
+def problems(tables: dict, county: str) -> pd.DataFrame:
+    """存在问题 and 下一步建议, most serious first, each problem with its suggestion.
+
+    Severity: 1 基本均衡 not met; 2 a quality CV over its limit; 3 schools failing the standards;
+    4 warnings (newly failed, rising, near the limit); 5 county items not met; 6 class and school
+    size; 7 三个增长; 8 inputs not provided.
+
+    Returns ``severity, problem, suggestion``.
+    """
+    rows = []
+    basic = tables["basic"]
+    for r in basic[(basic["indicator"] == "composite") & basic["passed"].eq(False)].itertuples():
+        worst = basic[(basic["stage"] == r.stage) & (basic["indicator"] != "composite")].sort_values("cv").iloc[-1]
+        rows.append((1, f"{r.stage}综合差异系数{fmt_cv(r.cv)}，超过国家标准{r.limit:.2f}，基本均衡未达标。",
+                     f"优先补齐{r.stage}薄弱学校的{label(worst['indicator'])}等短板，缩小校际差距，确保综合差异系数降到{r.limit:.2f}以下。"))
+    q = tables["quality"]
+    for stage, g in q[q["passed"].eq(False)].groupby("stage", sort=False):
+        g = g.sort_values("cv", ascending=False)
+        worst = g.iloc[0]
+        res = _join(dict.fromkeys(INDICATORS.loc[g["indicator"], "resource"]))
+        rows.append((2, f"{stage}{_join(sorted(g['indicator']))}共{len(g)}项指标差异系数超过{worst['limit']:.2f}，"
+                        f"其中{label(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。",
+                     f"按“削峰填谷”思路，向{stage}相关指标偏低的学校倾斜配置{res}。"))
+    comp = tables["compliance"]
+    sf = tables["shortfall_totals"]
+    for stage, cm in comp.groupby("stage", sort=False):
+        bad = cm[~cm["passed"]]
+        if len(bad):
+            s = sf[(sf["stage"] == stage) & (sf["shortfall"] > 0)].sort_values("schools_short", ascending=False)
+            need = _join(f"{r.resource}{amount(r.shortfall, r.unit)}" for r in s.head(3).itertuples())
+            rows.append((3, f"{stage}{len(bad)}所学校（共{len(cm)}所）未达到优质均衡资源配置标准。",
+                         f"制定逐校达标计划，重点补足{need}。" if need else "制定逐校达标计划。"))
+    w = tables["warnings"]
+    newly = w[w["newly_failed"]]
+    if len(newly):
+        rows.append((4, f"{_join(f'{r.stage}{r.indicator}' for r in newly.itertuples())}差异系数由上年达标变为未达标。",
+                     "查明变化原因（新建、撤并学校或学生流动），防止均衡水平滑坡。"))
+    near = w[w["near_limit"] & ~w["newly_failed"]]
+    if len(near):
+        rows.append((4, f"{_join(f'{r.stage}{r.indicator}（{fmt_cv(r.cv)}）' for r in near.itertuples())}接近标准上限。",
+                     "纳入动态监测，提前安排资源，防止超标。"))
+    items = tables["county_items"]
+    bad_items = items[items["status"] == "未达标"]
+    for grp, g in bad_items.groupby("group", sort=False):
+        rows.append((5, f"{grp}有{len(g)}项未达标（第{_join(str(x) for x in g['no'])}项）。",
+                     f"对照{grp}各项要求逐项整改，明确责任单位和完成时限。"))
+    bands = tables["class_bands"]
+    labels = RULES["class_size"]["band_labels"]
+    if not bands.empty and (bands[labels[2]] + bands[labels[3]]).sum() > 0:
+        n = int((bands[labels[2]] + bands[labels[3]]).sum())
+        rows.append((6, f"仍有{labels[2]}及{labels[3]}{n}个。", "通过新建、改扩建学校和优化招生划片，消除大班额。"))
+    over_size = tables["school_size"]["over"].sum()
+    if over_size:
+        rows.append((6, f"有{int(over_size)}所学校规模超过标准。", "合理规划学校布局，控制超大规模学校。"))
+    g3 = tables["three_growths"]
+    if (g3["status"] == "未达标").any():
+        rows.append((7, "教育经费“三个增长”未全部实现。", "落实教育投入法定增长要求，保障义务教育经费逐年增长。"))
+    miss = items[items["status"] == "未提供"]
+    if len(miss):
+        rows.append((8, f"有{len(miss)}项评估指标缺少数据，无法判断是否达标。", "补充报送相关佐证材料和统计数据。"))
+    out = pd.DataFrame(rows, columns=["severity", "problem", "suggestion"])
+    return out.sort_values("severity", kind="stable").reset_index(drop=True)

@@ -99,10 +99,9 @@ def shortfall(data: pd.DataFrame, options: Options | None = None, *, year=None, 
     if not parts or v.empty:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    order = {c: i for i, c in enumerate(codes(QUALITY))}
-    out = out.sort_values(["year", "county", "stage", "school_id"], kind="stable")
+    order = {**{c: i for i, c in enumerate(codes(QUALITY))}, **{s: i for i, s in enumerate(STAGES)}}
     out = out.sort_values(["year", "county", "stage", "school_id", "indicator"], key=lambda s: s.map(order)
-                          if s.name == "indicator" else s, kind="stable")
+                          if s.name in ("indicator", "stage") else s, kind="stable")
     return out[cols].reset_index(drop=True)
 
 

@@ -58,7 +58,10 @@ def cv_trend(data: pd.DataFrame | None = None, options: Options | None = None, *
     c["warning"] = reasons
     cols = ["year", "county", "stage", "standard", "indicator", "cv", "limit", "passed", "change", "rising",
             "near_limit", "newly_failed", "warning"]
-    return c.sort_values(["county", "year", "stage"], kind="stable")[cols].reset_index(drop=True)
+    rank = {"小学": 0, "初中": 1}
+    c = c.sort_values(["county", "year", "stage"], key=lambda s: s.map(rank) if s.name == "stage" else s,
+                      kind="stable")
+    return c[cols].reset_index(drop=True)
 
 
 def warnings_table(trend: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
