@@ -32,6 +32,9 @@ __all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_re
 #: kernels started by the runner make a missing CJK glyph an error
 KERNEL_ENV = {"PYTHONWARNINGS": "error:Glyph:UserWarning", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 EXECUTION_TIMEOUT = 600
+COUNTY = "county_report.ipynb"
+ROLLUP = "city_rollup.ipynb"
+ROLLUP_STEM = "全市汇总"
 START_TIMEOUT = 60
 
 
@@ -59,13 +62,19 @@ class CountyTask:
     out_dir: str
     data_dir: str = ""
     options: dict = field(default_factory=dict)
-    template: str = "county_report.ipynb"
+    template: str = COUNTY
     stem: str = ""           # output file stem (default: the county name, made path-safe)
     timeout: int = EXECUTION_TIMEOUT
 
     @property
     def name(self) -> str:
         return safe_name(self.stem or self.county)
+
+    @property
+    def title(self) -> str:
+        if self.template == ROLLUP:
+            return f"{self.year}学年县域义务教育均衡发展监测汇总报告"
+        return f"{self.county}{self.year}学年义务教育均衡发展监测报告"
 
 
 @dataclass
@@ -132,11 +141,14 @@ def run_county(task: CountyTask) -> TaskResult:
     failed_nb = out / f"{task.name}.failed.ipynb"
     tmp_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=out))
     tmp_nb = tmp_dir / f"{task.name}.ipynb"
-    params = {"data_dir": task.data_dir, "county": task.county, "year": int(task.year),
-              "output_dir": str(out.resolve()), **task.options}
+    params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(out.resolve()), **task.options}
+    if task.template == ROLLUP:
+        params["results_dir"] = str(out.resolve())
+    else:
+        params["county"] = task.county
     try:
         _execute(task, tmp_nb, params)
-        to_html(tmp_nb, tmp_dir / final_html.name, title=f"{task.county}{task.year}学年义务教育均衡发展监测报告")
+        to_html(tmp_nb, tmp_dir / final_html.name, title=task.title)
         (tmp_dir / final_html.name).replace(final_html)
         tmp_nb.replace(final_nb)
         failed_nb.unlink(missing_ok=True)
@@ -211,8 +223,11 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             if c in present:
                 tasks.append(CountyTask(c, y, str(Path(out) / str(y)), data_dir, options.to_dict()))
     results = run_tasks(tasks, workers, progress)
+    if rollup:  # after the counties: it reads their side files
+        results += run_tasks([CountyTask(ROLLUP_STEM, y, str(Path(out) / str(y)), data_dir, options.to_dict(),
+                                         template=ROLLUP, stem=ROLLUP_STEM) for y in years], 1, progress)
     failed = [r for r in results if not r.ok]
-    print(f"完成：{len(results) - len(failed)}/{len(results)} 份县级报告，输出目录 {Path(out).resolve()}", file=sys.stderr)
+    print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告，输出目录 {Path(out).resolve()}", file=sys.stderr)
     for r in failed:
         print(f"  失败：{r.county}（{r.error}）；已保留执行记录以便排查", file=sys.stderr)
     return 1 if failed else 0

@@ -35,6 +35,16 @@ class Dataset:
             h.update(self.files[key].read_bytes())
         return h.hexdigest()
 
+    def only_county(self, county: str) -> "Dataset":
+        """The same data restricted to one county (all years): what a county report needs."""
+        s = self.schools[self.schools["county"] == county]
+        s.attrs = dict(self.schools.attrs)
+        cl = self.classes
+        if cl is not None:
+            cl = cl[cl["school_id"].isin(set(s["school_id"]))]
+        co = self.counties[self.counties["county"] == county] if self.counties is not None else None
+        return Dataset(self.folder, s, cl, co, self.files)
+
     @property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.schools["year"].unique())

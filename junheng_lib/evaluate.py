@@ -252,3 +252,33 @@ def cv_contributions(data: pd.DataFrame, options: Options | None = None, *, coun
 
 
 __all__ += ["cv_contributions"]
+
+
+def staffing(data: pd.DataFrame, options: Options | None = None, *, year=None, county=None,
+             by_location: bool = False) -> pd.DataFrame:
+    """师资配置 per county × stage (optionally × 城乡): students per teacher against the staffing
+    standard (编制标准 19 / 13.5 from the rule table), shares of teachers above degree and with 中级+
+    titles, and backbone and PE/art teachers per 100 students. Schools in 基本均衡's scope.
+
+    Returns ``year, county, stage, [location,] students, teachers, students_per_teacher,
+    staffing_standard, above_degree_share, mid_title_share, backbone_per_100, pe_art_per_100``.
+    """
+    st = _filter(_stages_of(data, options or Options()), year, county)
+    st = st[st["in_basic"] & (st["students"] > 0)].copy()
+    st["stage"] = st["stage"].astype(str)
+    keys = ["year", "county", "stage"] + (["location"] if by_location else [])
+    g = st.groupby(keys)[["students", "teachers", "above_degree", "mid_title", "backbone", "pe_art"]].sum()
+    out = pd.DataFrame({"students": g["students"], "teachers": g["teachers"]})
+    out["students_per_teacher"] = g["students"] / g["teachers"]
+    out["staffing_standard"] = [float(RULES["staffing"][k[2]]) for k in g.index]
+    out["above_degree_share"] = g["above_degree"] / g["teachers"]
+    out["mid_title_share"] = g["mid_title"] / g["teachers"]
+    out["backbone_per_100"] = 100 * g["backbone"] / g["students"]
+    out["pe_art_per_100"] = 100 * g["pe_art"] / g["students"]
+    out = out.reset_index()
+    rank = {"小学": 0, "初中": 1, "城区": 0, "镇区": 1, "乡村": 2}
+    return out.sort_values(keys, key=lambda s: s.map(rank) if s.name in ("stage", "location") else s).reset_index(
+        drop=True)
+
+
+__all__ += ["staffing"]

@@ -22,6 +22,9 @@ class atomic_path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a normal file once in place, not mkstemp's 0600
         self.tmp = Path(tmp)
         return self.tmp
 
@@ -79,3 +82,217 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[
             df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
         paths.append(p)
     return paths
+
+
+# ---------------------------------------------------------------------------------------------- county xlsx
+def write_county_xlsx(rep, path: str | Path) -> Path:
+    """The tables a bureau submits, one workbook: 差异系数表 (published layout), 学校达标情况 and
+    学校指标差额, with failing cells highlighted (CVs over their limit, values below standard,
+    non-zero shortfalls)."""
+    import numpy as np
+
+    from .indicators import QUALITY, codes, standard_value
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+            book = xw.book
+            bad = book.add_format(_FAIL_FILL)
+            head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                    "valign": "vcenter"})
+            # 1. 差异系数表: basic, quality (published layout)
+            ws = book.add_worksheet("差异系数表")
+            row = 0
+            for title, table, std in (("基本均衡", rep.basic_table(), "basic"), ("优质均衡", rep.quality_table(), QUALITY)):
+                ws.write(row, 0, f"{rep.county}{rep.year}学年{title}差异系数表", book.add_format({"bold": True}))
+                row += 1
+                ws.write_row(row, 0, ["学段", "项目", *table.columns], head)
+                row += 1
+                coef = rep.coef.set_index(["stage", "indicator"])
+                for (stage, item), vals in table.iterrows():
+                    ws.write(row, 0, stage)
+                    ws.write(row, 1, item)
+                    for j, (col, v) in enumerate(zip(table.columns, vals)):
+                        code = "composite" if col == "综合差异系数" else col.split(" ")[0]
+                        fmt = None
+                        if item == "差异系数" and (stage, code) in coef.index:
+                            fmt = bad if coef.loc[(stage, code), "passed"] is False else None
+                        ws.write(row, 2 + j, v, fmt)
+                    row += 1
+                row += 1
+            ws.set_column(0, 1, 12)
+            ws.set_column(2, 12, 16)
+            # 2. 学校达标情况: Y values below standard highlighted
+            comp = rep.comp
+            ws = book.add_worksheet("学校达标情况")
+            cols = ["学段", "学校标识码", "学校名称", *codes(QUALITY), "达标项数", "未达标指标", "结论"]
+            ws.write_row(0, 0, cols, head)
+            for i, r in enumerate(comp.itertuples(index=False), start=1):
+                ws.write_row(i, 0, [r.stage, r.school_id, r.school_name])
+                for j, code in enumerate(codes(QUALITY)):
+                    v = float(getattr(r, code))
+                    ws.write_number(i, 3 + j, round(v, 4), bad if v < standard_value(code, r.stage) else None)
+                ws.write_number(i, 10, int(r.met))
+                ws.write(i, 11, r.unmet or "—")
+                ws.write(i, 12, "达标" if r.passed else "未达标", None if r.passed else bad)
+            ws.set_column(0, 1, 12)
+            ws.set_column(2, 2, 24)
+            ws.freeze_panes(1, 3)
+            # 3. 学校指标差额
+            sf = rep.tables["shortfall"]
+            ws = book.add_worksheet("学校指标差额")
+            cols = ["学段", "学校标识码", "学校名称", "指标", "资源", "单位", "实际值", "标准值", "差额(达到标准)", "差额(达到85%)"]
+            ws.write_row(0, 0, cols, head)
+            for i, r in enumerate(sf.itertuples(index=False), start=1):
+                ws.write_row(i, 0, [r.stage, r.school_id, r.school_name, r.indicator, r.resource, r.unit])
+                ws.write_number(i, 6, round(float(r.value), 4))
+                ws.write_number(i, 7, float(r.standard))
+                ws.write_number(i, 8, round(float(r.shortfall), 2), bad if r.shortfall > 0 else None)
+                ws.write_number(i, 9, round(float(r.shortfall_85), 2), bad if r.shortfall_85 > 0 else None)
+            ws.set_column(0, 1, 12)
+            ws.set_column(2, 2, 24)
+            ws.set_column(3, 9, 14)
+            ws.freeze_panes(1, 3)
+            del np
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- docx
+_BODY_FONT, _HEAD_FONT, _LATIN = "宋体", "黑体", "Times New Roman"
+
+
+def _east_asian(run, font: str) -> None:
+    from docx.oxml.ns import qn
+    run.font.name = _LATIN
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(rfonts)
+    rfonts.set(qn("w:eastAsia"), font)
+    rfonts.set(qn("w:ascii"), _LATIN)
+    rfonts.set(qn("w:hAnsi"), _LATIN)
+
+
+def _style_fonts(doc) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    for name, font in (("Normal", _BODY_FONT), ("Title", _HEAD_FONT), ("Heading 1", _HEAD_FONT),
+                       ("Heading 2", _HEAD_FONT), ("Table Grid", _BODY_FONT)):
+        try:
+            st = doc.styles[name]
+        except KeyError:
+            continue
+        st.font.name = _LATIN
+        rpr = st.element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.append(rfonts)
+        rfonts.set(qn("w:eastAsia"), font)
+    doc.styles["Normal"].font.size = Pt(11)
+
+
+def _para(doc, text: str, font: str = _BODY_FONT, style: str | None = None, bold: bool = False):
+    p = doc.add_paragraph(style=style)
+    run = p.add_run(text)
+    run.bold = bold
+    _east_asian(run, font)
+    return p
+
+
+def _heading(doc, text: str, level: int):
+    h = doc.add_heading(level=level)
+    run = h.add_run(text)
+    _east_asian(run, _HEAD_FONT)
+    return h
+
+
+def _table(doc, df: pd.DataFrame, index: bool = False, max_rows: int = 200):
+    from docx.shared import Pt
+    if df is None or df.empty:
+        _para(doc, "（无）")
+        return None
+    d = df.reset_index() if index else df
+    d = d.head(max_rows)
+    t = doc.add_table(rows=1, cols=len(d.columns))
+    t.style = "Table Grid"
+    for j, c in enumerate(d.columns):
+        cell = t.rows[0].cells[j]
+        run = cell.paragraphs[0].add_run(str(c))
+        run.bold = True
+        run.font.size = Pt(8)
+        _east_asian(run, _HEAD_FONT)
+    for r in d.itertuples(index=False):
+        cells = t.add_row().cells
+        for j, v in enumerate(r):
+            run = cells[j].paragraphs[0].add_run("" if v is None or (isinstance(v, float) and v != v) else str(v))
+            run.font.size = Pt(8)
+            _east_asian(run, _BODY_FONT)
+    return t
+
+
+def _figure(doc, fig, width_cm: float = 16.0) -> None:
+    import io as _io
+
+    import matplotlib.pyplot as plt
+    from docx.shared import Cm
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    buf.seek(0)
+    doc.add_picture(buf, width=Cm(width_cm))
+
+
+def write_county_docx(rep, path: str | Path, today=None) -> Path:
+    """The narrative county report as Word (.docx): sections of reports.md with their paragraphs,
+    key tables and charts. Chinese runs carry an East Asian font (宋体 body, 黑体 headings) on
+    the styles and on every run, the Latin font being Times New Roman."""
+    from docx import Document
+
+    from . import narrative as nv
+    from . import plots
+    doc = Document()
+    _style_fonts(doc)
+    _heading(doc, rep.title, 0)
+    for line in rep.header_lines(today):
+        _para(doc, line)
+    t = rep.tables
+    _heading(doc, "一、基本情况", 1)
+    _para(doc, nv.overview_text(rep.county, rep.year, rep.overview(), rep.school_mix()))
+    _table(doc, rep.overview(), index=True)
+    _heading(doc, "二、基本均衡", 1)
+    _para(doc, nv.basic_summary(t["basic"]) + nv.basic_detail(t["basic"], rep.contributions()))
+    _table(doc, rep.basic_table(), index=True)
+    _figure(doc, plots.cv_chart(rep.coef, title=f"{rep.county}{rep.year}学年差异系数与标准"))
+    _heading(doc, "三、优质均衡", 1)
+    _para(doc, nv.quality_summary(t["quality"], t["compliance"]))
+    _table(doc, rep.quality_table(), index=True)
+    _para(doc, nv.shortfall_text(t["shortfall_totals"]))
+    _table(doc, rep.shortfall_table())
+    _heading(doc, "四、规模与班额", 1)
+    _para(doc, nv.size_text(t["class_bands"], t["class_shortfall"], t["school_size"]))
+    bands, _, _ = rep.size_tables()
+    _table(doc, bands)
+    _heading(doc, "五、师资配置", 1)
+    from .evaluate import staffing
+    _para(doc, nv.staffing_text(staffing(rep.data.schools, rep.options, year=rep.year, county=rep.county)))
+    _table(doc, rep.staffing_table())
+    _heading(doc, "六、城乡差距", 1)
+    _para(doc, nv.gap_text(t["gap"]))
+    _table(doc, rep.gap_table())
+    _heading(doc, "七、政府保障程度、教育质量、社会认可度与经费“三个增长”", 1)
+    _para(doc, nv.items_text(t["county_items"]) + nv.growth_text(t["three_growths"]))
+    _table(doc, rep.items_table())
+    _heading(doc, "八、趋势与预警", 1)
+    _para(doc, nv.trend_text(t["trend"], rep.year))
+    _table(doc, rep.trend_table(), index=True)
+    _heading(doc, "九、存在问题与下一步建议", 1)
+    probs = nv.problems(t, rep.county)
+    if probs.empty:
+        _para(doc, "未发现需要整改的问题。")
+    for k, r in enumerate(probs.itertuples(), start=1):
+        _para(doc, f"（{k}）{r.problem}", bold=True)
+        _para(doc, f"建议：{r.suggestion}")
+    with atomic_path(path) as tmp:
+        doc.save(str(tmp))
+    return Path(path)

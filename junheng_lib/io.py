@@ -77,8 +77,8 @@ def _norm(h: object) -> str:
     return re.sub(r"\s+", "", s).lower()
 
 
-def _read_rows(path: Path) -> list[list[str]]:
-    """All rows of the file as lists of strings (blank cells → '')."""
+def _read_grid(path: Path) -> pd.DataFrame:
+    """All cells of the file as strings (blank → ''); row i of the frame is spreadsheet row i + 1."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -96,7 +96,7 @@ def _read_rows(path: Path) -> list[list[str]]:
     return _read_csv(name, data)
 
 
-def _read_xlsx(name: str, data: bytes) -> list[list[str]]:
+def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
     import openpyxl
 
     try:
@@ -104,15 +104,20 @@ def _read_xlsx(name: str, data: bytes) -> list[list[str]]:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
         raise DataError([DataIssue(name, f"无法作为 Excel(.xlsx) 文件打开，文件可能已损坏或不是表格（{type(e).__name__}）")]) from None
     ws = wb.worksheets[0]
-    rows = []
-    for r in ws.iter_rows(values_only=True):
-        rows.append(["" if v is None else (repr(v) if isinstance(v, float) and v != int(v) else
-                                           str(int(v)) if isinstance(v, float) else str(v)) for v in r])
+    rows = list(ws.iter_rows(values_only=True))
     wb.close()
-    return rows
+    grid = pd.DataFrame(rows, dtype=object)
+    # whole-number floats as Excel shows them ("12", not "12.0"); other cells as text
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return str(int(v)) if v.is_integer() else repr(v)
+        return str(v)
+    return grid.apply(lambda col: col.map(cell)) if len(grid) else grid
 
 
-def _read_csv(name: str, data: bytes) -> list[list[str]]:
+def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     if b"\x00" in data[:4096]:
         raise DataError([DataIssue(name, "不是文本表格（含二进制内容），请提供 CSV 或 .xlsx 文件")])
     for enc in ("utf-8-sig", "gb18030"):
@@ -126,11 +131,15 @@ def _read_csv(name: str, data: bytes) -> list[list[str]]:
     if sum(ch in "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t") for ch in text[:4096]) > 8:
         raise DataError([DataIssue(name, "不是文本表格，请提供 CSV 或 .xlsx 文件")])
     try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-        delim = dialect.delimiter
+        delim = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
     except csv.Error:
         delim = ","
-    return [row for row in csv.reader(_io.StringIO(text, newline=""), delimiter=delim)]
+    width = max(line.count(delim) for line in text.splitlines()) + 1 if text.strip() else 1
+    try:
+        return pd.read_csv(_io.StringIO(text), sep=delim, header=None, names=range(width), dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as e:
+        raise DataError([DataIssue(name, f"无法解析为 CSV 表格（{e}）")]) from None
 
 
 def _header_map(schema: tuple[Column, ...]) -> dict[str, tuple[str, float]]:
@@ -153,19 +162,17 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
     """
     path = Path(path)
     name = str(path)
-    rows = _read_rows(path)
+    grid = _read_grid(path)
     hmap = _header_map(schema)
-    header_idx = None
-    for i, r in enumerate(rows[:20]):
-        if sum(_norm(c) in hmap for c in r) >= min(3, len(schema)):
-            header_idx = i
-            break
-    if header_idx is None:
-        if not any(any(c.strip() for c in r) for r in rows):
+    head = grid.head(20).apply(lambda col: col.map(lambda c: _norm(c) in hmap)).sum(axis=1)
+    hits = np.flatnonzero(head.to_numpy() >= min(3, len(schema)))
+    if not len(hits):
+        if not grid.apply(lambda col: col.str.strip().ne("")).to_numpy().any():
             raise DataError([DataIssue(name, "文件为空，没有任何数据")])
         raise DataError([DataIssue(name, "找不到表头：前20行中没有可识别的列名（如“学校标识码”“学校名称”或 school_id）；"
                                          "该文件可能不是所需的表格")])
-    header = rows[header_idx]
+    header_idx = int(hits[0])
+    header = grid.iloc[header_idx].tolist()
     issues: list[DataIssue] = []
     cols: dict[str, tuple[int, float, str]] = {}
     extra: dict[str, int] = {}
@@ -180,33 +187,32 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
             cols[target] = (j, factor, h)
         elif str(h).strip():
             extra[str(h).strip()] = j
-    body = rows[header_idx + 1:]
-    width = len(header)
-    records, rownums, notices = [], [], []
-    for k, r in enumerate(body):
-        r = (list(r) + [""] * width)[:max(width, len(r))]
-        rownum = header_idx + 2 + k
-        if not any(str(c).strip() for c in r):
-            continue
-        first = next(str(c).strip() for c in r if str(c).strip())
-        if _SKIP_RE.match(first) and ("school_id" not in cols or not str(r[cols["school_id"][0]]).strip()):
-            notices.append(f"{name}，第{rownum}行：汇总/说明行（“{first[:20]}”）不是学校数据，已跳过")
-            continue
-        records.append(r)
-        rownums.append(rownum)
-    data = {}
-    factors = {}
-    for target, (j, factor, _) in cols.items():
-        data[target] = [str(r[j]).strip() if j < len(r) else "" for r in records]
-        factors[target] = factor
+    body = grid.iloc[header_idx + 1:]
+    if len(body):
+        body = body.apply(lambda col: col.astype(str).str.strip())
+    rownums = np.arange(header_idx + 2, header_idx + 2 + len(body))
+    cells = body.to_numpy(dtype=object)
+    filled = cells != ""
+    keep = filled.any(axis=1)
+    # the first non-empty cell of each row (for 合计/注 rows)
+    first = pd.Series(cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else [], index=body.index,
+                      dtype=object)
+    no_id = (body[cols["school_id"][0]].eq("") if "school_id" in cols else pd.Series(True, index=body.index))
+    summary = (first.str.match(_SKIP_RE) & no_id).to_numpy() & keep
+    notices = [f"{name}，第{r}行：汇总/说明行（“{f[:20]}”）不是学校数据，已跳过"
+               for r, f in zip(rownums[summary], first[summary])]
+    keep = keep & ~summary
+    body = body[keep]
+    data = {target: body[j].to_numpy(dtype=object) for target, (j, _, _) in cols.items()}
+    factors = {target: f for target, (_, f, _) in cols.items()}
     for h, j in extra.items():
         if h not in data:
-            data[h] = [str(r[j]).strip() if j < len(r) else "" for r in records]
+            data[h] = body[j].to_numpy(dtype=object)
     df = pd.DataFrame(data, dtype=object)
-    df.insert(0, ROW, np.asarray(rownums, dtype=np.int64))
+    df.insert(0, ROW, rownums[keep].astype(np.int64))
     df.attrs["factors"] = factors
     df.attrs["headers"] = {t: h for t, (_, _, h) in cols.items()}
-    if not records:
+    if df.empty:
         issues.append(DataIssue(name, "文件只有表头，没有数据行", row=header_idx + 1))
     missing = [c for c in schema if c.required and c.name not in cols]
     for c in missing:

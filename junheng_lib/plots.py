@@ -17,7 +17,8 @@ from matplotlib import font_manager
 
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, codes
 
-__all__ = ["FONT_FAMILY", "font_path", "use_cjk_font", "cv_chart"]
+__all__ = ["FONT_FAMILY", "font_path", "use_cjk_font", "cv_chart", "compliance_heatmap", "class_band_chart",
+           "urban_rural_chart", "trend_chart", "rollup_chart", "indicator_legend"]
 
 FONT_FAMILY = "Junheng Sans SC"
 _STAGE_COLORS = {"小学": "#3b75af", "初中": "#e1812c"}
@@ -81,3 +82,132 @@ def indicator_legend(standard: str) -> str:
     """"L1 生均教学及辅助用房面积；L2 …" — the key printed under charts that use codes."""
     t = INDICATORS[INDICATORS["standard"] == standard]
     return "；".join(f"{c} {n}" for c, n in zip(t.index, t["name"]))
+
+
+def compliance_heatmap(comp: pd.DataFrame, stage: str, *, max_rows: int = 60):
+    """School × indicator heatmap of value ÷ standard (1 = the standard), one stage.
+
+    Schools are sorted by their lowest ratio (weakest on top); at most ``max_rows`` are drawn.
+    """
+    from .indicators import standard_value
+    use_cjk_font()
+    c = comp[comp["stage"] == stage].sort_values("min_ratio").head(max_rows)
+    q = codes(QUALITY)
+    ratio = pd.DataFrame({k: c[k].to_numpy(float) / standard_value(k, stage) for k in q},
+                         index=c["school_name"].to_numpy())
+    h = max(2.5, 0.28 * len(ratio) + 1.2)
+    fig, ax = plt.subplots(figsize=(8.5, h))
+    if ratio.empty:
+        ax.text(0.5, 0.5, f"{stage}无参与计算的学校", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    vals = ratio.to_numpy(float)
+    im = ax.imshow(np.clip(vals, 0.4, 1.6), cmap="RdYlGn", vmin=0.4, vmax=1.6, aspect="auto")
+    for (i, j), v in np.ndenumerate(vals):
+        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                color="white" if v < 0.6 or v > 1.45 else "black")
+    ax.set_xticks(np.arange(len(q)), q)
+    ax.set_yticks(np.arange(len(ratio)), ratio.index)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    fig.colorbar(im, ax=ax, shrink=0.6, label="实际值 ÷ 标准值")
+    ax.set_title(f"{stage}各校优质均衡指标达成度（1.00 = 达到标准）", fontsize=11)
+    ax.set_xlabel("")
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def class_band_chart(bands: pd.DataFrame):
+    """Stacked bars of class-size bands per stage (share of classes)."""
+    use_cjk_font()
+    labels = RULES["class_size"]["band_labels"]
+    colors = ["#4c9a5b", "#e9c46a", "#f4a261", "#c0392b"]
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    if bands.empty:
+        ax.text(0.5, 0.5, "未提供班级表", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    b = bands.set_index("stage")
+    left = np.zeros(len(b))
+    for lab, col in zip(labels, colors):
+        share = (b[lab] / b["classes"]).to_numpy(float)
+        ax.barh(b.index, share, left=left, color=col, label=lab)
+        for y, (l_, s) in enumerate(zip(left, share)):
+            if s >= 0.06:
+                ax.text(l_ + s / 2, y, f"{s:.0%}", ha="center", va="center", fontsize=8, color="white")
+        left += share
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(ncol=4, frameon=False, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def urban_rural_chart(gap: pd.DataFrame):
+    """乡村 and 镇区 values as a share of 城区 for each quality indicator, per stage."""
+    use_cjk_font()
+    stages = [s for s in STAGES if s in set(gap["stage"])]
+    fig, axes = plt.subplots(1, max(1, len(stages)), figsize=(10, 3.2), sharey=True, squeeze=False)
+    for ax, stage in zip(axes[0], stages):
+        g = gap[gap["stage"] == stage].set_index("indicator")
+        x = np.arange(len(g))
+        for k, (col, name, color) in enumerate((("mean_镇区", "镇区", "#e1812c"), ("mean_乡村", "乡村", "#3a923a"))):
+            ax.bar(x + (k - 0.5) * 0.38, (g[col] / g["mean_城区"]).to_numpy(float), 0.38, label=f"{name} ÷ 城区",
+                   color=color)
+        ax.axhline(1.0, color="#555", linewidth=1, linestyle="--")
+        ax.set_xticks(x, g.index)
+        ax.set_title(f"{stage}：镇区、乡村学校相当于城区的比例", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def trend_chart(trend: pd.DataFrame, *, indicators=("composite",), title: str | None = None):
+    """CVs over the years with their limit lines (default: the 综合差异系数 of both stages)."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    t = trend[trend["indicator"].isin(list(indicators))]
+    for (stage, ind), g in t.groupby(["stage", "indicator"], sort=False):
+        g = g.sort_values("year")
+        name = "综合差异系数" if ind == "composite" else ind
+        ax.plot(g["year"], g["cv"], marker="o", color=_STAGE_COLORS.get(stage), label=f"{stage}{name}")
+        lim = g["limit"].dropna()
+        if len(lim):
+            ax.axhline(lim.iloc[-1], color=_STAGE_COLORS.get(stage), linestyle="--", linewidth=1)
+            ax.annotate(f"{stage}标准 {lim.iloc[-1]:.2f}", (g["year"].iloc[-1], lim.iloc[-1]), xytext=(4, 2),
+                        textcoords="offset points", fontsize=8, color=_STAGE_COLORS.get(stage))
+    years = sorted(t["year"].unique())
+    ax.set_xticks(years, [f"{y}学年" for y in years])
+    ax.set_ylabel("差异系数")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def rollup_chart(summary: pd.DataFrame):
+    """All counties' 综合差异系数 (both stages) against the limits, sorted by the 小学 value."""
+    use_cjk_font()
+    s = summary.sort_values("composite_小学")
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    x = np.arange(len(s))
+    for k, stage in enumerate(STAGES):
+        ax.bar(x + (k - 0.5) * 0.38, s[f"composite_{stage}"].to_numpy(float), 0.38, label=stage,
+               color=_STAGE_COLORS[stage])
+        lim = RULES["basic"]["composite_limit"][stage]
+        ax.axhline(lim, color=_STAGE_COLORS[stage], linestyle="--", linewidth=1.1)
+        ax.annotate(f"{stage}标准 {lim:.2f}", (len(s) - 0.5, lim), xytext=(2, 2), textcoords="offset points",
+                    fontsize=8, color=_STAGE_COLORS[stage])
+    ax.set_xticks(x, s["county"])
+    ax.set_ylabel("综合差异系数")
+    ax.set_title("各县(区)基本均衡综合差异系数", fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig

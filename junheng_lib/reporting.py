@@ -21,13 +21,24 @@ import pandas as pd
 
 from . import __version__
 from .data import Dataset, load
-from .evaluate import compliance, coefficients
+from .evaluate import cv_contributions, staffing
+from .evaluation import evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, codes, label, standard_value
 from .io import DataError, DataIssue
 from .options import Options
 from .schema import STAGE_SUFFIX
 
-__all__ = ["CountyReport", "fmt_cv", "fmt_value"]
+__all__ = ["CountyReport", "fmt_cv", "fmt_value", "md", "safe_name"]
+
+
+def md(text: str, heading: int = 0):
+    """Generated text as a Markdown display object, HTML-escaped (names such as ``<script>`` are shown,
+    never run)."""
+    import html
+
+    from IPython.display import Markdown
+    body = html.escape(str(text), quote=False).replace("*", "\\*").replace("_", "\\_")
+    return Markdown(("#" * heading + " " if heading else "") + body)
 
 
 def fmt_cv(x: float) -> str:
@@ -54,9 +65,7 @@ class CountyReport:
     year: int
     options: Options
     data: Dataset
-    coef: pd.DataFrame = field(repr=False)
-    coef_all_years: pd.DataFrame = field(repr=False)
-    comp: pd.DataFrame = field(repr=False)
+    tables: dict = field(repr=False)
 
     @classmethod
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
@@ -65,8 +74,13 @@ class CountyReport:
 
         ``year`` None or 0 means the latest year of the data.
         """
+        return cls.from_dataset(load(data_dir), county, year, options)
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,
+                     options: Options | dict | None = None) -> "CountyReport":
+        """As :meth:`build`, from already loaded data."""
         opts = options if isinstance(options, Options) else Options.from_dict(options)
-        ds = load(data_dir)
         year = int(year) if year else max(ds.years)
         problems = []
         if year not in ds.years:
@@ -75,14 +89,156 @@ class CountyReport:
             problems.append(DataIssue(str(ds.files["schools"]), f"数据中没有县(区)“{county}”"))
         if problems:
             raise DataError(problems)
-        all_years = coefficients(ds.schools, opts, county=county)
-        return cls(county, year, opts, ds, all_years[all_years["year"] == year].reset_index(drop=True), all_years,
-                   compliance(ds.schools, opts, year=year, county=county))
+        ds = ds.only_county(county)
+        return cls(county, year, opts, ds, evaluate_county(ds, county, year, opts))
+
+    @property
+    def coef(self) -> pd.DataFrame:
+        """This year's coefficients (basic with composite, then quality)."""
+        return pd.concat([self.tables["basic"], self.tables["quality"]], ignore_index=True)
+
+    @property
+    def comp(self) -> pd.DataFrame:
+        return self.tables["compliance"]
+
+    @property
+    def trend(self) -> pd.DataFrame:
+        return self.tables["trend"]
 
     # ------------------------------------------------------------------ header
     @property
     def title(self) -> str:
         return f"{self.county}{self.year}学年义务教育均衡发展监测报告"
+
+    def contributions(self, top: int = 5) -> dict:
+        """Schools behind the largest CVs: the two largest basic CVs per stage, and every quality CV
+        over its limit — {(stage, code): table}."""
+        out = {}
+        c = self.coef.dropna(subset=["cv"])
+        for stage, g in c[c["standard"] == BASIC].groupby("stage"):
+            for code in g[g["indicator"] != "composite"].sort_values("cv", ascending=False)["indicator"].head(2):
+                out[(stage, code)] = cv_contributions(self.data.schools, self.options, county=self.county,
+                                                      year=self.year, stage=stage, indicator=code, top=top)
+        for r in c[(c["standard"] == QUALITY) & c["passed"].eq(False)].itertuples():
+            out[(r.stage, r.indicator)] = cv_contributions(self.data.schools, self.options, county=self.county,
+                                                           year=self.year, stage=r.stage, indicator=r.indicator,
+                                                           top=top)
+        return out
+
+    def contribution_table(self, contributions: dict | None = None) -> pd.DataFrame:
+        """For display: the schools that contribute most to each listed CV."""
+        contributions = contributions if contributions is not None else self.contributions()
+        rows = []
+        for (stage, code), t in contributions.items():
+            if stage not in set(self.coef["stage"]):
+                continue
+            for r in t.head(3).itertuples():
+                rows.append({"学段": stage, "指标": f"{code} {label(code)}", "学校": r.school_name,
+                             "学校值": fmt_value(r.value, code), "全县平均": fmt_value(r.mean, code),
+                             "偏离": "高于" if r.deviation >= 0 else "低于", "占离散程度": f"{r.share:.0%}"})
+        return pd.DataFrame(rows)
+
+    def staffing_table(self) -> pd.DataFrame:
+        """师资配置 per stage and per 城乡, for display."""
+        a = staffing(self.data.schools, self.options, year=self.year, county=self.county).assign(location="全县")
+        b = staffing(self.data.schools, self.options, year=self.year, county=self.county, by_location=True)
+        t = pd.concat([a, b], ignore_index=True)
+        rank = {"小学": 0, "初中": 1, "全县": 0, "城区": 1, "镇区": 2, "乡村": 3}
+        t = t.sort_values(["stage", "location"], key=lambda s: s.map(rank))
+        return pd.DataFrame({
+            "学段": t["stage"], "范围": t["location"], "在校生": t["students"].map(lambda v: f"{v:,.0f}"),
+            "专任教师": t["teachers"].map(lambda v: f"{v:,.0f}"),
+            "生师比": t["students_per_teacher"].map(lambda v: f"{v:.1f}:1"),
+            "编制标准": t["staffing_standard"].map(lambda v: f"{v:g}:1"),
+            "高于规定学历占比": t["above_degree_share"].map(lambda v: f"{v:.1%}"),
+            "中级及以上职称占比": t["mid_title_share"].map(lambda v: f"{v:.1%}"),
+            "每百生骨干教师": t["backbone_per_100"].map(lambda v: f"{v:.2f}"),
+            "每百生体艺教师": t["pe_art_per_100"].map(lambda v: f"{v:.2f}")}).reset_index(drop=True)
+
+    def shortfall_table(self) -> pd.DataFrame:
+        """全县差额 per stage and indicator, in raw units, for display."""
+        t = self.tables["shortfall_totals"]
+        if t.empty:
+            return pd.DataFrame()
+        from .narrative import amount
+        return pd.DataFrame({"学段": t["stage"], "指标": t["indicator"], "资源": t["resource"],
+                             "未达标学校数": t["schools_short"], "差额(达到标准)": [amount(v, u) for v, u in
+                                                                           zip(t["shortfall"], t["unit"])],
+                             "差额(达到85%)": [amount(v, u) for v, u in zip(t["shortfall_85"], t["unit"])]})
+
+    def size_tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(班额分布, 超规模学校, 音乐美术专用教室 by school failing) for display."""
+        b = self.tables["class_bands"]
+        labels = RULES["class_size"]["band_labels"]
+        bands = pd.DataFrame({"学段": b["stage"], "班级数": b["classes"], **{lab: b[lab] for lab in labels},
+                              "标准班额占比": b["standard_share"].map(lambda v: f"{v:.1%}"),
+                              "最大班额": b["max_size"]}) if not b.empty else pd.DataFrame()
+        cs = self.tables["class_shortfall"].groupby("stage", sort=False)[["class_shortfall", "place_shortfall"]].sum(
+            min_count=1).reset_index()
+        if not bands.empty:
+            bands = bands.merge(cs.rename(columns={"stage": "学段", "class_shortfall": "缺额(班)",
+                                                   "place_shortfall": "学位缺额(个)"}), on="学段", how="left")
+        ss = self.tables["school_size"]
+        over = ss[ss["over"]][["school_name", "school_type", "students", "limit"]].rename(columns={
+            "school_name": "学校", "school_type": "办学类型", "students": "义务教育在校生", "limit": "规模上限"})
+        r = self.tables["special_rooms"]
+        rooms = pd.DataFrame({"学校": r["school_name"], "班级数": r["classes"], "应配(间)": r["rooms_needed"],
+                              "音乐教室(间)": r["music_rooms"], "音乐间均(㎡)": r["music_area_per_room"].round(1),
+                              "美术教室(间)": r["art_rooms"], "美术间均(㎡)": r["art_area_per_room"].round(1),
+                              "结论": r["passed"].map({True: "达标", False: "未达标"}).fillna("未提供")})
+        return bands, over.reset_index(drop=True), rooms[rooms["结论"] != "达标"].reset_index(drop=True)
+
+    def gap_table(self) -> pd.DataFrame:
+        g = self.tables["gap"]
+        return pd.DataFrame({
+            "学段": g["stage"], "指标": g["indicator"] + " " + g["indicator"].map(label),
+            **{loc: [fmt_value(v, c) for v, c in zip(g[f"mean_{loc}"], g["indicator"])] for loc in ("城区", "镇区", "乡村")},
+            "乡村/城区": g["rural_to_urban"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"),
+            "泰尔指数": g["theil"].map(lambda v: f"{v:.4f}"),
+            "组间占比": g["between_share"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")})
+
+    def items_table(self) -> pd.DataFrame:
+        i = self.tables["county_items"]
+        return pd.DataFrame({"类别": i["group"], "序号": i["no"], "项目": i["item"], "实际": i["value"].replace("", "—"),
+                             "标准": i["standard"], "结论": i["status"]})
+
+    def growth_table(self) -> pd.DataFrame:
+        g = self.tables["three_growths"]
+        return pd.DataFrame({"序号": g["no"], "项目": g["item"], "实际": g["value"].replace("", "—"),
+                             "标准": g["standard"], "结论": g["status"]})
+
+    def trend_table(self) -> pd.DataFrame:
+        """Composite and quality CVs per year (columns = years), with the limit."""
+        t = self.trend[self.trend["indicator"] != "composite"].copy()
+        t = pd.concat([self.trend[self.trend["indicator"] == "composite"], t[t["standard"] == QUALITY]])
+        t["项目"] = t["indicator"].map(lambda c: "综合差异系数" if c == "composite" else c)
+        wide = t.pivot_table(index=["stage", "项目"], columns="year", values="cv", aggfunc="first", sort=False)
+        wide = wide.map(fmt_cv)
+        wide.columns = [f"{y}学年" for y in wide.columns]
+        lim = t.groupby(["stage", "项目"], sort=False)["limit"].first()
+        wide["标准"] = lim.map(lambda v: f"≤{v:.2f}")
+        wide.index.names = ["学段", "项目"]
+        order = {"小学": 0, "初中": 1}
+        return wide.sort_index(level=0, key=lambda s: s.map(order) if s.name == "学段" else s, sort_remaining=False)
+
+    def warning_table(self) -> pd.DataFrame:
+        w = self.tables["warnings"]
+        return pd.DataFrame({"学段": w["stage"], "指标": w["indicator"].replace("composite", "综合差异系数"),
+                             "差异系数": w["cv"].map(fmt_cv),
+                             "较上年": w["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.3f}"),
+                             "标准": w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"),
+                             "预警": w["warning"]})
+
+    def school_appendix(self) -> pd.DataFrame:
+        """附表: per-school values of L1–L8 and Y1–Y7 (every school × stage in scope)."""
+        from .evaluate import indicator_values
+        v = indicator_values(self.data.schools, self.options)
+        v = v[(v["county"] == self.county) & (v["year"] == self.year) & v["in_basic"] & (v["students"] > 0)]
+        out = pd.DataFrame({"学段": v["stage"].astype(str), "学校": v["school_name"], "类型": v["school_type"],
+                            "城乡": v["location"], "在校生": v["students"].astype(int)})
+        for code in INDICATORS.index:
+            out[code] = [fmt_value(x, code) for x in v[code]]
+        return out.reset_index(drop=True)
 
     def header_lines(self, today: _dt.date | None = None) -> list[str]:
         """Data source, generation date, package version and options (open points)."""
@@ -130,7 +286,7 @@ class CountyReport:
         tab.index.name, tab.columns.name = "办学类型", None
         return tab
 
-    def scope_notes(self) -> pd.DataFrame:
+    def scope_notes(self) -> pd.DataFrame:  # noqa: D401
         """Schools left out of the calculations and why (scope rules and options)."""
         from .stages import school_stages
         s = self.data.schools
@@ -224,13 +380,29 @@ class CountyReport:
                 "schools": int(len(cm)), "schools_passed": int(cm["passed"].sum()),
                 "failing_schools": cm.loc[~cm["passed"], "school_name"].tolist(),
                 "n_schools_in_cv": int(c["n_schools"].iloc[0]), "students": float(c["students"].iloc[0]),
+                "shortfall": {r.indicator: {"resource": r.resource, "unit": r.unit, "amount": float(r.shortfall),
+                                            "schools": int(r.schools_short)}
+                              for r in self.tables["shortfall_totals"].itertuples() if r.stage == st},
             }
         return {"county": self.county, "year": self.year, "junheng_version": __version__,
                 "options": self.options.to_dict(), "options_text": self.options.describe(),
                 "input_sha256": self.data.fingerprint(), "stages": stages,
                 "basic_passed": all(v["composite"]["passed"] is True for v in stages.values()),
+                "items": self.tables["county_items"]["status"].value_counts().to_dict(),
+                "items_failed": [f"{r.group}{r.no}" for r in self.tables["county_items"].itertuples()
+                                 if r.status == "未达标"],
+                "warnings": [{"stage": r.stage, "indicator": r.indicator, "cv": r.cv, "warning": r.warning}
+                             for r in self.tables["warnings"].replace({np.nan: None}).itertuples()],
                 "quality_passed": all(v["quality_cvs_passed"] and v["schools"] == v["schools_passed"]
                                       for v in stages.values())}
+
+    def write_outputs(self, folder: str | Path) -> list[Path]:
+        """Side files of a report run: ``<county>.results.json``, ``.docx`` and ``.xlsx``."""
+        from .export import write_county_docx, write_county_xlsx
+        folder = Path(folder)
+        stem = safe_name(self.county)
+        return [self.write_results(folder), write_county_docx(self, folder / f"{stem}.docx"),
+                write_county_xlsx(self, folder / f"{stem}.xlsx")]
 
     def write_results(self, folder: str | Path) -> Path:
         """Write :meth:`results` as ``<county>.results.json`` (UTF-8, Chinese readable)."""

@@ -249,11 +249,11 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
         classes = rec["classes_primary"] + rec["classes_junior"]
         rec["multimedia_rooms"] = np.minimum(np.round(level("mm", 1) * weighted / 100 + 0.4 * classes * 0), classes
                                              + 2).astype(int)
-        rooms_per12 = np.clip(0.75 + 0.35 * z + 0.1 * base["e_pe"].to_numpy(), 0.2, 1.4)
+        rooms_per12 = np.clip(1.05 + 0.3 * z + 0.1 * base["e_pe"].to_numpy(), 0.3, 1.6)
         rec["music_rooms"] = np.maximum(np.round(classes / 12 * rooms_per12), np.where(classes > 0, 1, 0)).astype(int)
-        rec["art_rooms"] = np.maximum(np.round(classes / 12 * rooms_per12 * 0.95), np.where(classes > 6, 1, 0)).astype(int)
-        rec["music_room_area_m2"] = np.round(rec["music_rooms"] * (92 + 12 * base["e_mm"].to_numpy()).clip(60, 130))
-        rec["art_room_area_m2"] = np.round(rec["art_rooms"] * (88 + 10 * base["e_books"].to_numpy()).clip(55, 120))
+        rec["art_rooms"] = np.maximum(np.round(classes / 12 * rooms_per12), np.where(classes > 0, 1, 0)).astype(int)
+        rec["music_room_area_m2"] = np.round(rec["music_rooms"] * (101 + 8 * base["e_mm"].to_numpy()).clip(60, 130))
+        rec["art_room_area_m2"] = np.round(rec["art_rooms"] * (95 + 7 * base["e_books"].to_numpy()).clip(55, 120))
         frames.append(rec)
     schools = pd.concat(frames, ignore_index=True)
     schools = schools.sort_values(["year", "county_code", "school_id"], kind="stable").reset_index(drop=True)

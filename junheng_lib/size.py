@@ -62,7 +62,10 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
     tab["standard_share"] = tab[_BANDS[0]] / tab["classes"]
     tab["large_share"] = (tab[_BANDS[2]] + tab[_BANDS[3]]) / tab["classes"]
     tab["max_size"] = c.groupby(["year", "county", "stage"])["class_size"].max()
-    return tab.reset_index()[cols]
+    out = tab.reset_index()[cols]
+    rank = {s: i for i, s in enumerate(STAGES)}
+    return out.sort_values(["year", "county", "stage"], key=lambda s: s.map(rank) if s.name == "stage" else s,
+                           kind="stable").reset_index(drop=True)
 
 
 def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=None, county=None,

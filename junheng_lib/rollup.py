@@ -1,0 +1,198 @@
+"""The city (or province) roll-up: every county side by side, from the county reports' side files.
+
+:class:`CityReport` reads ``<county>.results.json`` written by each county report run (or, when
+none are given, computes the same results with the library), and the CV trends from the data.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset, load
+from .evaluate import coefficients
+from .indicators import QUALITY, STAGES, codes
+from .narrative import amount, fmt_cv
+from .options import Options
+from .reporting import CountyReport, safe_name
+from .trends import cv_trend
+
+__all__ = ["CityReport"]
+
+
+@dataclass
+class CityReport:
+    year: int
+    data: Dataset
+    results: dict = field(repr=False)         # county → results dict
+    missing: list = field(default_factory=list)
+    trend: pd.DataFrame = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, data_dir: str | Path | None, year: int | None = None, results_dir: str | Path | None = None,
+              options: Options | dict | None = None) -> "CityReport":
+        opts = options if isinstance(options, Options) else Options.from_dict(options)
+        ds = load(data_dir)
+        year = int(year) if year else max(ds.years)
+        counties = [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == year, "county"])]
+        results, missing = {}, []
+        for c in counties:
+            p = Path(results_dir) / f"{safe_name(c)}.results.json" if results_dir else None
+            if p is not None and p.exists():
+                results[c] = json.loads(p.read_text(encoding="utf-8"))
+            elif p is not None:
+                missing.append(c)
+            else:
+                results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
+        trend = cv_trend(coef=coefficients(ds.schools, opts))
+        return cls(year, ds, results, missing, trend)
+
+    @property
+    def city(self) -> str:
+        s = self.data.schools
+        name = s["city"].dropna().iloc[0] if "city" in s and s["city"].notna().any() else "全市"
+        return str(name)
+
+    @property
+    def title(self) -> str:
+        return f"{self.city}{self.year}学年县域义务教育均衡发展监测汇总报告"
+
+    def summary(self) -> pd.DataFrame:
+        """One row per county: composites, verdicts, quality CVs over limit, schools passing, warnings."""
+        rows = []
+        for c, r in self.results.items():
+            row = {"county": c}
+            for st in STAGES:
+                s = r["stages"].get(st)
+                row[f"composite_{st}"] = s["composite"]["cv"] if s else np.nan
+                row[f"basic_{st}"] = s["composite"]["passed"] if s else None
+                row[f"quality_over_{st}"] = sum(1 for v in s["quality"].values() if v["passed"] is False) if s else 0
+                row[f"schools_{st}"] = s["schools"] if s else 0
+                row[f"schools_passed_{st}"] = s["schools_passed"] if s else 0
+            row["basic_passed"] = r["basic_passed"]
+            row["quality_passed"] = r["quality_passed"]
+            row["items_failed"] = len(r.get("items_failed", []))
+            row["items_missing"] = int(r.get("items", {}).get("未提供", 0))
+            row["warnings"] = len(r.get("warnings", []))
+            row["newly_failed"] = sum(1 for w in r.get("warnings", []) if "未达标" in (w["warning"] or ""))
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return df
+        df["rank"] = df[["composite_小学", "composite_初中"]].mean(axis=1).rank(method="min").astype(int)
+        return df.sort_values("rank").reset_index(drop=True)
+
+    def summary_table(self) -> pd.DataFrame:
+        """The side-by-side table for display (Chinese headings)."""
+        s = self.summary()
+        yes = (lambda b: "—" if b is None or (isinstance(b, float) and np.isnan(b)) else ("达标" if b else "未达标"))
+        out = pd.DataFrame({"排名": s["rank"], "县(区)": s["county"]})
+        for st in STAGES:
+            out[f"{st}综合差异系数"] = s[f"composite_{st}"].map(fmt_cv)
+            out[f"{st}基本均衡"] = s[f"basic_{st}"].map(yes)
+            out[f"{st}优质超标项"] = s[f"quality_over_{st}"]
+            out[f"{st}达标学校"] = [f"{a}/{b}" for a, b in zip(s[f"schools_passed_{st}"], s[f"schools_{st}"])]
+        out["县级指标未达标"] = s["items_failed"]
+        out["预警项"] = s["warnings"]
+        return out
+
+    def readiness(self) -> pd.DataFrame:
+        """Readiness for 优质均衡: what each county still lacks (CVs, schools, county items)."""
+        s = self.summary()
+        rows = []
+        for r in s.itertuples():
+            gaps = []
+            over = sum(getattr(r, f"quality_over_{st}") for st in STAGES)
+            if over:
+                gaps.append(f"{over}项差异系数超标")
+            bad = sum(getattr(r, f"schools_{st}") - getattr(r, f"schools_passed_{st}") for st in STAGES)
+            if bad:
+                gaps.append(f"{bad}所学校未达标")
+            if r.items_failed:
+                gaps.append(f"{r.items_failed}项县级指标未达标")
+            if r.items_missing:
+                gaps.append(f"{r.items_missing}项缺少数据")
+            if not r.basic_passed:
+                status = "基本均衡未达标"
+            elif not gaps:
+                status = "已具备优质均衡条件"
+            elif over == 0 and bad <= 5:
+                status = "接近优质均衡"
+            else:
+                status = "尚有差距"
+            rows.append({"县(区)": r.county, "状态": status, "主要差距": "；".join(gaps) or "—"})
+        order = {"已具备优质均衡条件": 0, "接近优质均衡": 1, "尚有差距": 2, "基本均衡未达标": 3}
+        return pd.DataFrame(rows).sort_values("状态", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
+
+    def at_risk(self) -> pd.DataFrame:
+        """Counties with warnings this year: newly failing or near-limit composite / quality CVs."""
+        rows = []
+        for c, r in self.results.items():
+            for w in r.get("warnings", []):
+                # slipping risk: a CV with a limit that newly fails or sits near its limit
+                if w["indicator"].startswith("L") or not any(k in (w["warning"] or "") for k in ("未达标", "距标准")):
+                    continue
+                rows.append({"县(区)": c, "学段": w["stage"],
+                             "指标": "综合差异系数" if w["indicator"] == "composite" else w["indicator"],
+                             "差异系数": fmt_cv(w["cv"]), "预警": w["warning"]})
+        return pd.DataFrame(rows, columns=["县(区)", "学段", "指标", "差异系数", "预警"])
+
+    def shortfall(self) -> pd.DataFrame:
+        """The city's total shortfall per stage and indicator (sum of the counties')."""
+        rows = []
+        for c, r in self.results.items():
+            for st, s in r["stages"].items():
+                for code, v in s.get("shortfall", {}).items():
+                    rows.append({"stage": st, "indicator": code, "resource": v["resource"], "unit": v["unit"],
+                                 "amount": v["amount"], "schools": v["schools"], "county": c})
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return df
+        g = df.groupby(["stage", "indicator", "resource", "unit"], sort=False).agg(
+            amount=("amount", "sum"), schools=("schools", "sum"),
+            counties=("amount", lambda x: int((x > 0).sum()))).reset_index()
+        order = {**{s: i for i, s in enumerate(STAGES)}, **{c: i for i, c in enumerate(codes(QUALITY))}}
+        return g.sort_values(["stage", "indicator"], key=lambda x: x.map(order)).reset_index(drop=True)
+
+    def shortfall_table(self) -> pd.DataFrame:
+        g = self.shortfall()
+        if g.empty:
+            return g
+        return pd.DataFrame({"学段": g["stage"], "指标": g["indicator"], "资源": g["resource"],
+                             "全市差额": [amount(a, u) for a, u in zip(g["amount"], g["unit"])],
+                             "涉及学校": g["schools"], "涉及县(区)": g["counties"]})
+
+    def trend_table(self) -> pd.DataFrame:
+        """综合差异系数 per county and year (rows county × stage, columns years)."""
+        t = self.trend[self.trend["indicator"] == "composite"]
+        w = t.pivot_table(index=["county", "stage"], columns="year", values="cv", sort=False).map(fmt_cv)
+        w.columns = [f"{y}学年" for y in w.columns]
+        w.index.names = ["县(区)", "学段"]
+        return w
+
+    def narrative(self) -> str:
+        s = self.summary()
+        n = len(s)
+        basic = int(s["basic_passed"].sum())
+        ready = self.readiness()
+        n_ready = int((ready["状态"] == "已具备优质均衡条件").sum())
+        fail = s.loc[~s["basic_passed"].astype(bool), "county"].tolist()
+        text = f"{self.year}学年全市{n}个县(区)中，{basic}个达到基本均衡标准"
+        text += f"，{'、'.join(fail)}未达到" if fail else "，全部达标"
+        text += f"；{n_ready}个已具备优质均衡条件" if n_ready else "；尚无县(区)全面达到优质均衡资源配置要求"
+        risk = self.at_risk()
+        if len(risk):
+            text += f"；{risk['县(区)'].nunique()}个县(区)出现差异系数预警（{'、'.join(dict.fromkeys(risk['县(区)']))}）"
+        if self.missing:
+            text += f"；{'、'.join(self.missing)}的县级报告未生成，未纳入汇总"
+        return text + "。"
+
+    def write_outputs(self, folder: str | Path) -> list[Path]:
+        from .export import write_tables
+        folder = Path(folder)
+        tables = {"汇总": self.summary_table(), "优质均衡准备情况": self.readiness(), "预警": self.at_risk(),
+                  "全市差额": self.shortfall_table(), "综合差异系数趋势": self.trend_table().reset_index()}
+        return write_tables(tables, folder / "全市汇总.xlsx")
