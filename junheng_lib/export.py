@@ -207,12 +207,12 @@ def _heading(doc, text: str, level: int):
     return h
 
 
-def _table(doc, df: pd.DataFrame, index: bool = False, max_rows: int = 200):
+def _table(doc, df: pd.DataFrame, max_rows: int = 200):
     from docx.shared import Pt
     if df is None or df.empty:
         _para(doc, "（无）")
         return None
-    d = df.reset_index() if index else df
+    d = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
     d = d.head(max_rows)
     t = doc.add_table(rows=1, cols=len(d.columns))
     t.style = "Table Grid"
@@ -259,14 +259,14 @@ def write_county_docx(rep, path: str | Path, today=None) -> Path:
     t = rep.tables
     _heading(doc, "一、基本情况", 1)
     _para(doc, nv.overview_text(rep.county, rep.year, rep.overview(), rep.school_mix()))
-    _table(doc, rep.overview(), index=True)
+    _table(doc, rep.overview())
     _heading(doc, "二、基本均衡", 1)
     _para(doc, nv.basic_summary(t["basic"]) + nv.basic_detail(t["basic"], rep.contributions()))
-    _table(doc, rep.basic_table(), index=True)
+    _table(doc, rep.basic_table())
     _figure(doc, plots.cv_chart(rep.coef, title=f"{rep.county}{rep.year}学年差异系数与标准"))
     _heading(doc, "三、优质均衡", 1)
     _para(doc, nv.quality_summary(t["quality"], t["compliance"]))
-    _table(doc, rep.quality_table(), index=True)
+    _table(doc, rep.quality_table())
     _para(doc, nv.shortfall_text(t["shortfall_totals"]))
     _table(doc, rep.shortfall_table())
     _heading(doc, "四、规模与班额", 1)
@@ -285,7 +285,7 @@ def write_county_docx(rep, path: str | Path, today=None) -> Path:
     _table(doc, rep.items_table())
     _heading(doc, "八、趋势与预警", 1)
     _para(doc, nv.trend_text(t["trend"], rep.year))
-    _table(doc, rep.trend_table(), index=True)
+    _table(doc, rep.trend_table())
     _heading(doc, "九、存在问题与下一步建议", 1)
     probs = nv.problems(t, rep.county)
     if probs.empty:

@@ -53,6 +53,20 @@ def fmt_value(x: float, code: str) -> str:
     return f"{x:,.{int(INDICATORS.loc[code, 'decimals'])}f}"
 
 
+def _indexed(n: int):
+    """Display tables: the first ``n`` columns become the index (no 0, 1, 2 … row numbers)."""
+    def deco(fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            df = fn(*a, **k)
+            return df.set_index(list(df.columns[:n])) if isinstance(df, pd.DataFrame) and len(df.columns) > n \
+                else df
+        return wrapper
+    return deco
+
+
 def _yes(b) -> str:
     return "—" if b is None or (isinstance(b, float) and np.isnan(b)) else ("达标" if bool(b) else "未达标")
 
@@ -115,16 +129,19 @@ class CountyReport:
         over its limit — {(stage, code): table}."""
         out = {}
         c = self.coef.dropna(subset=["cv"])
-        for stage, g in c[c["standard"] == BASIC].groupby("stage"):
-            for code in g[g["indicator"] != "composite"].sort_values("cv", ascending=False)["indicator"].head(2):
-                out[(stage, code)] = cv_contributions(self.data.schools, self.options, county=self.county,
-                                                      year=self.year, stage=stage, indicator=code, top=top)
-        for r in c[(c["standard"] == QUALITY) & c["passed"].eq(False)].itertuples():
-            out[(r.stage, r.indicator)] = cv_contributions(self.data.schools, self.options, county=self.county,
-                                                           year=self.year, stage=r.stage, indicator=r.indicator,
-                                                           top=top)
+        picks = []
+        for stage in STAGES:
+            g = c[(c["stage"] == stage) & (c["standard"] == BASIC) & (c["indicator"] != "composite")]
+            picks += [(stage, code) for code in g.sort_values("cv", ascending=False)["indicator"].head(1)]
+            q = c[(c["stage"] == stage) & (c["standard"] == QUALITY) & c["passed"].eq(False)]
+            q = q.assign(excess=q["cv"] - q["limit"]).sort_values("excess", ascending=False)
+            picks += [(stage, code) for code in q["indicator"].head(3)]
+        for stage, code in picks:
+            out[(stage, code)] = cv_contributions(self.data.schools, self.options, county=self.county,
+                                                  year=self.year, stage=stage, indicator=code, top=top)
         return out
 
+    @_indexed(2)
     def contribution_table(self, contributions: dict | None = None) -> pd.DataFrame:
         """For display: the schools that contribute most to each listed CV."""
         contributions = contributions if contributions is not None else self.contributions()
@@ -138,6 +155,7 @@ class CountyReport:
                              "偏离": "高于" if r.deviation >= 0 else "低于", "占离散程度": f"{r.share:.0%}"})
         return pd.DataFrame(rows)
 
+    @_indexed(2)
     def staffing_table(self) -> pd.DataFrame:
         """师资配置 per stage and per 城乡, for display."""
         a = staffing(self.data.schools, self.options, year=self.year, county=self.county).assign(location="全县")
@@ -155,6 +173,7 @@ class CountyReport:
             "每百生骨干教师": t["backbone_per_100"].map(lambda v: f"{v:.2f}"),
             "每百生体艺教师": t["pe_art_per_100"].map(lambda v: f"{v:.2f}")}).reset_index(drop=True)
 
+    @_indexed(2)
     def shortfall_table(self) -> pd.DataFrame:
         """全县差额 per stage and indicator, in raw units, for display."""
         t = self.tables["shortfall_totals"]
@@ -188,6 +207,7 @@ class CountyReport:
                               "结论": r["passed"].map({True: "达标", False: "未达标"}).fillna("未提供")})
         return bands, over.reset_index(drop=True), rooms[rooms["结论"] != "达标"].reset_index(drop=True)
 
+    @_indexed(2)
     def gap_table(self) -> pd.DataFrame:
         g = self.tables["gap"]
         return pd.DataFrame({
@@ -197,11 +217,13 @@ class CountyReport:
             "泰尔指数": g["theil"].map(lambda v: f"{v:.4f}"),
             "组间占比": g["between_share"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")})
 
+    @_indexed(2)
     def items_table(self) -> pd.DataFrame:
         i = self.tables["county_items"]
         return pd.DataFrame({"类别": i["group"], "序号": i["no"], "项目": i["item"], "实际": i["value"].replace("", "—"),
                              "标准": i["standard"], "结论": i["status"]})
 
+    @_indexed(1)
     def growth_table(self) -> pd.DataFrame:
         g = self.tables["three_growths"]
         return pd.DataFrame({"序号": g["no"], "项目": g["item"], "实际": g["value"].replace("", "—"),
@@ -221,6 +243,7 @@ class CountyReport:
         order = {"小学": 0, "初中": 1}
         return wide.sort_index(level=0, key=lambda s: s.map(order) if s.name == "学段" else s, sort_remaining=False)
 
+    @_indexed(2)
     def warning_table(self) -> pd.DataFrame:
         w = self.tables["warnings"]
         return pd.DataFrame({"学段": w["stage"], "指标": w["indicator"].replace("composite", "综合差异系数"),
@@ -229,6 +252,7 @@ class CountyReport:
                              "标准": w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"),
                              "预警": w["warning"]})
 
+    @_indexed(2)
     def school_appendix(self) -> pd.DataFrame:
         """附表: per-school values of L1–L8 and Y1–Y7 (every school × stage in scope)."""
         from .evaluate import indicator_values
@@ -286,6 +310,7 @@ class CountyReport:
         tab.index.name, tab.columns.name = "办学类型", None
         return tab
 
+    @_indexed(1)
     def scope_notes(self) -> pd.DataFrame:  # noqa: D401
         """Schools left out of the calculations and why (scope rules and options)."""
         from .stages import school_stages
@@ -344,6 +369,7 @@ class CountyReport:
                          else "未达标"})
         return pd.DataFrame(rows).set_index("学段")
 
+    @_indexed(2)
     def compliance_table(self) -> pd.DataFrame:
         """Per-school compliance for display: values, met count, verdict, unmet indicators."""
         c = self.comp.sort_values(["stage", "passed", "met", "school_id"], key=lambda s: s.map(

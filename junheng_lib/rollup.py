@@ -17,7 +17,7 @@ from .evaluate import coefficients
 from .indicators import QUALITY, STAGES, codes
 from .narrative import amount, fmt_cv
 from .options import Options
-from .reporting import CountyReport, safe_name
+from .reporting import CountyReport, _indexed, safe_name
 from .trends import cv_trend
 
 __all__ = ["CityReport"]
@@ -85,6 +85,7 @@ class CityReport:
         df["rank"] = df[["composite_小学", "composite_初中"]].mean(axis=1).rank(method="min").astype(int)
         return df.sort_values("rank").reset_index(drop=True)
 
+    @_indexed(2)
     def summary_table(self) -> pd.DataFrame:
         """The side-by-side table for display (Chinese headings)."""
         s = self.summary()
@@ -99,6 +100,7 @@ class CityReport:
         out["预警项"] = s["warnings"]
         return out
 
+    @_indexed(1)
     def readiness(self) -> pd.DataFrame:
         """Readiness for 优质均衡: what each county still lacks (CVs, schools, county items)."""
         s = self.summary()
@@ -127,6 +129,7 @@ class CityReport:
         order = {"已具备优质均衡条件": 0, "接近优质均衡": 1, "尚有差距": 2, "基本均衡未达标": 3}
         return pd.DataFrame(rows).sort_values("状态", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
 
+    @_indexed(2)
     def at_risk(self) -> pd.DataFrame:
         """Counties with warnings this year: newly failing or near-limit composite / quality CVs."""
         rows = []
@@ -157,6 +160,7 @@ class CityReport:
         order = {**{s: i for i, s in enumerate(STAGES)}, **{c: i for i, c in enumerate(codes(QUALITY))}}
         return g.sort_values(["stage", "indicator"], key=lambda x: x.map(order)).reset_index(drop=True)
 
+    @_indexed(2)
     def shortfall_table(self) -> pd.DataFrame:
         g = self.shortfall()
         if g.empty:
@@ -183,7 +187,7 @@ class CityReport:
         text = f"{self.year}学年全市{n}个县(区)中，{basic}个达到基本均衡标准"
         text += f"，{'、'.join(fail)}未达到" if fail else "，全部达标"
         text += f"；{n_ready}个已具备优质均衡条件" if n_ready else "；尚无县(区)全面达到优质均衡资源配置要求"
-        risk = self.at_risk()
+        risk = self.at_risk().reset_index()
         if len(risk):
             text += f"；{risk['县(区)'].nunique()}个县(区)出现差异系数预警（{'、'.join(dict.fromkeys(risk['县(区)']))}）"
         if self.missing:
@@ -193,6 +197,7 @@ class CityReport:
     def write_outputs(self, folder: str | Path) -> list[Path]:
         from .export import write_tables
         folder = Path(folder)
-        tables = {"汇总": self.summary_table(), "优质均衡准备情况": self.readiness(), "预警": self.at_risk(),
-                  "全市差额": self.shortfall_table(), "综合差异系数趋势": self.trend_table().reset_index()}
+        tables = {"汇总": self.summary_table().reset_index(), "优质均衡准备情况": self.readiness().reset_index(),
+                  "预警": self.at_risk().reset_index(), "全市差额": self.shortfall_table().reset_index(),
+                  "综合差异系数趋势": self.trend_table().reset_index()}
         return write_tables(tables, folder / "全市汇总.xlsx")

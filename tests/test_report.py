@@ -75,6 +75,49 @@ def test_papermill_report_and_side_file(run_one):
     assert "永宁县" in (out / "永宁县.results.json").read_text(encoding="utf-8")  # Chinese readable, not \u escapes
 
 
+def test_side_outputs_docx_and_xlsx(run_one):
+    out, _ = run_one
+    assert (out / "永宁县.docx").exists() and (out / "永宁县.xlsx").exists()
+
+
+def test_docx_sets_east_asian_font_on_every_chinese_run(run_one):
+    import docx
+    from docx.oxml.ns import qn
+    out, _ = run_one
+    d = docx.Document(str(out / "永宁县.docx"))
+    runs = [r for p in d.paragraphs for r in p.runs]
+    runs += [r for t in d.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
+    cjk = [r for r in runs if any("\u4e00" <= ch <= "\u9fff" for ch in r.text)]
+    assert len(cjk) > 100
+    for r in cjk:
+        fonts = r._element.rPr.find(qn("w:rFonts"))
+        assert fonts is not None and fonts.get(qn("w:eastAsia")) in ("宋体", "黑体"), r.text
+    normal = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert normal.get(qn("w:eastAsia")) == "宋体"
+    text = "\n".join(p.text for p in d.paragraphs)
+    for heading in ("基本情况", "基本均衡", "优质均衡", "规模与班额", "师资配置", "城乡差距", "趋势与预警", "存在问题"):
+        assert heading in text
+
+
+def test_xlsx_highlights_failing_cells(run_one):
+    import openpyxl
+    out, _ = run_one
+    wb = openpyxl.load_workbook(out / "永宁县.xlsx")
+    assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额"]
+    ws = wb["学校达标情况"]
+    header = [c.value for c in ws[1]]
+    j = header.index("结论") + 1
+    for row in ws.iter_rows(min_row=2):
+        cell = row[j - 1]
+        red = cell.fill is not None and cell.fill.fgColor.rgb and cell.fill.fgColor.rgb.endswith("F8CBAD")
+        assert bool(red) == (cell.value == "未达标")
+    sheet = wb["差异系数表"]
+    reds = [c.value for r in sheet.iter_rows() for c in r if c.fill.fgColor.rgb and str(c.fill.fgColor.rgb).endswith("F8CBAD")]
+    ds = load(None)
+    coef = evaluate.coefficients(ds.schools, county="永宁县", year=2024)
+    assert len(reds) == int(coef["passed"].eq(False).sum())
+
+
 def test_notebook_has_no_stderr_no_errors(run_one):
     out, _ = run_one
     nb = nbformat.read(out / "永宁县.ipynb", as_version=4)
@@ -107,17 +150,37 @@ def _cells(nb):
     return [(c.cell_type, c.source) for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
 
 
-def test_golden_notebook_is_the_template():
-    template = nbformat.read(notebook("county_report.ipynb"), as_version=4)
-    golden = nbformat.read(ROOT / "tests" / "golden" / "county_report.ipynb", as_version=4)
+@pytest.mark.parametrize("name", ["county_report.ipynb", "city_rollup.ipynb"])
+def test_golden_notebook_is_the_template(name):
+    template = nbformat.read(notebook(name), as_version=4)
+    golden = nbformat.read(ROOT / "tests" / "golden" / name, as_version=4)
     assert _cells(golden) == _cells(template), "run tests/golden/make_golden.py after editing the notebook"
+
+
+def test_notebooks_are_thin():
+    for name in ("county_report.ipynb", "city_rollup.ipynb", "explore.ipynb"):
+        nb = nbformat.read(notebook(name), as_version=4)
+        src = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "def " not in src and "class " not in src, name
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, name
+
+
+def test_explore_notebook_runs(tmp_path):
+    import papermill as pm
+    out = tmp_path / "explore.ipynb"
+    pm.execute_notebook(str(notebook("explore.ipynb")), str(out), parameters={"county": "白石县"},
+                        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+                        kernel_manager_class=batch.IPCKernelManager)
+    nb = nbformat.read(out, as_version=4)
+    errs = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+            or o.get("name") == "stderr"]
+    assert not errs
 
 
 def test_notebook_parameters_match_runner():
     import papermill as pm
-    params = pm.inspect_notebook(str(notebook("county_report.ipynb")))
-    task = batch.CountyTask(county="x", year=2024, out_dir="o", options={"small_schools": "include"})
     from junheng_lib.options import Options
-    sent = {"data_dir", "county", "year", "output_dir", *Options().to_dict()}
-    assert sent == set(params), "batch runner and notebook disagree on parameters"
-    assert task.name == "x"
+    common = {"data_dir", "year", "output_dir", *Options().to_dict()}
+    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county"}
+    assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir"}

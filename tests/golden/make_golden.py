@@ -13,7 +13,8 @@ NOTEBOOKS = HERE.parents[1] / "notebooks"
 
 #: golden file → (template, parameters)
 GOLDEN = {
-    "county_report.ipynb": ("county_report.ipynb", {"county": "东湖区", "year": 2024}),
+    "county_report.ipynb": ("county_report.ipynb", {"county": "永宁县", "year": 2024}),
+    "city_rollup.ipynb": ("city_rollup.ipynb", {"year": 2024}),
 }
 
 if __name__ == "__main__":
