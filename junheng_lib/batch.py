@@ -32,6 +32,7 @@ __all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_re
 #: kernels started by the runner make a missing CJK glyph an error
 KERNEL_ENV = {"PYTHONWARNINGS": "error:Glyph:UserWarning", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 EXECUTION_TIMEOUT = 600
+HASH_SUFFIX = ".inputs.sha256"
 COUNTY = "county_report.ipynb"
 ROLLUP = "city_rollup.ipynb"
 ROLLUP_STEM = "全市汇总"
@@ -65,6 +66,7 @@ class CountyTask:
     template: str = COUNTY
     stem: str = ""           # output file stem (default: the county name, made path-safe)
     timeout: int = EXECUTION_TIMEOUT
+    input_hash: str = ""     # content hash of inputs, options and code (recorded beside the outputs)
 
     @property
     def name(self) -> str:
@@ -152,6 +154,10 @@ def run_county(task: CountyTask) -> TaskResult:
         (tmp_dir / final_html.name).replace(final_html)
         tmp_nb.replace(final_nb)
         failed_nb.unlink(missing_ok=True)
+        if task.input_hash:
+            hash_file = out / f"{task.name}{HASH_SUFFIX}"
+            (tmp_dir / hash_file.name).write_text(task.input_hash + "\n", encoding="utf-8")
+            (tmp_dir / hash_file.name).replace(hash_file)
         return TaskResult(task.county, True, time.perf_counter() - t0, [str(final_nb), str(final_html)])
     except Exception as e:  # noqa: BLE001 - one county's failure must not stop the others
         if tmp_nb.exists():
@@ -169,14 +175,23 @@ def _short_error(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"[:500]
 
 
-def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True) -> list[TaskResult]:
-    """Run tasks sequentially (workers=1) or in a process pool; results in completion order."""
+def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
+              address: str | None = None) -> list[TaskResult]:
+    """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
+    (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
+    processes); results in completion order."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks), desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(tasks), desc="生成报告", unit="份", disable=not progress or not tasks, file=sys.stderr)
     results: list[TaskResult] = []
     try:
-        if workers <= 1:
+        if scheduler == "dask" and tasks:
+            from .distributed import run_on_dask
+            for r in run_on_dask(tasks, workers=workers, address=address):
+                results.append(r)
+                bar.set_postfix_str(r.county)
+                bar.update()
+        elif workers <= 1:
             for t in tasks:
                 bar.set_postfix_str(t.county)
                 results.append(run_county(t))
@@ -197,9 +212,71 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True) 
     return results
 
 
+def code_hash() -> str:
+    """SHA-256 over the library's code, its rule table and the report notebooks."""
+    import hashlib
+
+    from .paths import PROJECT_ROOT
+    h = hashlib.sha256()
+    lib = Path(__file__).resolve().parent
+    files = sorted(lib.glob("*.py")) + [lib / "rules.toml", notebook(COUNTY), notebook(ROLLUP)]
+    for f in files:
+        h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _frame_hash(h, df) -> None:
+    import pandas as pd
+    if df is None or df.empty:
+        h.update(b"-")
+        return
+    h.update(",".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
+
+
+def input_hashes(ds, years: list[int], counties: list[str], options: Options) -> dict:
+    """Content hash per (year, county) of everything its report reads — that county's rows of the
+    three tables (all years: the report shows trends), the options and the code — and per year for
+    the roll-up (all rows)."""
+    import hashlib
+    import json as _json
+
+    base = hashlib.sha256()
+    base.update(code_hash().encode())
+    base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    s = ds.schools.drop(columns=["source_row"], errors="ignore")
+    by_county = dict(tuple(s.groupby("county", sort=False)))
+    cl = ds.classes.drop(columns=["source_row"], errors="ignore") if ds.classes is not None else None
+    co = ds.counties.drop(columns=["source_row"], errors="ignore") if ds.counties is not None else None
+    out = {}
+    for c in counties:
+        h = base.copy()
+        rows = by_county.get(c)
+        _frame_hash(h, rows)
+        _frame_hash(h, cl[cl["school_id"].isin(set(rows["school_id"]))] if cl is not None and rows is not None else None)
+        _frame_hash(h, co[co["county"] == c] if co is not None else None)
+        for y in years:
+            out[(y, c)] = hashlib.sha256(h.digest() + str(y).encode()).hexdigest()
+    whole = base.copy()
+    for df in (s, cl, co):
+        _frame_hash(whole, df)
+    for y in years:
+        out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
+    return out
+
+
+def _up_to_date(task: CountyTask) -> bool:
+    out = Path(task.out_dir)
+    f = out / f"{task.name}{HASH_SUFFIX}"
+    return (bool(task.input_hash) and f.exists() and f.read_text(encoding="utf-8").strip() == task.input_hash
+            and (out / f"{task.name}.ipynb").exists() and (out / f"{task.name}.html").exists())
+
+
 def run_reports(data: str | None = None, years: list[int] | None = None, counties: list[str] | None = None,
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
-                progress: bool = True) -> int:
+                progress: bool = True, force: bool = False, scheduler: str = "local",
+                address: str | None = None) -> int:
     """The main job: every requested county report (default: all counties, latest year).
 
     Returns the process exit status: 0 when every report was written, 1 otherwise.
@@ -216,18 +293,28 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     if missing:
         raise DataError(missing)
     data_dir = str(Path(data).resolve()) if data else ""
+    wanted = counties or ds.counties_list
+    hashes = input_hashes(ds, years, wanted, options)
     tasks = []
     for y in years:
         present = set(ds.schools.loc[ds.schools["year"] == y, "county"])
-        for c in counties or ds.counties_list:
+        for c in wanted:
             if c in present:
-                tasks.append(CountyTask(c, y, str(Path(out) / str(y)), data_dir, options.to_dict()))
-    results = run_tasks(tasks, workers, progress)
-    if rollup:  # after the counties: it reads their side files
-        results += run_tasks([CountyTask(ROLLUP_STEM, y, str(Path(out) / str(y)), data_dir, options.to_dict(),
-                                         template=ROLLUP, stem=ROLLUP_STEM) for y in years], 1, progress)
+                tasks.append(CountyTask(c, y, str(Path(out) / str(y)), data_dir, options.to_dict(),
+                                        input_hash=hashes[(y, c)]))
+    todo = [t for t in tasks if force or not _up_to_date(t)]
+    results = run_tasks(todo, workers, progress, scheduler, address)
+    skipped = len(tasks) - len(todo)
+    if rollup:  # after the counties: it reads their side files; re-run when any county did
+        ran = {t.year for t in todo}
+        roll = [CountyTask(ROLLUP_STEM, y, str(Path(out) / str(y)), data_dir, options.to_dict(), template=ROLLUP,
+                           stem=ROLLUP_STEM, input_hash=hashes[(y, ROLLUP_STEM)]) for y in years]
+        roll_todo = [t for t in roll if force or t.year in ran or not _up_to_date(t)]
+        skipped += len(roll) - len(roll_todo)
+        results += run_tasks(roll_todo, 1, progress)
     failed = [r for r in results if not r.ok]
-    print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告，输出目录 {Path(out).resolve()}", file=sys.stderr)
+    print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告" + (f"，{skipped} 份未变化已跳过" if skipped else "")
+          + f"，输出目录 {Path(out).resolve()}", file=sys.stderr)
     for r in failed:
         print(f"  失败：{r.county}（{r.error}）；已保留执行记录以便排查", file=sys.stderr)
     return 1 if failed else 0

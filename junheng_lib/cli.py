@@ -160,7 +160,8 @@ def cmd_sample(args) -> int:
 def cmd_report(args) -> int:
     from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
-                       out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup)
+                       out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
+                       force=args.force, scheduler=args.scheduler, address=args.dask_address)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -229,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="输出文件夹(默认 reports)")
     r.add_argument("--workers", type=int, default=1, help="并行运行的报告数(默认1)")
     r.add_argument("--no-rollup", action="store_true", help="不生成全市汇总报告")
+    r.add_argument("--force", action="store_true", help="全部重新生成(默认跳过输入、口径和代码都未变化的报告)")
+    r.add_argument("--scheduler", choices=["local", "dask"], default="local",
+                   help="local：本机进程池(默认)；dask：dask.distributed(需安装 .[distributed])")
+    r.add_argument("--dask-address", help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则在本机启动 LocalCluster")
     _add_options(r)
     r.set_defaults(func=cmd_report)
     return p

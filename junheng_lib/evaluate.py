@@ -136,7 +136,7 @@ def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: in
     parts = []
     for standard in (BASIC, QUALITY):
         cols = codes(standard)
-        scope = vals[vals["in_basic" if standard == BASIC else "in_quality"]]
+        scope = vals.loc[vals["in_basic" if standard == BASIC else "in_quality"], [*_KEYS, "students", *cols]]
         keys, mean, cv, students = _grouped(scope, cols)
         n = keys["n_schools"].to_numpy()
         for j, code in enumerate(cols):
@@ -158,15 +158,15 @@ def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: in
             parts.append(comp)
     out = pd.concat(parts, ignore_index=True)
     is_limit = (out["indicator"] == "composite") | (out["standard"] == QUALITY)
-    limits = {(s, st): cv_limit(s, st) for s in (BASIC, QUALITY) for st in STAGES}
-    out["limit"] = [limits[(s, str(st))] if f else np.nan
-                    for s, st, f in zip(out["standard"], out["stage"], is_limit)]
+    stage_code = pd.Categorical(out["stage"].astype(str), categories=list(STAGES)).codes
+    basic_lim = np.array([cv_limit(BASIC, st) for st in STAGES])[stage_code]
+    quality_lim = np.array([cv_limit(QUALITY, st) for st in STAGES])[stage_code]
+    out["limit"] = np.where(is_limit, np.where(out["standard"] == BASIC, basic_lim, quality_lim), np.nan)
     ok = within_limit(out["cv"], out["limit"])
     out["passed"] = pd.Series(np.where(ok, True, False), dtype=object).where(is_limit & out["cv"].notna(), None)
-    order = {c: i for i, c in enumerate([*codes(BASIC), "composite", *codes(QUALITY)])}
-    out["_o"] = out["indicator"].map(order)
-    out["stage"] = pd.Categorical(out["stage"].astype(str), categories=list(STAGES), ordered=True)
-    out = out.sort_values(["year", "county", "stage", "_o"], kind="stable").drop(columns="_o")
+    ind = pd.Categorical(out["indicator"], categories=[*codes(BASIC), "composite", *codes(QUALITY)]).codes
+    order = np.lexsort((ind, stage_code, pd.factorize(out["county"])[0], out["year"].to_numpy()))
+    out = out.take(order)
     out["stage"] = out["stage"].astype(str)
     return out[COEFFICIENT_COLUMNS + ["n_schools", "students", "note"]].reset_index(drop=True)
 
@@ -204,9 +204,10 @@ def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int 
     options = options or Options()
     q = codes(QUALITY)
     vals = _filter(indicator_values(data, options, standard=QUALITY), year, county)
-    vals = vals[vals["in_quality"] & (vals["students"] > 0)].copy()
-    std = np.column_stack([vals["stage"].astype(str).map({s: standard_value(c, s) for s in STAGES}).to_numpy(float)
-                           for c in q])
+    keep_cols = ["year", "county", "school_id", "school_name", "stage", "students", "school_type", "location", *q]
+    vals = vals.loc[vals["in_quality"] & (vals["students"] > 0), keep_cols]
+    junior = (vals["stage"].astype(str) == STAGES[1]).to_numpy()
+    std = np.column_stack([np.where(junior, standard_value(c, STAGES[1]), standard_value(c, STAGES[0])) for c in q])
     v = vals[q].to_numpy(float)
     ratio = v / std
     met = at_least(v, std)

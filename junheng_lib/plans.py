@@ -169,7 +169,10 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
     if within_limit(cv_at(-np.inf), limit):
         return np.zeros_like(x)
     levels = np.unique(x)
-    cvs = np.array([cv_at(t) for t in levels])
+    # CV of max(x, t) at every candidate level at once (levels × schools), not a loop over schools
+    y = np.maximum(x[None, :], levels[:, None])
+    m = y @ w / w.sum()
+    cvs = np.sqrt(((y - m[:, None]) ** 2) @ w / w.sum()) / m
     j = int(np.argmax(cvs <= limit))  # first level where the limit holds (the top level has CV 0)
     lo, hi = (levels[j - 1], levels[j]) if j > 0 else (levels[0], levels[0])
     t = hi if j == 0 or cvs[j] == limit else optimize.brentq(lambda t: cv_at(t) - limit, lo, hi, xtol=1e-12,

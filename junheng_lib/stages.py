@@ -50,16 +50,27 @@ def split_shares(schools: pd.DataFrame) -> pd.DataFrame:
         school's stages, with the weights of ``[split]`` in the rule table (1 for single-stage
         types); 0 where the school has no students in its stages.
     """
-    out = {}
+    code = _type_codes(schools["school_type"])
     num = {}
-    den = pd.Series(0.0, index=schools.index)
+    den = np.zeros(len(schools))
     for st in ("小学", "初中", "高中"):
-        w = schools["school_type"].map(_WEIGHT[st]).astype(float)
-        num[st] = w * schools[f"students_{STAGE_SUFFIX[st]}"].astype(float)
+        num[st] = _lookup(_WEIGHT[st], code) * schools[f"students_{STAGE_SUFFIX[st]}"].to_numpy(float)
         den = den + num[st]
-    for st in STAGES:
-        out[st] = (num[st] / den.where(den > 0)).fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = {st: np.where(den > 0, num[st] / np.where(den > 0, den, 1.0), 0.0) for st in STAGES}
     return pd.DataFrame(out, index=schools.index)
+
+
+_TYPES = list(TYPE_STAGES)
+
+
+def _type_codes(types: pd.Series) -> np.ndarray:
+    """Position of each school type in the rule table's list (vectorized lookups instead of maps)."""
+    return pd.Categorical(types, categories=_TYPES).codes
+
+
+def _lookup(table: dict, codes: np.ndarray) -> np.ndarray:
+    return np.array([table[t] for t in _TYPES])[codes]
 
 
 # per stage: school type -> student weight of that stage (0 where the type lacks the stage)
@@ -144,35 +155,36 @@ def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.D
     }
     per_stage = {"teachers": "teachers", "above_degree": "above_degree", "mid_title": "mid_title",
                  "backbone": "backbone", "pe_art": "pe_art"}
-    n_stages = schools["school_type"].map(_N_COMPULSORY)
+    tcode = _type_codes(schools["school_type"])
+    n_stages = _lookup(_N_COMPULSORY, tcode)
     parts = []
     for st in STAGES:
         suf = STAGE_SUFFIX[st]
         students = schools[f"students_{suf}"]
-        has = schools["school_type"].map(_HAS[st]).astype(bool)
-        keep = has & ((n_stages == 1) | (students > 0))
-        s = schools.loc[keep]
-        part = pd.DataFrame({c: s[c] for c in ("year", "county", "school_id", "school_name", "school_type",
-                                               "location", "ownership", "affiliation")})
+        has = _lookup(_HAS[st], tcode)
+        keep = has & ((n_stages == 1) | (students.to_numpy() > 0))
+        part = pd.DataFrame({c: schools[c].to_numpy()[keep] for c in ("year", "county", "school_id", "school_name",
+                                                                      "school_type", "location", "ownership",
+                                                                      "affiliation")})
         part["stage"] = st
-        part["students"] = students[keep].astype(float)
-        part["classes"] = s[f"classes_{suf}"].astype(float)
-        part["share"] = shares.loc[keep, st]
+        part["students"] = students[keep].to_numpy(float)
+        part["classes"] = schools[f"classes_{suf}"].to_numpy(float)[keep]
+        part["share"] = shares[st].to_numpy()[keep]
         for res in RESOURCES:
             if res in totals:
-                v = totals[res][keep].astype(float)
-                part[res] = v * part["share"] if _SPLIT[res] else v
+                v = totals[res].to_numpy(float)[keep]
+                part[res] = v * part["share"].to_numpy() if _SPLIT[res] else v
             else:
                 col = f"{per_stage[res]}_{suf}"
                 if res == "above_degree" and st == "小学" and options.primary_degree == "本科":
                     col = "bachelor_primary"
-                part[res] = s[col].astype(float)
-        part["_compulsory"] = (s["students_primary"] + s["students_junior"]).astype(float)
+                part[res] = schools[col].to_numpy(float)[keep]
+        part["_compulsory"] = (schools["students_primary"] + schools["students_junior"]).to_numpy(float)[keep]
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES), ordered=True)
     # scope
-    in_type = out["school_type"].map(_IN_SCOPE).astype(bool)
+    in_type = _lookup(_IN_SCOPE, _type_codes(out["school_type"]))
     notes = np.select(
         [~out["ownership"].isin(RULES["scope"]["ownership"]),
          ~out["affiliation"].isin(RULES["scope"]["affiliation"]),
@@ -185,5 +197,8 @@ def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.D
     out["in_quality"] = out["in_basic"] & ~tp_small
     out["scope_note"] = np.where(out["in_basic"] & tp_small,
                                  f"在校生不足{options.teaching_point_cutoff}人的教学点不参与优质均衡计算", notes)
-    out = out.drop(columns="_compulsory").sort_values(["year", "county", "stage", "school_id"], kind="stable")
+    # order: year, county (as they first appear), stage, then the input order — integer keys only
+    order = np.lexsort((out["stage"].cat.codes.to_numpy(), pd.factorize(out["county"])[0],
+                        out["year"].to_numpy()))
+    out = out.drop(columns="_compulsory").take(order)
     return out.reset_index(drop=True)[STAGE_COLUMNS + RESOURCES]
