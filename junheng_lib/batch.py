@@ -133,8 +133,13 @@ def _kernel_start_failure(e: Exception, nb_path: Path) -> bool:
         return True
 
 
+_KERNELS_STARTED_HERE = False
+
+
 def run_county(task: CountyTask) -> TaskResult:
     """Execute one report notebook and write ``<name>.ipynb``, ``<name>.html`` (and its side file)."""
+    global _KERNELS_STARTED_HERE
+    _KERNELS_STARTED_HERE = True
     t0 = time.perf_counter()
     out = Path(task.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -180,8 +185,10 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
     (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
     processes); results in completion order."""
+    import tqdm as _tqdm
     from tqdm.auto import tqdm
 
+    _tqdm.tqdm.monitor_interval = 0  # no monitor thread in the runner (workers are forked from it)
     bar = tqdm(total=len(tasks), desc="生成报告", unit="份", disable=not progress or not tasks, file=sys.stderr)
     results: list[TaskResult] = []
     try:
@@ -198,7 +205,14 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                 bar.update()
         else:
             import multiprocessing as mp
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+
+            # fork where available: workers inherit the runner's imports (papermill, nbconvert) instead
+            # of paying for them again; the runner starts no threads before this point
+            import nbconvert  # noqa: F401
+            import papermill  # noqa: F401
+            fork = "fork" in mp.get_all_start_methods() and not _KERNELS_STARTED_HERE  # no zmq state to inherit
+            ctx = mp.get_context("fork" if fork else "spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futs = {pool.submit(run_county, t): t for t in tasks}
                 for f in as_completed(futs):
                     try:
@@ -302,6 +316,9 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             if c in present:
                 tasks.append(CountyTask(c, y, str(Path(out) / str(y)), data_dir, options.to_dict(),
                                         input_hash=hashes[(y, c)]))
+    # largest counties first, so that no worker is left with a big report at the end
+    size = ds.schools.groupby(["year", "county"]).size()
+    tasks.sort(key=lambda t: -int(size.get((t.year, t.county), 0)))
     todo = [t for t in tasks if force or not _up_to_date(t)]
     results = run_tasks(todo, workers, progress, scheduler, address)
     skipped = len(tasks) - len(todo)
@@ -311,7 +328,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                            stem=ROLLUP_STEM, input_hash=hashes[(y, ROLLUP_STEM)]) for y in years]
         roll_todo = [t for t in roll if force or t.year in ran or not _up_to_date(t)]
         skipped += len(roll) - len(roll_todo)
-        results += run_tasks(roll_todo, 1, progress)
+        results += run_tasks(roll_todo, min(workers, 2), progress)  # never in this process when parallel
     failed = [r for r in results if not r.ok]
     print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告" + (f"，{skipped} 份未变化已跳过" if skipped else "")
           + f"，输出目录 {Path(out).resolve()}", file=sys.stderr)
