@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from junheng_lib import evaluate, sample, stages
-from junheng_lib.indicators import INDICATORS, RULES, codes
+from junheng_lib.indicators import INDICATORS, RULES
 
 
 def numpy_pass(a: dict, ncounty: int) -> np.ndarray:

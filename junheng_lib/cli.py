@@ -165,39 +165,29 @@ def cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .indicators import INDICATORS
+
     p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
     p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("coefficients", help="各县各学段的平均值与差异系数(基本均衡 L1–L8、综合；优质均衡 Y1–Y7)")
-    c.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
-    c.add_argument("--year", type=int, help="只计算该学年")
-    c.add_argument("--county", help="只计算该县(区)")
-    c.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
-    _add_options(c)
-    c.set_defaults(func=cmd_coefficients)
-
-    m = sub.add_parser("compliance", help="每校每学段优质均衡7项指标达标情况")
-    m.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
-    m.add_argument("--year", type=int, help="只计算该学年")
-    m.add_argument("--county", help="只计算该县(区)")
-    m.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
-    _add_options(m)
-    m.set_defaults(func=cmd_compliance)
-
-    f = sub.add_parser("shortfall", help="每校每学段优质均衡7项指标距标准的差额(㎡、元、人、间)")
-    f.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
-    f.add_argument("--year", type=int, help="只计算该学年")
-    f.add_argument("--county", help="只计算该县(区)")
-    f.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
-    _add_options(f)
-    f.set_defaults(func=cmd_shortfall)
+    for name, text, func in (
+            ("coefficients", "各县各学段的平均值与差异系数(基本均衡 L1–L8、综合；优质均衡 Y1–Y7)", cmd_coefficients),
+            ("compliance", "每校每学段优质均衡7项指标达标情况", cmd_compliance),
+            ("shortfall", "每校每学段优质均衡7项指标距标准的差额(㎡、元、人、间)", cmd_shortfall)):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
+        c.add_argument("--year", type=int, help="只计算该学年")
+        c.add_argument("--county", help="只计算该县(区)")
+        c.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+        _add_options(c)
+        c.set_defaults(func=func)
 
     pl = sub.add_parser("plan", help="使某项差异系数降到标准所需的最少资源增量及其在各校的分配")
     pl.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
     pl.add_argument("--county", required=True, help="县(区)")
     pl.add_argument("--stage", required=True, choices=["小学", "初中"], help="学段")
-    pl.add_argument("--indicator", required=True, choices=[f"Y{i}" for i in range(1, 8)] + [f"L{i}" for i in range(1, 9)],
+    pl.add_argument("--indicator", required=True, choices=list(INDICATORS.index),
                     help="指标(Y1–Y7；L1–L8 须同时给出 --limit)")
     pl.add_argument("--year", type=int, help="学年(默认最新)")
     pl.add_argument("--limit", type=float, help="目标差异系数(默认为该指标的标准)")

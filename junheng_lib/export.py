@@ -160,21 +160,24 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
 _BODY_FONT, _HEAD_FONT, _LATIN = "宋体", "黑体", "Times New Roman"
 
 
-def _east_asian(run, font: str) -> None:
+def _set_fonts(rpr, east_asia: str) -> None:
+    """Latin and East Asian fonts on a run's or style's ``w:rPr`` (python-docx sets only the Latin one)."""
     from docx.oxml.ns import qn
-    run.font.name = _LATIN
-    rpr = run._element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.append(rfonts)
-    rfonts.set(qn("w:eastAsia"), font)
+    rfonts.set(qn("w:eastAsia"), east_asia)
     rfonts.set(qn("w:ascii"), _LATIN)
     rfonts.set(qn("w:hAnsi"), _LATIN)
 
 
+def _east_asian(run, font: str) -> None:
+    run.font.name = _LATIN
+    _set_fonts(run._element.get_or_add_rPr(), font)
+
+
 def _style_fonts(doc) -> None:
-    from docx.oxml.ns import qn
     from docx.shared import Pt
     for name, font in (("Normal", _BODY_FONT), ("Title", _HEAD_FONT), ("Heading 1", _HEAD_FONT),
                        ("Heading 2", _HEAD_FONT), ("Table Grid", _BODY_FONT)):
@@ -183,12 +186,7 @@ def _style_fonts(doc) -> None:
         except KeyError:
             continue
         st.font.name = _LATIN
-        rpr = st.element.get_or_add_rPr()
-        rfonts = rpr.find(qn("w:rFonts"))
-        if rfonts is None:
-            rfonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(rfonts)
-        rfonts.set(qn("w:eastAsia"), font)
+        _set_fonts(st.element.get_or_add_rPr(), font)
     doc.styles["Normal"].font.size = Pt(11)
 
 

@@ -8,7 +8,6 @@ the groups, T = T_between = ln 2.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .evaluate import _filter, indicator_values

@@ -195,7 +195,6 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
             lo, hi = (lo, mid) if holds(mid) else (mid, hi)
         t = hi
     return plan(t)
-    return add
 
 
 def cv_plan(data: pd.DataFrame, *, county: str, stage: str, indicator: str, year: int | None = None,

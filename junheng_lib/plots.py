@@ -202,8 +202,9 @@ def rollup_chart(summary: pd.DataFrame):
                color=_STAGE_COLORS[stage])
         lim = RULES["basic"]["composite_limit"][stage]
         ax.axhline(lim, color=_STAGE_COLORS[stage], linestyle="--", linewidth=1.1)
-        ax.annotate(f"{stage}标准 {lim:.2f}", (len(s) - 0.5, lim), xytext=(2, 2), textcoords="offset points",
-                    fontsize=8, color=_STAGE_COLORS[stage])
+        ax.annotate(f"{stage}标准 {lim:.2f}", (len(s) - 0.4, lim), xytext=(4, 0), textcoords="offset points",
+                    fontsize=8, color=_STAGE_COLORS[stage], va="center")
+    ax.set_xlim(-0.6, len(s) + 0.6)
     ax.set_xticks(x, s["county"])
     ax.set_ylabel("综合差异系数")
     ax.set_title("各县(区)基本均衡综合差异系数", fontsize=11)

@@ -16,7 +16,6 @@ import pandas as pd
 
 from .indicators import RULES, STAGES
 from .options import Options
-from .schema import STAGE_SUFFIX
 from .stages import school_stages
 
 __all__ = ["class_bands", "class_shortfall", "school_size", "special_rooms", "band_of"]

@@ -22,6 +22,16 @@ def row(**kw) -> dict:
     return r
 
 
+def compliant(**kw) -> dict:
+    """A 小学 of 100 students meeting every Y1–Y7 standard exactly or above: Y1 5.0 ≥ 4.2, Y2 1.0 = 1.0,
+    Y3 1.0 ≥ 0.9, Y4 4.5 = 4.5, Y5 7.5 = 7.5, Y6 2 000 = 2 000, Y7 3.0 ≥ 2.3."""
+    base = dict(students_primary=100, above_degree_primary=5, backbone_primary=1, pe_art_primary=1,
+                teaching_area_m2=450, indoor_sports_area_m2=0, outdoor_sports_area_m2=750,
+                equipment_value_yuan=200000, multimedia_rooms=3)
+    base.update(kw)
+    return row(**base)
+
+
 def write_csv(path: Path, rows: list[dict], encoding: str = "utf-8", header: dict | None = None) -> Path:
     """Write rows (dicts) as CSV; ``header`` renames columns (e.g. to Chinese)."""
     cols = list(dict.fromkeys(k for r in rows for k in r))

@@ -1,6 +1,5 @@
 """The batch run: every county and the roll-up, failures isolated, names harmless, parallel workers."""
 import json
-import shutil
 
 import pandas as pd
 import pytest

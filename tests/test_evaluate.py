@@ -6,10 +6,9 @@ pasted from the code.
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from conftest import row
+from conftest import compliant, row
 from junheng_lib.evaluate import COEFFICIENT_COLUMNS, coefficients, compliance
 from junheng_lib.options import Options
 from junheng_lib.stages import school_stages
@@ -210,35 +209,25 @@ def test_stage_without_students(table):
 
 
 # ---------------------------------------------------------------- compliance: ≥ 6 met, rest ≥ 85 %
-def _compliant(**kw):
-    # 100 students: Y1 5.0 ≥ 4.2, Y2 1.0 = 1.0, Y3 1.0 ≥ 0.9, Y4 4.5 = 4.5, Y5 7.5 = 7.5,
-    # Y6 2 000 = 2 000, Y7 3.0 ≥ 2.3 — all met exactly or above
-    base = dict(students_primary=100, above_degree_primary=5, backbone_primary=1, pe_art_primary=1,
-                teaching_area_m2=450, indoor_sports_area_m2=0, outdoor_sports_area_m2=750,
-                equipment_value_yuan=200000, multimedia_rooms=3)
-    base.update(kw)
-    return row(**base)
-
-
 def test_compliance_all_seven(table):
-    c = compliance(table([_compliant()]))
+    c = compliance(table([compliant()]))
     assert c["met"].iloc[0] == 7 and c["passed"].iloc[0]
 
 
 def test_compliance_six_met_seventh_at_85_percent(table):
-    c = compliance(table([_compliant(equipment_value_yuan=170000)]))   # 1 700 = 85 % of 2 000
+    c = compliance(table([compliant(equipment_value_yuan=170000)]))   # 1 700 = 85 % of 2 000
     assert c["met"].iloc[0] == 6 and c["unmet"].iloc[0] == "Y6"
     assert c["passed"].iloc[0]
 
 
 def test_compliance_six_met_seventh_at_84_9_percent(table):
-    c = compliance(table([_compliant(equipment_value_yuan=169800)]))   # 1 698 = 84.9 %
+    c = compliance(table([compliant(equipment_value_yuan=169800)]))   # 1 698 = 84.9 %
     assert c["met"].iloc[0] == 6 and not c["passed"].iloc[0]
     assert c["min_ratio"].iloc[0] == pytest.approx(0.849)
 
 
 def test_compliance_five_met_fails_even_if_close(table):
-    c = compliance(table([_compliant(equipment_value_yuan=199000, multimedia_rooms=2)]))
+    c = compliance(table([compliant(equipment_value_yuan=199000, multimedia_rooms=2)]))
     assert c["met"].iloc[0] == 5 and not c["passed"].iloc[0]
 
 

@@ -1,6 +1,5 @@
 """Incremental runs (content hashes beside the outputs) and the optional dask.distributed engine."""
 import pickle
-import shutil
 
 import pandas as pd
 import pytest

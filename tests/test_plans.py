@@ -6,20 +6,11 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from conftest import row
+from conftest import compliant, row
 from junheng_lib.evaluate import coefficients, compliance
 from junheng_lib.measures import weighted_cv
 from junheng_lib.plans import (_water_fill, apply_additions, combined_plan, compliance_plan, cv_plan, shortfall,
                                what_if)
-
-
-def _school(**kw):
-    # 100 students; everything met unless overridden (see test_evaluate._compliant)
-    base = dict(students_primary=100, above_degree_primary=5, backbone_primary=1, pe_art_primary=1,
-                teaching_area_m2=450, indoor_sports_area_m2=0, outdoor_sports_area_m2=750,
-                equipment_value_yuan=200000, multimedia_rooms=3)
-    base.update(kw)
-    return row(**base)
 
 
 def sf_of(t, code, col="shortfall", school="S1"):
@@ -27,7 +18,7 @@ def sf_of(t, code, col="shortfall", school="S1"):
 
 
 def test_shortfall_in_raw_units(table):
-    t = shortfall(table([_school(teaching_area_m2=400, multimedia_rooms=2, above_degree_primary=3)]))
+    t = shortfall(table([compliant(teaching_area_m2=400, multimedia_rooms=2, above_degree_primary=3)]))
     assert sf_of(t, "Y4") == pytest.approx(50.0)          # 4.5 × 100 − 400 ㎡
     assert sf_of(t, "Y4", "shortfall_85") == 0.0          # 400 ≥ 0.85 × 450
     assert sf_of(t, "Y7") == 1.0                          # ⌈2.3 − 2⌉ rooms
@@ -52,7 +43,7 @@ def test_shortfall_junior_and_split(table):
 
 def test_compliance_plan_picks_the_cheaper_exemption(table):
     # Y4 4.0 (short 50 ㎡ × 3 000 元) and Y6 1 800 (short 20 000 元): leaving Y4 at 89 % is cheapest
-    t = table([_school(teaching_area_m2=400, equipment_value_yuan=180000)])
+    t = table([compliant(teaching_area_m2=400, equipment_value_yuan=180000)])
     p = compliance_plan(t).set_index("indicator")
     assert p.loc["Y6", "addition"] == pytest.approx(20000) and p.loc["Y4", "addition"] == 0
     assert p.loc["Y4", "exempt"] == "Y4" and p["cost"].sum() == pytest.approx(20000)
@@ -64,7 +55,7 @@ def test_compliance_plan_picks_the_cheaper_exemption(table):
 
 def test_compliance_plan_when_exemption_is_not_enough(table):
     # Y6 at 80 %: it must be raised to 85 % at least (34 000 元 to 1 700) if it is the one left below
-    t = table([_school(equipment_value_yuan=160000, teaching_area_m2=400)])
+    t = table([compliant(equipment_value_yuan=160000, teaching_area_m2=400)])
     p = compliance_plan(t).set_index("indicator")
     # choices: all → 50·3000 + 40 000 = 190 000; Y4 exempt → 40 000; Y6 exempt → 150 000 + 10 000
     assert p["cost"].sum() == pytest.approx(40000)
@@ -73,7 +64,7 @@ def test_compliance_plan_when_exemption_is_not_enough(table):
 
 
 def test_compliance_plan_nothing_for_passing_schools(table):
-    p = compliance_plan(table([_school()]))
+    p = compliance_plan(table([compliant()]))
     assert p["addition"].sum() == 0 and p["passed_before"].all()
 
 
@@ -121,7 +112,7 @@ def test_water_fill_grid_three_schools():
 
 
 def test_cv_plan_contract_and_what_if(table):
-    t = table([_school(school_id=f"S{i}", school_name=f"校{i}", teaching_area_m2=a, students_primary=p,
+    t = table([compliant(school_id=f"S{i}", school_name=f"校{i}", teaching_area_m2=a, students_primary=p,
                        above_degree_primary=max(5, p // 20), backbone_primary=max(1, p // 100),
                        pe_art_primary=max(1, p // 100), teachers_primary=max(6, p // 15))
                for i, (a, p) in enumerate([(100, 100), (1200, 200), (2700, 300), (150, 150)])])
@@ -136,13 +127,13 @@ def test_cv_plan_contract_and_what_if(table):
 
 
 def test_cv_plan_already_passing_adds_nothing(table):
-    t = table([_school(school_id="A"), _school(school_id="B", school_name="二小", teaching_area_m2=500)])
+    t = table([compliant(school_id="A"), compliant(school_id="B", school_name="二小", teaching_area_m2=500)])
     p = cv_plan(t, county="甲县", stage="小学", indicator="Y4")
     assert (p["addition"] == 0).all() and p["cv_after"].iloc[0] == pytest.approx(p["cv_before"].iloc[0])
 
 
 def test_cv_plan_counts_are_whole_and_hold(table):
-    rows = [_school(school_id=f"S{i}", school_name=f"校{i}", backbone_primary=b, teachers_primary=8)
+    rows = [compliant(school_id=f"S{i}", school_name=f"校{i}", backbone_primary=b, teachers_primary=8)
             for i, b in enumerate([0, 1, 3, 6])]
     p = cv_plan(table(rows), county="甲县", stage="小学", indicator="Y2")
     assert (p["addition"] == np.round(p["addition"])).all()
@@ -150,7 +141,7 @@ def test_cv_plan_counts_are_whole_and_hold(table):
 
 
 def test_combined_plan_passes_everything(table):
-    rows = [_school(school_id=f"S{i}", school_name=f"校{i}", teaching_area_m2=a, equipment_value_yuan=e)
+    rows = [compliant(school_id=f"S{i}", school_name=f"校{i}", teaching_area_m2=a, equipment_value_yuan=e)
             for i, (a, e) in enumerate([(200, 90000), (450, 200000), (900, 400000), (300, 150000)])]
     t = table(rows)
     adds, totals = combined_plan(t, county="甲县")
