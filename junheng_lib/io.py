@@ -71,10 +71,16 @@ class DataError(ValueError):
 _SKIP_RE = re.compile(r"^\s*(合\s*计|小\s*计|总\s*计|注[:：]|说明[:：]?|填表|制表|审核|单位负责人)")
 
 
+_UNIT_RE = re.compile(r"\((平方米|㎡|m2|m²|元|台|册|间|人|个|所|班)\)$")
+
+
 def _norm(h: object) -> str:
+    """Header normalization: full-width brackets, spaces and line breaks removed, lower case, and a
+    trailing unit such as (平方米)/(㎡)/(台) dropped (but not (万元), which changes the value)."""
     s = "" if h is None else str(h)
     s = s.replace("（", "(").replace("）", ")").replace("\u3000", "").replace("\n", "")
-    return re.sub(r"\s+", "", s).lower()
+    s = re.sub(r"\s+", "", s).lower()
+    return _UNIT_RE.sub("", s)
 
 
 def _read_grid(path: Path) -> pd.DataFrame:
@@ -173,6 +179,19 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
                                          "该文件可能不是所需的表格")])
     header_idx = int(hits[0])
     header = grid.iloc[header_idx].tolist()
+    header_rows = 1
+    # a two-row header (merged parent cells over 小学/初中 …): combine "parent(sub)" when that names more
+    # known columns than the first row alone
+    if header_idx + 1 < len(grid):
+        sub = [str(x).strip() for x in grid.iloc[header_idx + 1].tolist()]
+        parents, last = [], ""
+        for h in header:
+            last = str(h).strip() or last
+            parents.append(last)
+        combined = [f"{p}({x})" if x else (str(h).strip()) for p, x, h in zip(parents, sub, header)]
+        known = sum(_norm(h) in hmap for h in header)
+        if sum(_norm(h) in hmap for h in combined) > known and any(x in ("小学", "初中", "高中") for x in sub):
+            header, header_rows = combined, 2
     issues: list[DataIssue] = []
     cols: dict[str, tuple[int, float, str]] = {}
     extra: dict[str, int] = {}
@@ -187,17 +206,18 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
             cols[target] = (j, factor, h)
         elif str(h).strip():
             extra[str(h).strip()] = j
-    body = grid.iloc[header_idx + 1:]
+    body = grid.iloc[header_idx + header_rows:]
     if len(body):
         body = body.apply(lambda col: col.astype(str).str.strip())
-    rownums = np.arange(header_idx + 2, header_idx + 2 + len(body))
+    rownums = np.arange(header_idx + 1 + header_rows, header_idx + 1 + header_rows + len(body))
     cells = body.to_numpy(dtype=object)
     filled = cells != ""
     keep = filled.any(axis=1)
     # the first non-empty cell of each row (for 合计/注 rows)
     first = pd.Series(cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else [], index=body.index,
                       dtype=object)
-    no_id = (body[cols["school_id"][0]].eq("") if "school_id" in cols else pd.Series(True, index=body.index))
+    no_id = (body[cols["school_id"][0]].str.match(r"^$|" + _SKIP_RE.pattern) if "school_id" in cols
+             else pd.Series(True, index=body.index))
     summary = (first.str.match(_SKIP_RE) & no_id).to_numpy() & keep
     notices = [f"{name}，第{r}行：汇总/说明行（“{f[:20]}”）不是学校数据，已跳过"
                for r, f in zip(rownums[summary], first[summary])]
@@ -222,6 +242,7 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
 
 # --------------------------------------------------------------------------- validation
 
+_DASHES = ["-", "—", "–", "－", "/", "——"]
 _TRUE = {"是", "true", "1", "yes", "y", "t", "√"}
 _FALSE = {"否", "false", "0", "no", "n", "f", ""}
 
@@ -244,6 +265,12 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
                 out[c.name] = pd.Series(c.default, index=df.index, dtype="object")
             continue
         raw = df[c.name].astype("string").str.strip()
+        if c.kind in ("int", "num", "pct"):
+            # statistical forms print "—", "-" or "/" for "none": read as a blank cell
+            raw = raw.mask(raw.isin(_DASHES), "")
+        if c.name == "year":
+            # "2023", "2023学年", "2023-2024学年", "2023/24" → 2023 (the start year)
+            raw = raw.str.replace(r"^(\d{4})\s*(?:学年|年|[-—–/~～]\s*\d{2,4}\s*(?:学年)?)$", r"\1", regex=True)
         blank = raw.isna() | (raw == "")
         if c.kind in ("int", "num"):
             cleaned = raw.str.replace(r"[,，\s]", "", regex=True)

@@ -142,3 +142,48 @@ def test_classes_must_match_schools(tmp_path):
     assert any(r == 3 and "不存在" in m for r, m in msgs)
     assert any(r == 3 and "年级" in m for r, m in msgs)
     assert any(r == 3 and "应不小于1" in m for r, m in msgs)
+
+
+def test_two_row_merged_header_xlsx(tmp_path):
+    """A statistical form: title row, merged parent headers over 小学/初中, units in headers."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["甲县义务教育学校办学条件统计表"])
+    parents = ["学年", "县(区)", "学校标识码", "学校名称", "办学类型", "城乡分类", "在校生数", "", "专任教师数", "",
+               "高于规定学历教师数", "", "中级及以上职称教师数", "", "县级及以上骨干教师数", "", "体育艺术专任教师数", "",
+               "教学及辅助用房面积（平方米）", "运动场地面积(㎡)", "教学仪器设备资产值(万元)", "教学用计算机台数",
+               "图书册数", "网络多媒体教室间数"]
+    subs = ["", "", "", "", "", "", "小学", "初中", "小学", "初中", "小学", "初中", "小学", "初中", "小学", "初中",
+            "小学", "初中", "", "", "", "", "", ""]
+    ws.append(parents)
+    ws.append(subs)
+    ws.merge_cells("G2:H2")
+    ws.append([2023, "甲县", "S1", "一小", "小学", "121", 100, "—", 6, "—", 5, "—", 3, "—", 1, "—", 1, "—",
+               600, 800, 20, 10, 400, 3])
+    ws.append(["2023-2024学年", "甲县", "S2", "二小", "小学", "村庄", 200, "", 10, "", 9, "", 4, "", 2, "", 2, "",
+               900, 1500, 40.5, 20, 800, 5])
+    ws.append(["合计", "", "", "", "", "", 300])
+    p = tmp_path / "form.xlsx"
+    wb.save(p)
+    df = read_schools(p)
+    assert df["school_id"].tolist() == ["S1", "S2"]
+    assert df["source_row"].tolist() == [4, 5]
+    assert df["year"].tolist() == [2023, 2023]
+    assert df["location"].tolist() == ["镇区", "乡村"]
+    assert df["teachers_primary"].tolist() == [6, 10] and df["above_degree_primary"].tolist() == [5, 9]
+    assert df["students_junior"].tolist() == [0, 0]
+    assert df["equipment_value_yuan"].tolist() == [200000, 405000]
+    assert df["teaching_area_m2"].tolist() == [600, 900]
+    assert any("第6行" in n for n in df.attrs["notices"])
+
+
+def test_dash_is_blank_not_zero_where_a_value_is_required(tmp_path):
+    found = issues_of(write_csv(tmp_path / "s.csv", [row(books="—")]))
+    assert found[0].row == 2 and "不能为空" in found[0].message
+
+
+def test_total_row_with_label_in_id_column(tmp_path):
+    p = write_csv(tmp_path / "s.csv", [row(), {"school_id": "合计", "students_primary": 100}])
+    df = read_schools(p)
+    assert len(df) == 1 and any("合计" in n for n in df.attrs["notices"])
