@@ -136,11 +136,27 @@ def cmd_evaluate(args) -> int:
     for n in ds.schools.attrs.get("notices", []):
         print(n, file=sys.stderr)
     _check_filters(ds.schools, args.year, [args.county] if args.county else None)
-    tables = evaluate_county(ds, args.county, args.year, _options(args))
+    tables = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
     paths = write_tables(tables, args.output, titles=TABLES)
     for p in paths:
         print(p, file=sys.stderr)
     return 0
+
+
+def _costs(items: list[str] | None) -> dict:
+    """``--cost teaching_area=2500`` → {"teaching_area": 2500.0}, checked against the rule table."""
+    from .plans import default_costs
+    known = default_costs()
+    out = {}
+    for item in items or []:
+        key, _, value = item.partition("=")
+        if key not in known:
+            raise ValueError(f"--cost 的资源名“{key}”无效，可用：{'、'.join(known)}")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise ValueError(f"--cost {item}：单价应为数字") from None
+    return out
 
 
 def cmd_sample(args) -> int:
@@ -202,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--year", type=int, help="学年(默认最新)")
     e.add_argument("--county", help="县(区)(默认全部)")
     e.add_argument("-o", "--output", required=True, help="输出：以 .xlsx 结尾则写一个工作簿，否则写入该文件夹(每表一个 CSV)")
+    e.add_argument("--cost", action="append", metavar="资源=单价",
+                   help="达标补足方案的单价(元)，可重复，如 --cost teaching_area=2500；默认见 rules.toml [costs]")
     _add_options(e)
     e.set_defaults(func=cmd_evaluate)
 
