@@ -89,14 +89,28 @@ def cmd_coefficients(args) -> int:
     res = coefficients(schools, _options(args), year=args.year, county=args.county)
     for r in res[res["note"].str.contains("无定义|无法计算")].itertuples():
         print(f"提示：{r.year}学年 {r.county} {r.stage} {r.indicator}：{r.note}", file=sys.stderr)
+    _report_empty(schools, res, args)
     write_csv(res[COEFFICIENT_COLUMNS], args.output)
     return 0
+
+
+def _report_empty(schools, res, args) -> None:
+    """Say which county-years had no school in scope (so an empty result is never silent)."""
+    s = schools
+    if args.year is not None:
+        s = s[s["year"] == args.year]
+    if args.county:
+        s = s[s["county"] == args.county]
+    have = set(zip(res["year"], res["county"]))
+    for y, c in sorted(set(zip(s["year"], s["county"])) - have):
+        print(f"提示：{y}学年 {c} 没有参与计算的学校（全部为民办、非县属、特殊教育学校或无在校生）", file=sys.stderr)
 
 
 def cmd_compliance(args) -> int:
     from .evaluate import compliance
     schools = _load(args)
     res = compliance(schools, _options(args), year=args.year, county=args.county)
+    _report_empty(schools, res, args)
     write_csv(res, args.output)
     return 0
 

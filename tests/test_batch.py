@@ -16,6 +16,7 @@ def two_counties(tmp_path_factory):
                                                           "central_school_id": str})
     s = s[s["county"].isin(["东湖区", "桃源县"])].copy()
     s.loc[s["county"] == "桃源县", "county"] = "<script>alert(1)</script>../x"
+    s.loc[s["school_id"] == s.loc[s["county"] == "东湖区", "school_id"].iloc[5], "school_name"] = "<img src=x onerror=alert(1)>"
     s.to_csv(d / "schools.csv", index=False)
     c = pd.read_csv(sample_dir() / "classes.csv", dtype={"school_id": str})
     c[c["school_id"].isin(set(s["school_id"]))].to_csv(d / "classes.csv", index=False)
@@ -34,6 +35,8 @@ def test_batch_run_with_rollup_and_hostile_names(two_counties, tmp_path):
     assert all(p.resolve().parent == year_dir.resolve() for p in year_dir.iterdir())
     html = next(year_dir / f for f in hostile if f.endswith(".html")).read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    dh = (year_dir / "东湖区.html").read_text(encoding="utf-8")
+    assert "<img src=x onerror" not in dh and "&lt;img src=x onerror" in dh
     rollup = (year_dir / "全市汇总.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in rollup
     assert not [p for p in year_dir.rglob(".*")], "no temporary files left behind"

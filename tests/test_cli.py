@@ -141,3 +141,20 @@ def test_evaluate_writes_xlsx_and_csv(tmp_path):
     r = run("evaluate", sample_dir() / "schools.csv", "--year", "2023", "-o", tmp_path / "csv")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "csv" / "compliance.csv").exists()
+
+
+def test_undefined_and_empty_cases_are_explicit(tmp_path):
+    p = write_csv(tmp_path / "s.csv", [
+        row(school_id="A", computers=0),
+        row(school_id="J", school_name="一中", school_type="初中", students_primary=0, students_junior=0,
+            teachers_primary=0, above_degree_primary=0, mid_title_primary=0, backbone_primary=0, pe_art_primary=0),
+        row(school_id="P", county="乙县", ownership="民办"),
+    ])
+    r = run("coefficients", p)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    l4 = next(x for x in rows if x["stage"] == "小学" and x["indicator"] == "L4")
+    assert l4["cv"] == "" and "小学 L4" in r.stderr                 # zero mean: no CV, said so
+    j = [x for x in rows if x["stage"] == "初中"]
+    assert j and all(x["cv"] == "" and x["passed"] == "" for x in j)  # a stage with no students
+    assert "乙县 没有参与计算的学校" in r.stderr
