@@ -148,6 +148,13 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
         raise DataError([DataIssue(name, f"无法解析为 CSV 表格（{e}）")]) from None
 
 
+def _norm_series(s: pd.Series) -> pd.Series:
+    """:func:`_norm` on a whole column (vectorized string operations)."""
+    s = s.astype("string").str.replace("（", "(").str.replace("）", ")")
+    s = s.str.replace(r"[\s\u3000]+", "", regex=True).str.lower()
+    return s.str.replace(_UNIT_RE.pattern, "", regex=True)
+
+
 def _header_map(schema: tuple[Column, ...]) -> dict[str, tuple[str, float]]:
     out: dict[str, tuple[str, float]] = {}
     for c in schema:
@@ -303,15 +310,15 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
             num = pd.to_numeric(cleaned.where(~blank), errors="coerce").astype("float64")
             bad_num = ~blank & num.isna()
             fails.append((c.name, bad_num, "不是百分比数值（“{value}”）"))
-            if c.aliases.get("fraction_ok", True):
+            if c.fraction_ok:
                 num = num.where(has_pct | (num > 1), num * 100)
-            hi = np.inf if c.aliases.get("over_100") else 100.0
+            hi = np.inf if c.over_100 else 100.0
             fails.append((c.name, ~blank & ~bad_num & ((num < 0) | (num > hi)),
                           "百分比应在0–100%之间（“{value}”）"))
             out[c.name] = num
         elif c.kind == "enum":
             mapping = {_norm(v): v for v in c.values} | {_norm(k): v for k, v in c.aliases.items()}
-            val = raw.map(lambda s: mapping.get(_norm(s)) if isinstance(s, str) else None)
+            val = _norm_series(raw).map(mapping)
             bad = ~blank & val.isna()
             allowed = "、".join(c.values)
             fails.append((c.name, bad, f"取值“{{value}}”无效，应为：{allowed}"))

@@ -28,8 +28,9 @@ STAGE_SUFFIX = {"小学": "primary", "初中": "junior", "高中": "senior"}
 class Column:
     """One declared column.
 
-    kind: ``int`` (whole number ≥ ``min``), ``num`` (number ≥ ``min``), ``text``, ``enum``
-    (one of ``values``; ``aliases`` map other spellings), ``bool``.
+    kind: ``int`` (whole number ≥ ``min``), ``num`` (number ≥ ``min``), ``pct`` (percentage, one rule:
+    see :func:`junheng_lib.io.read_counties`), ``text``, ``enum`` (one of ``values``; ``aliases`` map
+    other spellings), ``bool``.
     ``stage``: the column belongs to a stage; a blank cell is 0 when the school type does not
     teach that stage. ``factor``: alternative headers whose values are multiplied (万元 → 元).
     """
@@ -45,6 +46,8 @@ class Column:
     stage: str | None = None
     alt_headers: tuple[str, ...] = ()
     scaled_headers: dict = field(default_factory=dict)  # header -> factor
+    fraction_ok: bool = True    # pct: a bare number ≤ 1 is a fraction (not for 辍学率)
+    over_100: bool = False      # pct: values above 100 % are allowed (巩固率, 入学率)
 
     def headers(self) -> tuple[str, ...]:
         return (self.name, self.zh, *self.alt_headers)
@@ -178,8 +181,7 @@ CLASS_RULES: tuple[RowRule, ...] = (
 
 # ---------------------------------------------------------------------------------------------- counties
 def _pct(name, zh, over_100=False, fraction_ok=True, **kw):
-    return Column(name, zh, kind="pct", required=False, min=0, aliases={"over_100": over_100,
-                                                                         "fraction_ok": fraction_ok}, **kw)
+    return Column(name, zh, kind="pct", required=False, min=0, over_100=over_100, fraction_ok=fraction_ok, **kw)
 
 
 def _num(name, zh, **kw):
