@@ -52,6 +52,20 @@ def _cn_number(k: int) -> str:
     return t + (_ORD[ones - 1] if ones else "")
 
 
+_FIRST = "东西南北中新永安长青白石桃凤临清平宁和兴福丰华泰嘉庆隆昌盛云山江河湖海松柏梅兰竹金玉"
+_SECOND = "阳山江河城川林源水宁安平丰泉溪桥湖岭州台原坪田岗峰浦塘谷滨口洲阜乡亭营集庄渡关"
+
+
+def _county_names(n: int) -> list[str]:
+    """Distinct fictional two-character county names (安河县, 凤溪区 …) for synthetic data."""
+    names = []
+    for i in range(n):
+        a, b = _FIRST[i % len(_FIRST)], _SECOND[(i // len(_FIRST)) % len(_SECOND)]
+        k = i // (len(_FIRST) * len(_SECOND))
+        names.append(f"{a}{b}{'县' if k % 2 == 0 else '区'}" + (str(k // 2 + 1) if k >= 2 else ""))
+    return names
+
+
 def random_profiles(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """County profiles for synthetic data of any size (same ranges as the sample city)."""
     idx = np.arange(n)
@@ -62,7 +76,7 @@ def random_profiles(n: int, rng: np.random.Generator) -> pd.DataFrame:
     trend[idx % 10 == 7] = 0.1
     trend[idx % 10 == 8] = -0.09
     return pd.DataFrame({
-        "county": [f"第{i + 1}县" for i in idx], "county_code": [f"{510000 + i:06d}" for i in idx],
+        "county": _county_names(n), "county_code": [f"{510000 + i:06d}" for i in idx],
         "urban": urban, "n_schools": rng.integers(40, 110, n), "sigma": sigma, "trend": trend,
         "wealth": rng.uniform(0.75, 1.3, n)})
 
