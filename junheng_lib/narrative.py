@@ -20,7 +20,8 @@ import pandas as pd
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, label
 
 __all__ = ["basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
-           "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv"]
+           "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv",
+           "rule_text"]
 
 
 def fmt_cv(x) -> str:
@@ -319,3 +320,29 @@ def problems(tables: dict, county: str) -> pd.DataFrame:
         rows.append((8, f"有{len(miss)}项评估指标缺少数据，无法判断是否达标。", "补充报送相关佐证材料和统计数据。"))
     out = pd.DataFrame(rows, columns=["severity", "problem", "suggestion"])
     return out.sort_values("severity", kind="stable").reset_index(drop=True)
+
+
+def rule_text(topic: str) -> str:
+    """The rule a report section applies, in words, with every number from the rule table.
+
+    ``topic``: ``basic``, ``quality``, ``rooms``, ``warning`` or ``risk``.
+
+    >>> rule_text("rooms")
+    '音乐、美术专用教室未达到“每12个班各1间、音乐教室不小于96㎡、美术教室不小于90㎡”的学校：'
+    """
+    b, q, r, w = RULES["basic"]["composite_limit"], RULES["quality"], RULES["rooms"], RULES["warning"]
+    if topic == "basic":
+        return ("全县平均值为学生加权值（各校总量之和 ÷ 在校生总数）；差异系数为学生加权的总体标准差 ÷ 平均值；"
+                f"综合差异系数为8项差异系数的算术平均，小学不高于{b['小学']:.2f}、初中不高于{b['初中']:.2f}为达标。")
+    if topic == "quality":
+        lim = q["cv_limit"]
+        return (f"每项指标的差异系数小学不高于{lim['小学']:.2f}、初中不高于{lim['初中']:.2f}；"
+                f"每所学校至少{q['min_met']}项达到标准、其余不低于标准的{q['floor_share']:.0%}。")
+    if topic == "rooms":
+        return (f"音乐、美术专用教室未达到“每{r['classes_per_room']}个班各1间、音乐教室不小于{r['music_area']}㎡、"
+                f"美术教室不小于{r['art_area']}㎡”的学校：")
+    if topic == "warning":
+        return f"差异系数连续{w['rising_years']}年上升、距标准不足{w['margin']:g}或由达标变为未达标时预警。"
+    if topic == "risk":
+        return f"差异系数由达标变为未达标，或距标准不足{w['margin']:g}。"
+    raise ValueError(f"unknown topic {topic!r}")

@@ -162,6 +162,9 @@ def test_notebooks_are_thin():
         nb = nbformat.read(notebook(name), as_version=4)
         src = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert "def " not in src and "class " not in src, name
+        text = "\n".join(c.source for c in nb.cells)
+        for literal in ("0.65", "0.55", "0.50", "0.45", "0.05", "85%", "96㎡", "4.5", "2000"):
+            assert literal not in text, f"{name}: rule value {literal} written in the notebook"
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, name
 
