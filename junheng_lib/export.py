@@ -226,6 +226,15 @@ def _table(doc, df: pd.DataFrame, max_rows: int = 200):
             run = cells[j].paragraphs[0].add_run("" if v is None or (isinstance(v, float) and v != v) else str(v))
             run.font.size = Pt(8)
             _east_asian(run, _BODY_FONT)
+    # column widths in proportion to their longest text (long item names get room), 16 cm in all
+    from docx.shared import Cm
+    lengths = [min(max([len(str(c)), 4] + [len(str(v)) for v in d[c]]), 40) + 2 for c in d.columns]
+    t.autofit = False
+    for j, n in enumerate(lengths):
+        width = Cm(16.0 * n / sum(lengths))
+        t.columns[j].width = width          # the grid (LibreOffice, WPS)
+        for cell in t.columns[j].cells:     # and each cell (Word)
+            cell.width = width
     return t
 
 
