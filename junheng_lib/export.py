@@ -89,8 +89,6 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
     """The tables a bureau submits, one workbook: 差异系数表 (published layout), 学校达标情况 and
     学校指标差额, with failing cells highlighted (CVs over their limit, values below standard,
     non-zero shortfalls)."""
-    import numpy as np
-
     from .indicators import QUALITY, codes, standard_value
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -152,7 +150,6 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
             ws.set_column(2, 2, 24)
             ws.set_column(3, 9, 14)
             ws.freeze_panes(1, 3)
-            del np
     return path
 
 

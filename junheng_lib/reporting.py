@@ -311,7 +311,7 @@ class CountyReport:
         return tab
 
     @_indexed(1)
-    def scope_notes(self) -> pd.DataFrame:  # noqa: D401
+    def scope_notes(self) -> pd.DataFrame:
         """Schools left out of the calculations and why (scope rules and options)."""
         from .stages import school_stages
         s = self.data.schools

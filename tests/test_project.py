@@ -44,3 +44,17 @@ def test_rules_are_not_written_in_code():
             if isinstance(node, ast.Constant) and type(node.value) is float and node.value in rule_values:
                 offenders.append(f"{path.name}:{node.lineno}: {node.value}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_rule_table_is_complete():
+    from junheng_lib.indicators import INDICATORS, RULES, codes
+    assert codes("basic") == [f"L{i}" for i in range(1, 9)] and codes("quality") == [f"Y{i}" for i in range(1, 8)]
+    q = INDICATORS.loc[codes("quality")]
+    assert q[["std_primary", "std_junior"]].notna().all().all()
+    # only the five resource totals (L1–L5 and their Y twins) are split
+    assert set(INDICATORS.index[INDICATORS["split"]]) == {"L1", "L2", "L3", "L4", "L5", "Y4", "Y5", "Y6"}
+    kinds = {i["kind"] for i in RULES["county_item"]}
+    assert kinds <= {"bool", "min", "min2", "ge_column", "rotation", "monitoring", "computed"}
+    groups = [i["group"] for i in RULES["county_item"]]
+    assert groups.count("政府保障程度") == 15 and groups.count("教育质量") == 9
+    assert set(RULES["costs"]) >= set(INDICATORS.loc[codes("quality"), "numerator"])
