@@ -83,8 +83,9 @@ def _norm(h: object) -> str:
     return _UNIT_RE.sub("", s)
 
 
-def _read_grid(path: Path) -> pd.DataFrame:
-    """All cells of the file as strings (blank → ''); row i of the frame is spreadsheet row i + 1."""
+def _read_grid(path: Path) -> list[tuple[str, pd.DataFrame]]:
+    """All cells of the file as strings (blank → ''), per sheet: [(sheet name, frame)]; row i of a
+    frame is spreadsheet row i + 1. A CSV is one unnamed sheet."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -99,28 +100,29 @@ def _read_grid(path: Path) -> pd.DataFrame:
         raise DataError([DataIssue(name, "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV(UTF-8)")])
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         return _read_xlsx(name, data)
-    return _read_csv(name, data)
+    return [("", _read_csv(name, data))]
 
 
-def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
+def _read_xlsx(name: str, data: bytes) -> list[tuple[str, pd.DataFrame]]:
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
         raise DataError([DataIssue(name, f"无法作为 Excel(.xlsx) 文件打开，文件可能已损坏或不是表格（{type(e).__name__}）")]) from None
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
-    grid = pd.DataFrame(rows, dtype=object)
-    # whole-number floats as Excel shows them ("12", not "12.0"); other cells as text
-    def cell(v):
+    def cell(v):  # whole-number floats as Excel shows them ("12", not "12.0"); other cells as text
         if v is None:
             return ""
         if isinstance(v, float):
             return str(int(v)) if v.is_integer() else repr(v)
         return str(v)
-    return grid.apply(lambda col: col.map(cell)) if len(grid) else grid
+
+    sheets = []
+    for ws in wb.worksheets:
+        grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
+        sheets.append((ws.title, grid.apply(lambda col: col.map(cell)) if len(grid) else grid))
+    wb.close()
+    return sheets
 
 
 def _read_csv(name: str, data: bytes) -> pd.DataFrame:
@@ -175,12 +177,22 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
     """
     path = Path(path)
     name = str(path)
-    grid = _read_grid(path)
+    sheets = _read_grid(path)
     hmap = _header_map(schema)
-    head = grid.head(20).apply(lambda col: col.map(lambda c: _norm(c) in hmap)).sum(axis=1)
-    hits = np.flatnonzero(head.to_numpy() >= min(3, len(schema)))
-    if not len(hits):
-        if not grid.apply(lambda col: col.str.strip().ne("")).to_numpy().any():
+    grid, hits = None, []
+    for k, (sheet, g) in enumerate(sheets):  # the first sheet that holds the table (cover sheets are common)
+        if len(g) == 0:
+            continue
+        head = g.head(20).apply(lambda col: col.map(lambda c: _norm(c) in hmap)).sum(axis=1)
+        hits = np.flatnonzero(head.to_numpy() >= min(3, len(schema)))
+        if len(hits):
+            grid = g
+            if k > 0:
+                name = f"{name}[{sheet}]"
+            break
+    if grid is None:
+        if not any(len(g) and g.apply(lambda col: col.astype(str).str.strip().ne("")).to_numpy().any()
+                   for _, g in sheets):
             raise DataError([DataIssue(name, "文件为空，没有任何数据")])
         raise DataError([DataIssue(name, "找不到表头：前20行中没有可识别的列名（如“学校标识码”“学校名称”或 school_id）；"
                                          "该文件可能不是所需的表格")])
@@ -237,6 +249,7 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
             data[h] = body[j].to_numpy(dtype=object)
     df = pd.DataFrame(data, dtype=object)
     df.insert(0, ROW, rownums[keep].astype(np.int64))
+    df.attrs["name"] = name  # the file (and sheet, when not the first) as messages cite it
     df.attrs["factors"] = factors
     df.attrs["headers"] = {t: h for t, (_, _, h) in cols.items()}
     if df.empty:
@@ -428,7 +441,7 @@ def read_schools(path) -> pd.DataFrame:
         Listing every problem (row, column, school) at once.
     """
     df, issues, notices = read_table(path, SCHOOLS)
-    out = validate(df, SCHOOLS, SCHOOL_RULES, str(path), issues)
+    out = validate(df, SCHOOLS, SCHOOL_RULES, df.attrs.get("name", str(path)), issues)
     out.attrs = {"source": str(path), "notices": notices}
     return out
 
@@ -441,7 +454,7 @@ def read_classes(path, schools: pd.DataFrame | None = None) -> pd.DataFrame:
         known = pd.MultiIndex.from_frame(schools[["year", "school_id"]].astype({"year": "int64"}).astype(str))
         rules = rules + (RowRule("school_id", "学校标识码在学校表中不存在(同一学年)", lambda d: ~pd.MultiIndex.from_arrays(
             [d["year"].astype("Int64").astype(str), d["school_id"].astype(str)]).isin(known)),)
-    out = validate(df, CLASSES, rules, str(path), issues)
+    out = validate(df, CLASSES, rules, df.attrs.get("name", str(path)), issues)
     out.attrs = {"source": str(path), "notices": notices}
     return out
 
@@ -455,6 +468,6 @@ def read_counties(path) -> pd.DataFrame:
     missing (reported as 未提供, never as passing).
     """
     df, issues, notices = read_table(path, COUNTIES)
-    out = validate(df, COUNTIES, COUNTY_RULES, str(path), issues)
+    out = validate(df, COUNTIES, COUNTY_RULES, df.attrs.get("name", str(path)), issues)
     out.attrs = {"source": str(path), "notices": notices}
     return out

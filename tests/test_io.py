@@ -187,3 +187,13 @@ def test_total_row_with_label_in_id_column(tmp_path):
     p = write_csv(tmp_path / "s.csv", [row(), {"school_id": "合计", "students_primary": 100}])
     df = read_schools(p)
     assert len(df) == 1 and any("合计" in n for n in df.attrs["notices"])
+
+
+def test_xlsx_table_on_a_later_sheet(tmp_path):
+    df = pd.DataFrame([row(), row(school_id="S2", school_name="二小", books="x")]).rename(columns=ZH)
+    p = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(p, engine="openpyxl") as w:
+        pd.DataFrame({"说明": ["本表由县教育局统计科填报"]}).to_excel(w, sheet_name="封面", index=False)
+        df.to_excel(w, sheet_name="学校", index=False)
+    found = issues_of(p)
+    assert len(found) == 1 and found[0].row == 3 and "[学校]" in found[0].file
