@@ -17,17 +17,20 @@ EXIT_DATA = 2
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("口径选项 (indicators.md §4 的开放问题)")
-    g.add_argument("--small-schools", choices=["include", "exclude", "merge"], default="include",
+    from .options import Options
+    d = Options()
+    g = p.add_argument_group("口径选项 (indicators.md §4 的开放问题；默认值见 rules.toml [open_points])")
+    g.add_argument("--small-schools", choices=["include", "exclude", "merge"], default=d.small_schools,
                    help="小规模学校/教学点：include 纳入(默认)；exclude 剔除不足 --small-school-threshold 人的学校；"
                         "merge 教学点并入所属中心校")
-    g.add_argument("--small-school-threshold", type=int, default=100, metavar="N", help="小规模学校人数界限(默认100)")
-    g.add_argument("--primary-degree", choices=["专科", "本科"], default="专科",
+    g.add_argument("--small-school-threshold", type=int, default=d.small_school_threshold, metavar="N",
+                   help=f"小规模学校人数界限(默认{d.small_school_threshold})")
+    g.add_argument("--primary-degree", choices=["专科", "本科"], default=d.primary_degree,
                    help="小学“高于规定学历”口径(默认 专科及以上)")
     g.add_argument("--gross-teaching-area", action="store_true",
                    help="生均教学及辅助用房面积不扣除室内体育用房(默认扣除)")
-    g.add_argument("--teaching-point-cutoff", type=int, default=50, metavar="N",
-                   help="优质均衡不计在校生不足 N 人的教学点(默认50)")
+    g.add_argument("--teaching-point-cutoff", type=int, default=d.teaching_point_cutoff, metavar="N",
+                   help=f"优质均衡不计在校生不足 N 人的教学点(默认{d.teaching_point_cutoff})")
 
 
 def _options(args):

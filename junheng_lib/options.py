@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from .indicators import RULES
+
 __all__ = ["Options"]
 
-_SMALL = {"include": "纳入计算(默认)", "exclude": "不足{n}人的学校不参与计算", "merge": "教学点并入所属中心校计算"}
-_DEGREE = {"专科": "专科及以上(默认)", "本科": "本科及以上(需提供“本科及以上学历教师数(小学)”列)"}
+_DEFAULT = RULES["open_points"]
+
+_SMALL = {"include": "纳入计算", "exclude": "不足{n}人的学校不参与计算", "merge": "教学点并入所属中心校计算"}
+_DEGREE = {"专科": "专科及以上", "本科": "本科及以上(需提供“本科及以上学历教师数(小学)”列)"}
 
 
 @dataclass(frozen=True)
 class Options:
     """Open points of the evaluation rules.
+
+    Defaults come from ``[open_points]`` of the rule table.
 
     Parameters
     ----------
@@ -44,11 +50,11 @@ class Options:
         优质均衡 leaves out teaching points with fewer students than this (default 50).
     """
 
-    small_schools: str = "include"
-    small_school_threshold: int = 100
-    primary_degree: str = "专科"
-    net_indoor_sports: bool = True
-    teaching_point_cutoff: int = 50
+    small_schools: str = _DEFAULT["small_schools"]
+    small_school_threshold: int = _DEFAULT["small_school_threshold"]
+    primary_degree: str = _DEFAULT["primary_degree"]
+    net_indoor_sports: bool = _DEFAULT["net_indoor_sports"]
+    teaching_point_cutoff: int = _DEFAULT["teaching_point_cutoff"]
 
     def __post_init__(self):
         if self.small_schools not in _SMALL:
@@ -70,10 +76,14 @@ class Options:
 
     def describe(self) -> list[str]:
         """The choices in Chinese, one sentence per open point, for every report."""
+        def mark(name: str) -> str:
+            return "(默认)" if getattr(self, name) == _DEFAULT[name] else ""
+
         return [
-            "小规模学校/教学点：" + _SMALL[self.small_schools].format(n=self.small_school_threshold),
-            "小学“高于规定学历”口径：" + _DEGREE[self.primary_degree],
-            "生均教学及辅助用房面积：" + ("扣除室内体育用房面积(默认)" if self.net_indoor_sports else "不扣除室内体育用房面积"),
-            f"优质均衡计算范围：不含在校生不足{self.teaching_point_cutoff}人的教学点"
-            + ("(默认)" if self.teaching_point_cutoff == 50 else ""),
+            "小规模学校/教学点：" + _SMALL[self.small_schools].format(n=self.small_school_threshold)
+            + mark("small_schools"),
+            "小学“高于规定学历”口径：" + _DEGREE[self.primary_degree] + mark("primary_degree"),
+            "生均教学及辅助用房面积：" + ("扣除室内体育用房面积" if self.net_indoor_sports else "不扣除室内体育用房面积")
+            + mark("net_indoor_sports"),
+            f"优质均衡计算范围：不含在校生不足{self.teaching_point_cutoff}人的教学点" + mark("teaching_point_cutoff"),
         ]

@@ -187,3 +187,9 @@ def test_notebook_parameters_match_runner():
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
     assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county"}
     assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir"}
+    # the literal defaults of the parameters cells are the rule table's open-point defaults
+    import ast
+    for name in (batch.COUNTY, batch.ROLLUP):
+        params = pm.inspect_notebook(str(notebook(name)))
+        for key, value in Options().to_dict().items():
+            assert ast.literal_eval(params[key]["default"]) == value, (name, key)
