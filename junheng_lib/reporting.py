@@ -25,6 +25,7 @@ from .evaluate import cv_contributions, staffing
 from .evaluation import evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, codes, label, standard_value
 from .io import DataError, DataIssue
+from .narrative import fmt_cv
 from .options import Options
 from .schema import STAGE_SUFFIX
 
@@ -39,11 +40,6 @@ def md(text: str, heading: int = 0):
     from IPython.display import Markdown
     body = html.escape(str(text), quote=False).replace("*", "\\*").replace("_", "\\_")
     return Markdown(("#" * heading + " " if heading else "") + body)
-
-
-def fmt_cv(x: float) -> str:
-    """A CV for display: 3 decimals (as provincial tables print them); '—' when undefined."""
-    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{RULES['display']['cv_decimals']}f}"
 
 
 def fmt_value(x: float, code: str) -> str:
