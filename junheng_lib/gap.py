@@ -12,7 +12,7 @@ import pandas as pd
 
 from .evaluate import _filter, indicator_values
 from .indicators import INDICATORS, codes
-from .measures import weighted_theil
+from .measures import grouped_theil
 from .options import Options
 
 __all__ = ["urban_rural_gap", "LOCATIONS"]
@@ -49,14 +49,15 @@ def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=
     wide = means.pivot_table(index=["year", "county", "stage", "indicator"], columns="location", values="mean")
     wide = wide.reindex(columns=list(LOCATIONS))
     wide.columns = [f"mean_{c}" for c in wide.columns]
-    # Theil per county-stage-indicator (one call per group of schools, not per school)
-    rows = []
+    # Theil per county-stage-indicator, all groups at once
+    keys = v.groupby(["year", "county", "stage"], sort=False)
+    gcode = keys.ngroup().to_numpy()
     loc_code = v["location"].map({k: i for i, k in enumerate(LOCATIONS)}).to_numpy()
-    for (y, c, s), idx in v.groupby(["year", "county", "stage"]).indices.items():
-        for code in cols:
-            t = weighted_theil(v[code].to_numpy(float)[idx], v["students"].to_numpy(float)[idx], loc_code[idx])
-            rows.append((y, c, s, code, t["theil"], t["between"], t["within"]))
-    th = pd.DataFrame(rows, columns=["year", "county", "stage", "indicator", "theil", "between", "within"])
+    theil, between = grouped_theil(gcode, loc_code, v[cols].to_numpy(float), v["students"].to_numpy(float),
+                                   keys.ngroups)
+    g = keys.size().reset_index()[["year", "county", "stage"]]
+    th = pd.concat([g.assign(indicator=code, theil=theil[:, j], between=between[:, j],
+                             within=theil[:, j] - between[:, j]) for j, code in enumerate(cols)], ignore_index=True)
     out = wide.reset_index().merge(th, on=["year", "county", "stage", "indicator"], how="right")
     out["rural_to_urban"] = out["mean_乡村"] / out["mean_城区"]
     out["between_share"] = out["between"] / out["theil"].where(out["theil"] > 0)

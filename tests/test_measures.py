@@ -58,3 +58,16 @@ def test_theil_weighted_equals_replicated():
     # T = Σ s ln(x/x̄): x̄ = 5/3, shares 1/5, 1/5, 3/5
     expect = 2 * 0.2 * math.log(0.6) + 0.6 * math.log(1.8)
     assert a["theil"] == pytest.approx(expect) and b["theil"] == pytest.approx(expect)
+
+
+def test_grouped_theil_matches_one_group_at_a_time():
+    from junheng_lib.measures import grouped_theil
+    # group 0: the textbook case (between = ln 2, within 0); group 1: 1, 1, 3 unweighted by sub-group 0
+    codes = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    sub = np.array([0, 0, 0, 1, 1, 1, 0, 0, 0])
+    x = np.array([[0.0], [0], [0], [10], [10], [10], [1], [1], [3]])
+    w = np.ones(9)
+    theil, between = grouped_theil(codes, sub, x, w, 2)
+    assert theil[0, 0] == pytest.approx(math.log(2)) and between[0, 0] == pytest.approx(math.log(2))
+    expect = 2 * 0.2 * math.log(0.6) + 0.6 * math.log(1.8)
+    assert theil[1, 0] == pytest.approx(expect) and between[1, 0] == pytest.approx(0.0, abs=1e-12)
