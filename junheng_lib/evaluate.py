@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import (BASIC, INDICATORS, QUALITY, RULES, STAGES, at_least, codes, cv_limit,
+from .indicators import (BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit,
                          standard_value, within_limit)
 from .measures import grouped_weighted_cv
 from .options import Options
+from .schema import LOCATIONS
 from .stages import school_stages
 
 __all__ = ["indicator_values", "coefficients", "compliance", "COEFFICIENT_COLUMNS", "COMPLIANCE_COLUMNS"]
@@ -131,8 +132,7 @@ def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: in
     S = sqrt(0.25·9 + 0.75·1) = sqrt(3), CV = 0.2474.
     """
     options = options or Options()
-    vals = indicator_values(data, options)
-    vals = _filter(vals, year, county)
+    vals = indicator_values(_filter(data, year, county), options)
     parts = []
     for standard in (BASIC, QUALITY):
         cols = codes(standard)
@@ -203,7 +203,7 @@ def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int 
     """
     options = options or Options()
     q = codes(QUALITY)
-    vals = _filter(indicator_values(data, options, standard=QUALITY), year, county)
+    vals = indicator_values(_filter(data, year, county), options, standard=QUALITY)
     keep_cols = ["year", "county", "school_id", "school_name", "stage", "students", "school_type", "location", *q]
     vals = vals.loc[vals["in_quality"] & (vals["students"] > 0), keep_cols]
     junior = (vals["stage"].astype(str) == STAGES[1]).to_numpy()
@@ -264,7 +264,7 @@ def staffing(data: pd.DataFrame, options: Options | None = None, *, year=None, c
     Returns ``year, county, stage, [location,] students, teachers, students_per_teacher,
     staffing_standard, above_degree_share, mid_title_share, backbone_per_100, pe_art_per_100``.
     """
-    st = _filter(_stages_of(data, options or Options()), year, county)
+    st = _stages_of(_filter(data, year, county), options or Options())
     st = st[st["in_basic"] & (st["students"] > 0)].copy()
     st["stage"] = st["stage"].astype(str)
     keys = ["year", "county", "stage"] + (["location"] if by_location else [])
@@ -277,7 +277,7 @@ def staffing(data: pd.DataFrame, options: Options | None = None, *, year=None, c
     out["backbone_per_100"] = 100 * g["backbone"] / g["students"]
     out["pe_art_per_100"] = 100 * g["pe_art"] / g["students"]
     out = out.reset_index()
-    rank = {"小学": 0, "初中": 1, "城区": 0, "镇区": 1, "乡村": 2}
+    rank = {**STAGE_ORDER, **{loc: i for i, loc in enumerate(LOCATIONS)}}
     return out.sort_values(keys, key=lambda s: s.map(rank) if s.name in ("stage", "location") else s).reset_index(
         drop=True)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from .evaluate import _filter, indicator_values
-from .indicators import INDICATORS, codes
+from .indicators import INDICATORS, STAGE_ORDER, codes
 from .measures import grouped_theil
 from .options import Options
+from .schema import LOCATIONS
 
 __all__ = ["urban_rural_gap", "LOCATIONS"]
 
-LOCATIONS = ("城区", "镇区", "乡村")
 
 
 def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=None, county=None,
@@ -34,7 +34,7 @@ def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=
         ``year, county, stage, indicator, mean_城区, mean_镇区, mean_乡村, rural_to_urban`` (乡村 ÷ 城区),
         ``theil, between, within, between_share``.
     """
-    v = _filter(indicator_values(data, options or Options()), year, county)
+    v = indicator_values(_filter(data, year, county), options or Options())
     scope = "in_quality" if standard == "quality" else "in_basic"
     v = v[v[scope] & (v["students"] > 0) & v["location"].isin(LOCATIONS)].copy()
     v["stage"] = v["stage"].astype(str)
@@ -61,7 +61,7 @@ def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=
     out = wide.reset_index().merge(th, on=["year", "county", "stage", "indicator"], how="right")
     out["rural_to_urban"] = out["mean_乡村"] / out["mean_城区"]
     out["between_share"] = out["between"] / out["theil"].where(out["theil"] > 0)
-    order = {**{c: i for i, c in enumerate(cols)}, "小学": 0, "初中": 1}
+    order = {**{c: i for i, c in enumerate(cols)}, **STAGE_ORDER}
     out = out.sort_values(["year", "county", "stage", "indicator"], key=lambda s: s.map(order) if s.name in
                           ("indicator", "stage") else s, kind="stable")
     return out[["year", "county", "stage", "indicator", *[f"mean_{x}" for x in LOCATIONS], "rural_to_urban",

@@ -26,8 +26,9 @@ __all__ = [
     "standard_value", "label", "within_limit", "at_least",
 ]
 
-#: The two compulsory stages, in published order.
+#: The two compulsory stages, in published order, and their sort rank.
 STAGES: tuple[str, str] = ("小学", "初中")
+STAGE_ORDER: dict[str, int] = {s: i for i, s in enumerate(STAGES)}
 
 
 @lru_cache(maxsize=1)

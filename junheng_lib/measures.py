@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["weighted_cv", "grouped_weighted_cv", "weighted_theil"]
+__all__ = ["weighted_cv", "grouped_weighted_cv", "weighted_theil", "grouped_theil"]
 
 
 def weighted_cv(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
@@ -84,28 +84,11 @@ def weighted_theil(x: np.ndarray, w: np.ndarray, groups: np.ndarray | None = Non
     (0.693147, 0.693147, 0.0)
     """
     x = np.asarray(x, float)
-    w = np.asarray(w, float)
-    keep = w > 0
-    x, w = x[keep], w[keep]
-    if groups is None:
-        groups = np.zeros(len(x), dtype=np.int64)
-    else:
-        groups = np.unique(np.asarray(groups)[keep], return_inverse=True)[1]
-    total = np.sum(w * x)
-    if len(x) == 0 or total <= 0:
-        return {"theil": np.nan, "between": np.nan, "within": np.nan}
-    mean = total / w.sum()
-    s = w * x / total
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_i = np.where(x > 0, s * np.log(x / mean), 0.0)
-    theil = float(t_i.sum())
-    G = groups.max() + 1
-    sg = np.bincount(groups, weights=s, minlength=G)
-    wg = np.bincount(groups, weights=w, minlength=G)
-    xg = np.bincount(groups, weights=w * x, minlength=G) / np.where(wg > 0, wg, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = float(np.sum(np.where(sg > 0, sg * np.log(xg / mean), 0.0)))
-    return {"theil": theil, "between": between, "within": theil - between}
+    groups = np.zeros(len(x), dtype=np.int64) if groups is None else np.unique(np.asarray(groups),
+                                                                                return_inverse=True)[1]
+    theil, between = grouped_theil(np.zeros(len(x), dtype=np.int64), groups, x[:, None], np.asarray(w, float), 1)
+    t, b = float(theil[0, 0]), float(between[0, 0])
+    return {"theil": t, "between": b, "within": t - b}
 
 
 def grouped_theil(codes: np.ndarray, sub: np.ndarray, x: np.ndarray, w: np.ndarray, ngroups: int):

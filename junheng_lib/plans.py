@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import optimize
 
 from .evaluate import _filter, indicator_values
-from .indicators import INDICATORS, QUALITY, RULES, STAGES, at_least, codes, cv_limit, standard_value, within_limit
+from .indicators import (INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit, standard_value,
+                         within_limit)
 from .measures import weighted_cv
 from .options import Options
 from .schema import STAGE_SUFFIX
@@ -45,7 +46,7 @@ def _round_up(x: np.ndarray, count: bool) -> np.ndarray:
 
 
 def _quality_values(data, options, year, county) -> pd.DataFrame:
-    v = _filter(indicator_values(data, options, standard=QUALITY), year, county)
+    v = indicator_values(_filter(data, year, county), options, standard=QUALITY)
     v = v[v["in_quality"] & (v["students"] > 0)].copy()
     v["stage"] = v["stage"].astype(str)
     return v.reset_index(drop=True)
@@ -99,7 +100,7 @@ def shortfall(data: pd.DataFrame, options: Options | None = None, *, year=None, 
     if not parts or v.empty:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    order = {**{c: i for i, c in enumerate(codes(QUALITY))}, **{s: i for i, s in enumerate(STAGES)}}
+    order = {**{c: i for i, c in enumerate(codes(QUALITY))}, **STAGE_ORDER}
     out = out.sort_values(["year", "county", "stage", "school_id", "indicator"], key=lambda s: s.map(order)
                           if s.name in ("indicator", "stage") else s, kind="stable")
     return out[cols].reset_index(drop=True)

@@ -23,11 +23,11 @@ from . import __version__
 from .data import Dataset, load
 from .evaluate import cv_contributions, staffing
 from .evaluation import evaluate_county
-from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, codes, label, standard_value
+from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, label, standard_value
 from .io import DataError, DataIssue
 from .narrative import fmt_cv
 from .options import Options
-from .schema import STAGE_SUFFIX
+from .schema import LOCATIONS, STAGE_SUFFIX
 
 __all__ = ["CountyReport", "fmt_cv", "fmt_value", "md", "safe_name"]
 
@@ -157,7 +157,7 @@ class CountyReport:
         a = staffing(self.data.schools, self.options, year=self.year, county=self.county).assign(location="全县")
         b = staffing(self.data.schools, self.options, year=self.year, county=self.county, by_location=True)
         t = pd.concat([a, b], ignore_index=True)
-        rank = {"小学": 0, "初中": 1, "全县": 0, "城区": 1, "镇区": 2, "乡村": 3}
+        rank = {**STAGE_ORDER, "全县": 0, **{loc: i + 1 for i, loc in enumerate(LOCATIONS)}}
         t = t.sort_values(["stage", "location"], key=lambda s: s.map(rank))
         return pd.DataFrame({
             "学段": t["stage"], "范围": t["location"], "在校生": t["students"].map(lambda v: f"{v:,.0f}"),
@@ -236,8 +236,8 @@ class CountyReport:
         lim = t.groupby(["stage", "项目"], sort=False)["limit"].first()
         wide["标准"] = lim.map(lambda v: f"≤{v:.2f}")
         wide.index.names = ["学段", "项目"]
-        order = {"小学": 0, "初中": 1}
-        return wide.sort_index(level=0, key=lambda s: s.map(order) if s.name == "学段" else s, sort_remaining=False)
+        return wide.sort_index(level=0, key=lambda s: s.map(STAGE_ORDER) if s.name == "学段" else s,
+                               sort_remaining=False)
 
     @_indexed(2)
     def warning_table(self) -> pd.DataFrame:
@@ -369,7 +369,7 @@ class CountyReport:
     def compliance_table(self) -> pd.DataFrame:
         """Per-school compliance for display: values, met count, verdict, unmet indicators."""
         c = self.comp.sort_values(["stage", "passed", "met", "school_id"], key=lambda s: s.map(
-            {"小学": 0, "初中": 1}) if s.name == "stage" else s)
+            STAGE_ORDER) if s.name == "stage" else s)
         out = pd.DataFrame({"学段": c["stage"], "学校": c["school_name"]})
         for code in codes(QUALITY):
             out[code] = [fmt_value(v, code) for v in c[code]]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .data import Dataset, load
 from .evaluate import coefficients
-from .indicators import QUALITY, STAGES, codes
+from .indicators import QUALITY, STAGE_ORDER, STAGES, codes
 from .narrative import amount, fmt_cv
 from .options import Options
 from .reporting import CountyReport, _indexed, safe_name
@@ -157,7 +157,7 @@ class CityReport:
         g = df.groupby(["stage", "indicator", "resource", "unit"], sort=False).agg(
             amount=("amount", "sum"), schools=("schools", "sum"),
             counties=("amount", lambda x: int((x > 0).sum()))).reset_index()
-        order = {**{s: i for i, s in enumerate(STAGES)}, **{c: i for i, c in enumerate(codes(QUALITY))}}
+        order = {**STAGE_ORDER, **{c: i for i, c in enumerate(codes(QUALITY))}}
         return g.sort_values(["stage", "indicator"], key=lambda x: x.map(order)).reset_index(drop=True)
 
     @_indexed(2)

@@ -20,6 +20,8 @@ __all__ = ["Column", "RowRule", "SCHOOLS", "CLASSES", "SCHOOL_RULES", "CLASS_RUL
 #: stages a school type teaches, from the rule table
 TYPE_STAGES: dict[str, tuple[str, ...]] = {
     t: tuple(v["stages"]) for t, v in RULES["school_types"].items()}
+#: 城乡分类 values, in the order reports show them
+LOCATIONS: tuple[str, str, str] = ("城区", "镇区", "乡村")
 #: column suffix of each stage
 STAGE_SUFFIX = {"小学": "primary", "初中": "junior", "高中": "senior"}
 
@@ -89,7 +91,7 @@ SCHOOLS: tuple[Column, ...] = (
     Column("school_name", "学校名称", kind="text"),
     Column("school_type", "办学类型", kind="enum", values=tuple(RULES["school_types"]), aliases=_TYPE_ALIASES,
            alt_headers=("学校类型",)),
-    Column("location", "城乡分类", kind="enum", values=("城区", "镇区", "乡村"), required=False,
+    Column("location", "城乡分类", kind="enum", values=LOCATIONS, required=False,
            aliases={"urban": "城区", "town": "镇区", "rural": "乡村", "城市": "城区", "县镇": "镇区", "农村": "乡村",
                     # 国家统计局城乡划分代码 and names
                     "主城区": "城区", "城乡结合区": "城区", "镇中心区": "镇区", "镇乡结合区": "镇区", "特殊区域": "镇区",

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import RULES, STAGES
+from .evaluate import _filter
+from .indicators import RULES, STAGE_ORDER
 from .options import Options
 from .stages import school_stages
 
@@ -49,11 +50,8 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
     cols = ["year", "county", "stage", "classes", *_BANDS, "standard_share", "large_share", "max_size"]
     if classes is None or classes.empty:
         return pd.DataFrame(columns=cols)
-    c = classes.merge(schools[["year", "school_id", "county"]], on=["year", "school_id"], how="left")
-    if year is not None:
-        c = c[c["year"] == int(year)]
-    if county is not None:
-        c = c[c["county"].isin([county] if isinstance(county, str) else county)]
+    c = _filter(classes.merge(schools[["year", "school_id", "county"]], on=["year", "school_id"], how="left"),
+                year, county)
     c = c.assign(band=band_of(c["class_size"], c["stage"]))
     tab = pd.crosstab([c["year"], c["county"], c["stage"]], c["band"]).reindex(columns=_BANDS, fill_value=0)
     tab.columns.name = None
@@ -62,8 +60,7 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
     tab["large_share"] = (tab[_BANDS[2]] + tab[_BANDS[3]]) / tab["classes"]
     tab["max_size"] = c.groupby(["year", "county", "stage"])["class_size"].max()
     out = tab.reset_index()[cols]
-    rank = {s: i for i, s in enumerate(STAGES)}
-    return out.sort_values(["year", "county", "stage"], key=lambda s: s.map(rank) if s.name == "stage" else s,
+    return out.sort_values(["year", "county", "stage"], key=lambda s: s.map(STAGE_ORDER) if s.name == "stage" else s,
                            kind="stable").reset_index(drop=True)
 
 
@@ -76,12 +73,8 @@ def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year
     sizes, the "学位缺额"). Class counts come from the classes table when given, otherwise from the
     schools table (``classes_*``; ``place_shortfall`` is then empty).
     """
-    st = school_stages(schools, options)
+    st = school_stages(_filter(schools, year, county), options)
     st = st[(st["students"] > 0)].copy()
-    if year is not None:
-        st = st[st["year"] == int(year)]
-    if county is not None:
-        st = st[st["county"].isin([county] if isinstance(county, str) else county)]
     st["stage"] = st["stage"].astype(str)
     std = _std_size(st["stage"])
     out = st[["year", "county", "school_id", "school_name", "stage", "students"]].copy()
@@ -106,6 +99,13 @@ def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year
     return out.reset_index(drop=True)
 
 
+def _sized_schools(schools: pd.DataFrame, year, county) -> pd.DataFrame:
+    """Public, county-run schools of a type with a size limit (items 3 and 4 of 政府保障)."""
+    s = _filter(schools, year, county)
+    return s[s["school_type"].isin(list(RULES["school_size"]["limit"])) & s["ownership"].isin(RULES["scope"]["ownership"])
+             & s["affiliation"].isin(RULES["scope"]["affiliation"])]
+
+
 def school_size(schools: pd.DataFrame, *, year=None, county=None) -> pd.DataFrame:
     """Compulsory students per school against the size limit of its type (2000 / 2500).
 
@@ -113,14 +113,8 @@ def school_size(schools: pd.DataFrame, *, year=None, county=None) -> pd.DataFram
     per public county-run school whose type has a limit (teaching points and special schools have
     none).
     """
-    s = schools
-    if year is not None:
-        s = s[s["year"] == int(year)]
-    if county is not None:
-        s = s[s["county"].isin([county] if isinstance(county, str) else county)]
     limits = {k: float(v) for k, v in RULES["school_size"]["limit"].items()}
-    s = s[s["school_type"].isin(list(limits)) & s["ownership"].isin(RULES["scope"]["ownership"])
-          & s["affiliation"].isin(RULES["scope"]["affiliation"])]
+    s = _sized_schools(schools, year, county)
     out = s[["year", "county", "school_id", "school_name", "school_type"]].copy()
     out["students"] = (s["students_primary"] + s["students_junior"]).to_numpy()
     out["limit"] = s["school_type"].map(limits).to_numpy()
@@ -135,13 +129,7 @@ def special_rooms(schools: pd.DataFrame, *, year=None, county=None) -> pd.DataFr
     of at least 96 ㎡ on average, ``art_ok`` likewise with 90 ㎡; ``passed`` = both. Rows where the
     school table lacks the room columns have ``passed`` None (未提供).
     """
-    s = schools
-    if year is not None:
-        s = s[s["year"] == int(year)]
-    if county is not None:
-        s = s[s["county"].isin([county] if isinstance(county, str) else county)]
-    s = s[s["school_type"].isin(list(RULES["school_size"]["limit"])) & s["ownership"].isin(RULES["scope"]["ownership"])
-          & s["affiliation"].isin(RULES["scope"]["affiliation"])]
+    s = _sized_schools(schools, year, county)
     r = RULES["rooms"]
     out = s[["year", "county", "school_id", "school_name"]].copy()
     classes = (s["classes_primary"].fillna(0) + s["classes_junior"].fillna(0)).to_numpy()

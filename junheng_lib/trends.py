@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluate import coefficients
-from .indicators import RULES
+from .indicators import RULES, STAGE_ORDER
 from .options import Options
 
 __all__ = ["cv_trend", "warnings_table"]
@@ -58,8 +58,7 @@ def cv_trend(data: pd.DataFrame | None = None, options: Options | None = None, *
     c["warning"] = reasons
     cols = ["year", "county", "stage", "standard", "indicator", "cv", "limit", "passed", "change", "rising",
             "near_limit", "newly_failed", "warning"]
-    rank = {"小学": 0, "初中": 1}
-    c = c.sort_values(["county", "year", "stage"], key=lambda s: s.map(rank) if s.name == "stage" else s,
+    c = c.sort_values(["county", "year", "stage"], key=lambda s: s.map(STAGE_ORDER) if s.name == "stage" else s,
                       kind="stable")
     return c[cols].reset_index(drop=True)
 
