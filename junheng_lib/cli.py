@@ -20,9 +20,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     from .options import Options
     d = Options()
     g = p.add_argument_group("口径选项 (indicators.md §4 的开放问题；默认值见 rules.toml [open_points])")
-    g.add_argument("--small-schools", choices=["include", "exclude", "merge"], default=d.small_schools,
-                   help="小规模学校/教学点：include 纳入(默认)；exclude 剔除不足 --small-school-threshold 人的学校；"
-                        "merge 教学点并入所属中心校")
+    g.add_argument("--teaching-points", choices=["exclude", "include", "merge"], default=d.teaching_points,
+                   help=f"基本均衡差异系数中的教学点：exclude 不参与；include 作为小学参与；merge 并入所属中心校"
+                        f"(默认 {d.teaching_points})。优质均衡只看 --teaching-point-cutoff")
+    g.add_argument("--small-schools", choices=["include", "exclude"], default=d.small_schools,
+                   help=f"小规模学校(教学点除外)：include 纳入；exclude 剔除在校生不足 --small-school-threshold 人的学校"
+                        f"(默认 {d.small_schools})")
     g.add_argument("--small-school-threshold", type=int, default=d.small_school_threshold, metavar="N",
                    help=f"小规模学校人数界限(默认{d.small_school_threshold})")
     g.add_argument("--primary-degree", choices=["专科", "本科"], default=d.primary_degree,
@@ -30,12 +33,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gross-teaching-area", action="store_true",
                    help="生均教学及辅助用房面积不扣除室内体育用房(默认扣除)")
     g.add_argument("--teaching-point-cutoff", type=int, default=d.teaching_point_cutoff, metavar="N",
-                   help=f"优质均衡不计在校生不足 N 人的教学点(默认{d.teaching_point_cutoff})")
+                   help=f"优质均衡(差异系数、达标、差额、方案)不计在校生不足 N 人的教学点(默认{d.teaching_point_cutoff})")
 
 
 def _options(args):
     from .options import Options
-    return Options(small_schools=args.small_schools, small_school_threshold=args.small_school_threshold,
+    return Options(teaching_points=args.teaching_points, small_schools=args.small_schools, small_school_threshold=args.small_school_threshold,
                    primary_degree=args.primary_degree, net_indoor_sports=not args.gross_teaching_area,
                    teaching_point_cutoff=args.teaching_point_cutoff)
 

@@ -8,8 +8,10 @@ Examples
 >>> from junheng_lib.options import Options
 >>> Options().primary_degree
 '专科'
->>> Options(small_schools="exclude").describe()[0]
-'小规模学校/教学点：不足100人的学校不参与计算'
+>>> Options().teaching_points
+'exclude'
+>>> Options(small_schools="exclude").describe()[1]
+'小规模学校(教学点除外)：在校生不足100人的学校不参与计算'
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ __all__ = ["Options"]
 
 _DEFAULT = RULES["open_points"]
 
-_SMALL = {"include": "纳入计算", "exclude": "不足{n}人的学校不参与计算", "merge": "教学点并入所属中心校计算"}
+_TEACHING_POINTS = {"exclude": "不参与基本均衡差异系数计算", "include": "作为小学参与基本均衡差异系数计算",
+                    "merge": "并入所属中心校参与基本均衡差异系数计算"}
+_SMALL = {"include": "纳入计算", "exclude": "在校生不足{n}人的学校不参与计算"}
 _DEGREE = {"专科": "专科及以上", "本科": "本科及以上(需提供“本科及以上学历教师数(小学)”列)"}
 
 
@@ -33,11 +37,16 @@ class Options:
 
     Parameters
     ----------
-    small_schools : {"include", "exclude", "merge"}
-        Small schools and teaching points in the CVs and compliance. ``include`` (default) keeps
-        them; ``exclude`` drops schools with fewer than ``small_school_threshold`` compulsory
-        students; ``merge`` adds each teaching point's students and resources to its central school
-        (``central_school_id``) before computing.
+    teaching_points : {"exclude", "include", "merge"}
+        教学点 in 基本均衡's CVs (L1–L8). ``exclude`` (default, the national form's wording) leaves
+        them out; ``include`` counts each as an ordinary 小学 row; ``merge`` adds each teaching point's
+        students and resources to its central school (``central_school_id``) for 基本均衡. 优质均衡
+        is not affected: there, teaching points with at least ``teaching_point_cutoff`` students are
+        schools of their own and their central school counts without them.
+    small_schools : {"include", "exclude"}
+        Ordinary small schools (not teaching points) in both standards. ``include`` (default)
+        keeps them; ``exclude`` drops schools with fewer than ``small_school_threshold``
+        compulsory students.
     small_school_threshold : int
         The "small school" cut-off for ``exclude`` (default 100 students).
     primary_degree : {"专科", "本科"}
@@ -50,6 +59,7 @@ class Options:
         优质均衡 leaves out teaching points with fewer students than this (default 50).
     """
 
+    teaching_points: str = _DEFAULT["teaching_points"]
     small_schools: str = _DEFAULT["small_schools"]
     small_school_threshold: int = _DEFAULT["small_school_threshold"]
     primary_degree: str = _DEFAULT["primary_degree"]
@@ -57,6 +67,8 @@ class Options:
     teaching_point_cutoff: int = _DEFAULT["teaching_point_cutoff"]
 
     def __post_init__(self):
+        if self.teaching_points not in _TEACHING_POINTS:
+            raise ValueError(f"teaching_points must be one of {sorted(_TEACHING_POINTS)}, got {self.teaching_points!r}")
         if self.small_schools not in _SMALL:
             raise ValueError(f"small_schools must be one of {sorted(_SMALL)}, got {self.small_schools!r}")
         if self.primary_degree not in _DEGREE:
@@ -80,10 +92,12 @@ class Options:
             return "(默认)" if getattr(self, name) == _DEFAULT[name] else ""
 
         return [
-            "小规模学校/教学点：" + _SMALL[self.small_schools].format(n=self.small_school_threshold)
+            "教学点：" + _TEACHING_POINTS[self.teaching_points] + mark("teaching_points"),
+            "小规模学校(教学点除外)：" + _SMALL[self.small_schools].format(n=self.small_school_threshold)
             + mark("small_schools"),
             "小学“高于规定学历”口径：" + _DEGREE[self.primary_degree] + mark("primary_degree"),
             "生均教学及辅助用房面积：" + ("扣除室内体育用房面积" if self.net_indoor_sports else "不扣除室内体育用房面积")
             + mark("net_indoor_sports"),
-            f"优质均衡计算范围：不含在校生不足{self.teaching_point_cutoff}人的教学点" + mark("teaching_point_cutoff"),
+            f"优质均衡计算范围：在校生{self.teaching_point_cutoff}人及以上的教学点参与，不足{self.teaching_point_cutoff}人的不参与"
+            + mark("teaching_point_cutoff"),
         ]

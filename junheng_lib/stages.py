@@ -1,9 +1,10 @@
 """Scope rules and multi-stage splitting: school rows → one row per school × stage.
 
-Only the resource totals flagged ``split`` in the rule table (teaching area, sports area,
-equipment, computers, books) are split between the stages of a multi-stage school, by student
-weights (九年一贯制 1 : 1.1, 完全中学 初中 : 高中 = 1 : 1.2, 十二年一贯制 1 : 1.1 : 1.32). Teachers are
-reported per stage and not split; resources not flagged (multimedia rooms) go whole to each stage.
+Every school-level resource total flagged ``split`` in the rule table (teaching area, sports
+area, equipment, computers, books, multimedia rooms) is split between the stages of a multi-stage
+school, by student weights (九年一贯制 1 : 1.1, 完全中学 初中 : 高中 = 1 : 1.2, 十二年一贯制
+1 : 1.1 : 1.32), so a shared room is never counted whole in two stages. Teachers are reported per
+stage and not split.
 
 Examples
 --------
@@ -81,11 +82,15 @@ _N_COMPULSORY = {t: sum(s in STAGES for s in stages) for t, stages in TYPE_STAGE
 _IN_SCOPE = {t: bool(v["in_scope"]) for t, v in RULES["school_types"].items()}
 
 
-def _merge_teaching_points(schools: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Add each teaching point's students and resources to its central school (option ``merge``)."""
+def _merge_teaching_points(schools: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Add each teaching point's students and resources to its central school (option ``merge``).
+
+    Returns the schools without teaching points (central schools enlarged) and a boolean Series
+    (same index) marking the central schools that received at least one teaching point.
+    """
     tp = schools["school_type"] == "教学点"
     if not tp.any():
-        return schools
+        return schools, pd.Series(False, index=schools.index)
     key = schools["year"].astype(str) + "|" + schools["school_id"].astype(str)
     target = schools["year"].astype(str) + "|" + schools["central_school_id"].fillna("").astype(str)
     ok_central = schools.loc[~tp, "school_type"].map(_HAS["小学"])
@@ -102,7 +107,7 @@ def _merge_teaching_points(schools: pd.DataFrame, name: str) -> pd.DataFrame:
     hit = k.isin(add.index)
     for c in numeric:
         out.loc[hit, c] = out.loc[hit, c] + add.loc[k[hit], c].to_numpy()
-    return out
+    return out, hit
 
 
 def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.DataFrame:
@@ -122,27 +127,55 @@ def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.D
         (``teaching_area`` net of indoor sports rooms by default, ``sports_area`` = indoor +
         outdoor, ``equipment_value`` in 元, ``computers``, ``books``, ``multimedia_rooms``,
         ``teachers``, ``above_degree``, ``mid_title``, ``backbone``, ``pe_art``).
-        ``in_basic``: in the scope of 基本均衡 (公办, 县属, not special education, option rules);
-        ``in_quality``: in 优质均衡's scope (also drops teaching points under the cut-off);
-        ``scope_note``: why a row is out (Chinese), empty when in.
+        ``in_basic``: in the scope of 基本均衡's CVs (公办, 县属, not special education; teaching
+        points by option, default out; ordinary small schools by option, default in);
+        ``in_quality``: in 优质均衡's scope (teaching points only from the cut-off, default 50);
+        ``scope_note``: why a row is out of one or both standards (Chinese), empty when in both.
         A single-stage school always has its row; a multi-stage school has a row for each
-        compulsory stage with students.
+        compulsory stage with students. With ``teaching_points="merge"`` a central school that
+        received teaching points has two rows per stage: its 基本均衡 row (teaching points added,
+        ``in_quality`` False) and its own row for 优质均衡 (``in_basic`` False).
 
     Examples
     --------
+    A 九年一贯制 school of 166 + 210 students with 4 multimedia rooms: the 小学部 gets
+    4 × 166 / (166 + 1.1 × 210) ≈ 1.67 rooms, the 初中部 the rest — never 4 each.
+
+    >>> import pandas as pd
     >>> from junheng_lib.stages import school_stages
-    >>> school_stages(schools)[["school_id", "stage", "students", "books"]]   # doctest: +SKIP
+    >>> from junheng_lib.io import read_schools                   # doctest: +SKIP
+    >>> st = school_stages(read_schools("schools.csv"))            # doctest: +SKIP
     """
     options = options or Options()
     name = schools.attrs.get("source", "学校表")
-    if options.small_schools == "merge":
-        schools = _merge_teaching_points(schools, name)
     if options.primary_degree == "本科":
         missing = schools["bachelor_primary"].isna() & (schools["students_primary"] > 0)
         if missing.any():
             raise DataError([DataIssue(name, "选择小学“本科及以上”口径时须填写“本科及以上学历教师数(小学)”",
                                        row=int(r), column="本科及以上学历教师数(小学)", school=f"{s} {n}")
                              for r, s, n in schools.loc[missing, [ROW, "school_id", "school_name"]].itertuples(index=False)])
+    out = _expand(schools, options)
+    out["_view"] = ""
+    if options.teaching_points == "merge":
+        merged, received = _merge_teaching_points(schools, name)
+        if received.any():
+            ids = pd.MultiIndex.from_frame(merged.loc[received, ["year", "school_id"]])
+            basic_rows = _expand(merged[received], options)
+            basic_rows["_view"] = "basic"
+            mine = pd.MultiIndex.from_frame(out[["year", "school_id"]]).isin(ids)
+            out["_view"] = np.where(mine, "quality", "")
+            out = pd.concat([out, basic_rows], ignore_index=True)
+    out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES), ordered=True)
+    _scope(out, options)
+    # order: year, county (as they first appear), stage, then the input order — integer keys only
+    order = np.lexsort((out["stage"].cat.codes.to_numpy(), pd.factorize(out["county"])[0],
+                        out["year"].to_numpy()))
+    out = out.take(order)
+    return out.reset_index(drop=True)[STAGE_COLUMNS + RESOURCES]
+
+
+def _expand(schools: pd.DataFrame, options: Options) -> pd.DataFrame:
+    """School rows → school × stage rows with split resources (no scope yet)."""
     shares = split_shares(schools)
     teaching = schools["teaching_area_m2"] - (schools["indoor_sports_area_m2"] if options.net_indoor_sports else 0.0)
     totals = {
@@ -181,24 +214,34 @@ def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.D
                 part[res] = schools[col].to_numpy(float)[keep]
         part["_compulsory"] = (schools["students_primary"] + schools["students_junior"]).to_numpy(float)[keep]
         parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    out["stage"] = pd.Categorical(out["stage"], categories=list(STAGES), ordered=True)
-    # scope
+    return pd.concat(parts, ignore_index=True)
+
+
+def _scope(out: pd.DataFrame, options: Options) -> None:
+    """Set ``in_basic``, ``in_quality`` and ``scope_note`` (in place) from the rules and options."""
     in_type = _lookup(_IN_SCOPE, _type_codes(out["school_type"]))
-    notes = np.select(
+    tp = (out["school_type"] == "教学点").to_numpy()
+    view = out.pop("_view").to_numpy()
+    compulsory = out.pop("_compulsory").to_numpy()
+    t, cut = options.small_school_threshold, options.teaching_point_cutoff
+    # out of both standards
+    both = np.select(
         [~out["ownership"].isin(RULES["scope"]["ownership"]),
          ~out["affiliation"].isin(RULES["scope"]["affiliation"]),
          ~in_type,
-         (options.small_schools == "exclude") & (out["_compulsory"] < options.small_school_threshold)],
+         (options.small_schools == "exclude") & ~tp & (compulsory < t)],
         ["民办学校不参与计算", "非县属学校不参与计算", "特殊教育学校不参与计算",
-         f"在校生不足{options.small_school_threshold}人的小规模学校不参与计算(选项)"], default="")
-    out["in_basic"] = notes == ""
-    tp_small = (out["school_type"] == "教学点") & (out["students"] < options.teaching_point_cutoff)
-    out["in_quality"] = out["in_basic"] & ~tp_small
-    out["scope_note"] = np.where(out["in_basic"] & tp_small,
-                                 f"在校生不足{options.teaching_point_cutoff}人的教学点不参与优质均衡计算", notes)
-    # order: year, county (as they first appear), stage, then the input order — integer keys only
-    order = np.lexsort((out["stage"].cat.codes.to_numpy(), pd.factorize(out["county"])[0],
-                        out["year"].to_numpy()))
-    out = out.drop(columns="_compulsory").take(order)
-    return out.reset_index(drop=True)[STAGE_COLUMNS + RESOURCES]
+         f"在校生不足{t}人的小规模学校不参与计算(选项)"], default="")
+    ok = both == ""
+    tp_small = tp & (out["students"].to_numpy() < cut)
+    basic_tp_out = tp & (options.teaching_points != "include")
+    out["in_basic"] = ok & ~basic_tp_out & (view != "quality")
+    out["in_quality"] = ok & ~tp_small & (view != "basic")
+    basic_note = ("教学点并入所属中心校参与基本均衡计算" if options.teaching_points == "merge"
+                  else "教学点不参与基本均衡计算")
+    out["scope_note"] = np.select(
+        [~ok, tp_small & basic_tp_out, tp_small, basic_tp_out,
+         view == "basic", view == "quality"],
+        [both, f"教学点不参与基本均衡计算；在校生不足{cut}人，不参与优质均衡计算",
+         f"在校生不足{cut}人的教学点不参与优质均衡计算", basic_note,
+         "含并入的教学点，仅用于基本均衡计算", "不含并入的教学点，用于优质均衡计算"], default="")

@@ -101,9 +101,12 @@ def test_nine_year_split_1_to_1_1(table):
     assert st.loc["小学", "books"] == pytest.approx(23226 * share_p)          # ≈ 9 711.6
     assert st.loc["初中", "books"] == pytest.approx(23226 * 1.1 * 210 / (166 + 1.1 * 210))  # ≈ 13 514.4
     assert st.loc["小学", "books"] / 166 == pytest.approx(58.5, abs=0.05)
-    # teachers are per stage, not split; multimedia rooms are not one of the five split resources
+    # teachers are per stage, not split; multimedia rooms are split like every school-level resource
+    # (indicators.md §1, clarified 2026-11-23): 9 rooms → 9·166/397 and 9·231/397, never 9 each
     assert st.loc["初中", "teachers"] == 15 and st.loc["小学", "teachers"] == 6
-    assert st.loc["小学", "multimedia_rooms"] == 9 and st.loc["初中", "multimedia_rooms"] == 9
+    assert st.loc["小学", "multimedia_rooms"] == pytest.approx(9 * 166 / 397)
+    assert st.loc["初中", "multimedia_rooms"] == pytest.approx(9 * 231 / 397)
+    assert st.loc["小学", "multimedia_rooms"] + st.loc["初中", "multimedia_rooms"] == pytest.approx(9)
     # indoor sports is not counted twice: L1 area is net
     assert st.loc["小学", "teaching_area"] == pytest.approx(600 * share_p)
 
@@ -143,9 +146,9 @@ def test_scope_exclusions(table):
         row(school_id="F", school_name="二小", **base, books=3000),
     ])
     c = coefficients(t)
-    # basic: A (10), E (100 per student, 40 students), F (30) — teaching points are included by default
-    assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 4000 + 3000) / 240)
-    assert get(c, "小学", "L5") == pytest.approx(wcv([10, 100, 30], [100, 40, 100]))
+    # basic: A (10 books per student), F (30) — teaching points are out of 基本均衡 by default
+    assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 3000) / 200)
+    assert get(c, "小学", "L5") == pytest.approx(wcv([10, 30], [100, 100]))
     # quality: the teaching point under 50 students is out
     comp = compliance(t)
     assert sorted(comp["school_id"]) == ["A", "F"]
@@ -153,6 +156,53 @@ def test_scope_exclusions(table):
     notes = school_stages(t).set_index("school_id")["scope_note"]
     assert notes["B"] == "民办学校不参与计算" and notes["C"] == "非县属学校不参与计算"
     assert notes["D"] == "特殊教育学校不参与计算" and "教学点" in notes["E"]
+    # option: teaching points as ordinary 小学 rows of 基本均衡 — A (10), E (100, 40 pupils), F (30)
+    c = coefficients(t, Options(teaching_points="include"))
+    assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 4000 + 3000) / 240)
+    assert get(c, "小学", "L5") == pytest.approx(wcv([10, 100, 30], [100, 40, 100]))
+
+
+def _tp_county(table, tp_students=60):
+    """A central school C (200 pupils), an ordinary small school S (60) and a teaching point E."""
+    return table([
+        row(school_id="C", students_primary=200, books=2000, teachers_primary=10, above_degree_primary=9,
+            multimedia_rooms=4),
+        row(school_id="S", school_name="村小", students_primary=60, teachers_primary=5, above_degree_primary=5,
+            books=1200, multimedia_rooms=1),
+        row(school_id="E", school_name="点", school_type="教学点", students_primary=tp_students, teachers_primary=3,
+            above_degree_primary=3, books=3000, multimedia_rooms=1, central_school_id="C"),
+    ])
+
+
+def test_teaching_points_default_out_of_basic_in_quality_from_50(table):
+    t = _tp_county(table, tp_students=60)
+    c = coefficients(t)
+    # 基本均衡: C (10 books per pupil, 200) and S (20, 60); the teaching point is out
+    assert get(c, "小学", "L5", "mean") == pytest.approx(3200 / 260)
+    assert get(c, "小学", "L5") == pytest.approx(wcv([10, 20], [200, 60]))
+    # 优质均衡: the teaching point of 60 ≥ 50 pupils is in — Y1 per 100: C 4.5, S 100/12, E 5
+    assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * (9 + 5 + 3) / 320)
+    assert get(c, "小学", "Y1") == pytest.approx(wcv([4.5, 500 / 60, 5], [200, 60, 60]))
+    assert sorted(compliance(t)["school_id"]) == ["C", "E", "S"]
+    # at 49 pupils it is out of both; the cut-off is an option
+    t49 = _tp_county(table, tp_students=49)
+    assert sorted(compliance(t49)["school_id"]) == ["C", "S"]
+    assert "E" in set(compliance(t49, Options(teaching_point_cutoff=40))["school_id"])
+
+
+def test_small_schools_and_teaching_points_are_separate_options(table):
+    t = _tp_county(table, tp_students=60)
+    # excluding small schools (< 100) drops S from both standards, not the teaching point
+    opt = Options(small_schools="exclude")
+    c = coefficients(t, opt)
+    assert get(c, "小学", "L5", "mean") == pytest.approx(10.0)                      # only C in 基本均衡
+    assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * (9 + 3) / 260)      # C and E in 优质均衡
+    assert sorted(compliance(t, opt)["school_id"]) == ["C", "E"]
+    notes = school_stages(t, opt).set_index("school_id")["scope_note"]
+    assert "小规模学校" in notes["S"] and "教学点" in notes["E"]
+    # teaching points in 基本均衡 keep small schools in unless asked
+    c = coefficients(t, Options(teaching_points="include", small_schools="exclude"))
+    assert get(c, "小学", "L5", "mean") == pytest.approx(5000 / 260)                 # C and E
 
 
 def test_options_small_schools_exclude_and_cutoff(table):
@@ -167,12 +217,43 @@ def test_options_small_schools_exclude_and_cutoff(table):
 
 
 def test_option_merge_teaching_point_into_central_school(table):
-    t = table([row(school_id="C", students_primary=200, books=2000, teachers_primary=10, above_degree_primary=9),
-               row(school_id="E", school_name="点", school_type="教学点", students_primary=40, teachers_primary=3,
-                   above_degree_primary=3, books=4000, central_school_id="C")])
-    st = school_stages(t, Options(small_schools="merge"))
-    assert st["school_id"].tolist() == ["C"]
-    assert st["students"].iloc[0] == 240 and st["books"].iloc[0] == 6000 and st["teachers"].iloc[0] == 13
+    t = _tp_county(table, tp_students=60)
+    st = school_stages(t, Options(teaching_points="merge"))
+    basic = st[st["in_basic"]].set_index("school_id")
+    assert sorted(basic.index) == ["C", "S"]
+    assert basic.loc["C", "students"] == 260 and basic.loc["C", "books"] == 5000 and basic.loc["C", "teachers"] == 13
+    # 优质均衡 is not affected by the merge: C counts alone, the teaching point (60 ≥ 50) is a school of its own
+    quality = st[st["in_quality"]].set_index("school_id")
+    assert sorted(quality.index) == ["C", "E", "S"]
+    assert quality.loc["C", "students"] == 200 and quality.loc["C", "books"] == 2000
+    c = coefficients(t, Options(teaching_points="merge"))
+    assert get(c, "小学", "L5") == pytest.approx(wcv([5000 / 260, 20], [260, 60]))
+    assert get(c, "小学", "Y1") == pytest.approx(wcv([4.5, 500 / 60, 5], [200, 60, 60]))
+    comp = compliance(t, Options(teaching_points="merge"))
+    assert sorted(comp["school_id"]) == ["C", "E", "S"]
+    assert comp.set_index("school_id").loc["C", "students"] == 200
+
+
+def test_merge_needs_the_central_school(table):
+    from junheng_lib.io import DataError
+    t = table([row(school_id="C", students_primary=200),
+               row(school_id="E", school_name="点", school_type="教学点", students_primary=30, teachers_primary=3,
+                   above_degree_primary=3, central_school_id="X")])
+    with pytest.raises(DataError, match="所属中心校"):
+        school_stages(t, Options(teaching_points="merge"))
+    school_stages(t)                      # the default does not need it
+
+
+def test_multimedia_rooms_split_in_nine_year_school(table):
+    # 166 + 210 students, 4 shared multimedia rooms: Y7 per 100 pupils of each 部
+    t = table([row(school_id="N", school_type="九年一贯制学校", students_primary=166, students_junior=210,
+                   teachers_junior=15, above_degree_junior=14, mid_title_junior=6, backbone_junior=2,
+                   pe_art_junior=2, multimedia_rooms=4)])
+    comp = compliance(t).set_index("stage")
+    den = 166 + 1.1 * 210                                # 397
+    assert comp.loc["小学", "Y7"] == pytest.approx(100 * 4 * (166 / den) / 166)          # 400/397 ≈ 1.008 < 2.3
+    assert comp.loc["初中", "Y7"] == pytest.approx(100 * 4 * (1.1 * 210 / den) / 210)    # 440/397 ≈ 1.108 < 2.4
+    # counted whole in each stage, the rooms would have read 2.41 and 1.90 per 100 pupils
 
 
 def test_option_gross_teaching_area_and_bachelor(table):

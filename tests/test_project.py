@@ -51,8 +51,9 @@ def test_rule_table_is_complete():
     assert codes("basic") == [f"L{i}" for i in range(1, 9)] and codes("quality") == [f"Y{i}" for i in range(1, 8)]
     q = INDICATORS.loc[codes("quality")]
     assert q[["std_primary", "std_junior"]].notna().all().all()
-    # only the five resource totals (L1–L5 and their Y twins) are split
-    assert set(INDICATORS.index[INDICATORS["split"]]) == {"L1", "L2", "L3", "L4", "L5", "Y4", "Y5", "Y6"}
+    # every school-level resource total is split (multimedia rooms included, §1 clarified 2026-11-23);
+    # teachers are reported per stage and never split
+    assert set(INDICATORS.index[INDICATORS["split"]]) == {"L1", "L2", "L3", "L4", "L5", "Y4", "Y5", "Y6", "Y7"}
     kinds = {i["kind"] for i in RULES["county_item"]}
     assert kinds <= {"bool", "min", "min2", "ge_column", "rotation", "monitoring", "computed"}
     groups = [i["group"] for i in RULES["county_item"]]
