@@ -338,6 +338,7 @@ def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Opt
     if "year" not in a:
         a = a.assign(year=int(schools["year"].max()))
     st = school_stages(schools, options)
+    st = st[~st["merged"]]
     st["stage"] = st["stage"].astype(str)
     share = st.set_index(["year", "school_id", "stage"])["share"]
     res = a["indicator"].map(INDICATORS["numerator"]) if "indicator" in a else a["resource"]

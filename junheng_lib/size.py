@@ -74,7 +74,7 @@ def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year
     schools table (``classes_*``; ``place_shortfall`` is then empty).
     """
     st = school_stages(_filter(schools, year, county), options)
-    st = st[(st["students"] > 0)].copy()
+    st = st[(st["students"] > 0) & ~st["merged"]].copy()
     st["stage"] = st["stage"].astype(str)
     std = _std_size(st["stage"])
     out = st[["year", "county", "school_id", "school_name", "stage", "students"]].copy()

@@ -33,7 +33,7 @@ _SPLIT = dict(zip(INDICATORS["numerator"], INDICATORS["split"]))
 
 #: identifying and descriptive columns of the school × stage table
 STAGE_COLUMNS = ["year", "county", "school_id", "school_name", "school_type", "location", "ownership",
-                 "affiliation", "stage", "students", "classes", "share", "in_basic", "in_quality", "scope_note"]
+                 "affiliation", "stage", "students", "classes", "share", "in_basic", "in_quality", "scope_note", "merged"]
 
 
 def split_shares(schools: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +130,9 @@ def school_stages(schools: pd.DataFrame, options: Options | None = None) -> pd.D
         ``in_basic``: in the scope of 基本均衡's CVs (公办, 县属, not special education; teaching
         points by option, default out; ordinary small schools by option, default in);
         ``in_quality``: in 优质均衡's scope (teaching points only from the cut-off, default 50);
-        ``scope_note``: why a row is out of one or both standards (Chinese), empty when in both.
+        ``scope_note``: why a row is out of one or both standards (Chinese), empty when in both;
+        ``merged``: the row is a central school's 基本均衡 row with its teaching points added
+        (option ``merge`` only) — a second view of a school that also has its own row.
         A single-stage school always has its row; a multi-stage school has a row for each
         compulsory stage with students. With ``teaching_points="merge"`` a central school that
         received teaching points has two rows per stage: its 基本均衡 row (teaching points added,
@@ -222,6 +224,7 @@ def _scope(out: pd.DataFrame, options: Options) -> None:
     in_type = _lookup(_IN_SCOPE, _type_codes(out["school_type"]))
     tp = (out["school_type"] == "教学点").to_numpy()
     view = out.pop("_view").to_numpy()
+    out["merged"] = view == "basic"
     compulsory = out.pop("_compulsory").to_numpy()
     t, cut = options.small_school_threshold, options.teaching_point_cutoff
     # out of both standards

@@ -232,6 +232,10 @@ def test_option_merge_teaching_point_into_central_school(table):
     comp = compliance(t, Options(teaching_points="merge"))
     assert sorted(comp["school_id"]) == ["C", "E", "S"]
     assert comp.set_index("school_id").loc["C", "students"] == 200
+    # other per-school tables see each school once (its own row, not the merged 基本均衡 view)
+    from junheng_lib.size import class_shortfall
+    cs = class_shortfall(None, t, options=Options(teaching_points="merge"))
+    assert sorted(cs["school_id"]) == ["C", "E", "S"] and cs.set_index("school_id").loc["C", "students"] == 200
 
 
 def test_merge_needs_the_central_school(table):
