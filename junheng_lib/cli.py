@@ -200,6 +200,49 @@ def cmd_report(args) -> int:
                        force=args.force, scheduler=args.scheduler, address=args.dask_address)
 
 
+def cmd_project(args) -> int:
+    from .data import load_files
+    from .projection import hindcast, project, projected_indicators, read_intake
+    ds = load_files(args.data)
+    if ds.classes is None or ds.classes.empty:
+        from .io import DataError, DataIssue
+        raise DataError([DataIssue(str(args.data), "入学预测需要班级表(classes.csv / classes.xlsx)：按年级的班额之和即各年级在校生")])
+    _check_filters(ds.schools, args.year, [args.county] if args.county else None)
+    years = sorted(ds.classes["year"].unique())
+    if len(years) < 2:
+        from .io import DataError, DataIssue
+        raise DataError([DataIssue(str(args.data), f"入学预测至少需要连续两个学年的班级表（现有：{'、'.join(map(str, years))}）")])
+    intake = read_intake(args.intake) if args.intake else None
+    res = project(ds.classes, ds.schools, horizon=args.horizon, base_year=args.year, county=args.county, intake=intake)
+    _, summary = hindcast(ds.classes, ds.schools, county=args.county)
+    for r in summary.itertuples():
+        print(f"回测：{r.county}{r.stage} 用{r.year - 1}学年及以前的数据预测{r.year}学年在校生 {r.projected:,.0f} 人，"
+              f"实际 {r.actual:,.0f} 人，总量误差 {r.total_error_pct:+.1f}%，各校平均绝对误差 {r.mape:.1f}%",
+              file=sys.stderr)
+    if summary.empty:
+        print("提示：班级表不足三个学年，无法回测", file=sys.stderr)
+    warn = projected_indicators(ds.schools, res, _options(args))["warnings"]
+    for c, w in warn[["county", "warning"]].itertuples(index=False):
+        print(f"预警：{c} {w}", file=sys.stderr)
+    write_csv(res, args.output)
+    return 0
+
+
+def _add_project(sub) -> None:
+    pr = sub.add_parser("project", help="入学预测(年级递进法)：各校各学段未来在校生、所需班数、大班额与规模风险、指标预警",
+                        description="按年级递进法预测各校各学段未来学年的在校生(班级表中各年级班额之和)，"
+                                    "并在资源保持本学年水平时给出优质均衡指标、差异系数与达标的预警。")
+    pr.add_argument("data", help="数据文件夹(含 schools 与 classes 表，至少两个连续学年)")
+    pr.add_argument("--horizon", type=int, required=True, metavar="N", help="预测年数(≥1)")
+    pr.add_argument("--year", type=int, help="基准学年(默认班级表中最新学年)")
+    pr.add_argument("--county", help="县(区)(默认全部)")
+    pr.add_argument("--intake", metavar="FILE",
+                    help="县区提供的一年级招生数(CSV：县(区),学年,一年级招生数)，替代按入学比例的推算")
+    pr.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(pr)
+    pr.set_defaults(func=cmd_project)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .indicators import INDICATORS
 
@@ -264,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dask-address", help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则在本机启动 LocalCluster")
     _add_options(r)
     r.set_defaults(func=cmd_report)
+    _add_project(sub)
     return p
 
 

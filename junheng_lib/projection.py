@@ -1,0 +1,424 @@
+"""Enrolment projection by the grade-progression method, and what it means for the indicators.
+
+The grade-progression (cohort-survival) method of education planning, per county c, school s,
+grade g (小学 1–6, 初中 7–9; a 初中 written 1–3 is read as 7–9) and school year t:
+
+* grade enrolment ``E[s,g,t]`` = the sum of the class sizes of school s, grade g, year t
+  (classes table);
+* progression ratios, from county totals ``T[c,g,t] = Σ_s E[s,g,t]``:
+  ``R[c,g] = T[c,g+1,t] / T[c,g,t−1]`` for g = 1…8 (6 → 7 is the move from 小学 to 初中 and is
+  only meaningful at county level), and the intake ratio ``Q1[c] = T[c,1,t] / T[c,1,t−1]``;
+  each is the mean over the available consecutive year pairs, the last ``pairs`` (3) at most;
+* one year ahead: ``E[s,g+1,t+1] = R[c,g]·E[s,g,t]`` within a stage (g = 1…5, 7…8),
+  ``E[s,1,t+1] = Q1[c]·E[s,1,t]``, and the county's grade 7 at t+1, ``R[c,6]·T[c,6,t]``, shared
+  out by each school's share of the county's grade 7 at t; grade 9 leaves.
+* a county-supplied intake (e.g. registered births six years earlier) replaces ``Q1`` for the
+  years it covers: the county's grade 1 of that year, shared out by each school's share of the
+  county's grade 1 the year before.
+
+Values are kept unrounded; ``classes_needed`` rounds up to whole classes of the standard size.
+With the resources held at the base year's values, :func:`projected_schools` builds the schools
+table of each projected year, so the official indicators, CVs and compliance of the projected
+years come from the same code as this year's (:func:`projected_indicators`).
+
+Examples
+--------
+One school, grade 1 of 100 pupils in 2023 and 110 in 2024 (intake ratio 1.1), grade 2 of 95 in
+2024 after 100 in grade 1 in 2023 (progression 0.95):
+
+>>> import pandas as pd
+>>> from junheng_lib.projection import progression_ratios
+>>> e = pd.DataFrame({"year": [2023, 2024, 2024], "county": "甲县", "school_id": "A",
+...                   "stage": "小学", "grade": [1, 1, 2], "students": [100.0, 110.0, 95.0]})
+>>> r = progression_ratios(e).set_index("grade")["ratio"]
+>>> round(float(r[0]), 3), round(float(r[1]), 3)
+(1.1, 0.95)
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .indicators import RULES, STAGES
+
+__all__ = ["read_intake", "grade_enrolment", "progression_ratios", "project", "hindcast", "projected_schools",
+           "projected_indicators", "PROJECTION_COLUMNS", "GRADES"]
+
+#: grades of each stage (初中 as 7–9)
+GRADES = {"小学": list(range(1, 7)), "初中": list(range(7, 10))}
+_ALL = list(range(1, 10))
+#: the CLI contract of ``junheng project`` (first six columns as the issue names them)
+PROJECTION_COLUMNS = ["year", "county", "school_id", "stage", "students", "classes_needed", "school_name",
+                      "school_type", "base_year", "base_students", "classes", "avg_class_size", "standard_size",
+                      "large_class_risk", "school_students", "size_limit", "over_size"]
+
+
+def grade_enrolment(classes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """``E[s,g,t]``: students per school × grade × year from the classes table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, county, school_id, stage, grade, students`` (grade 1–9; a 初中 grade
+        written 1–3 becomes 7–9; the county comes from the schools table).
+    """
+    c = classes[["year", "school_id", "stage", "grade", "class_size"]].copy()
+    c["stage"] = c["stage"].astype(str)
+    c["grade"] = c["grade"].astype(int)
+    c.loc[(c["stage"] == "初中") & (c["grade"] <= 3), "grade"] += 6
+    e = (c.groupby(["year", "school_id", "stage", "grade"], sort=False)["class_size"].sum()
+         .rename("students").astype(float).reset_index())
+    county = schools[["year", "school_id", "county"]].drop_duplicates(["year", "school_id"])
+    e = e.merge(county, on=["year", "school_id"], how="left")
+    return e[["year", "county", "school_id", "stage", "grade", "students"]]
+
+
+def _county_totals(enrol: pd.DataFrame) -> pd.DataFrame:
+    """``T[c,g,t]`` as a frame indexed by (county, year) with columns 1…9 (0 where absent)."""
+    t = enrol.pivot_table(index=["county", "year"], columns="grade", values="students", aggfunc="sum", fill_value=0.0)
+    return t.reindex(columns=_ALL, fill_value=0.0)
+
+
+def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
+    """County progression ratios ``R[c,g]`` (g = 1…8) and intake ratio ``Q1[c]`` (grade 0).
+
+    Parameters
+    ----------
+    enrol : DataFrame
+        :func:`grade_enrolment` output (several consecutive years).
+    pairs : int
+        The mean is taken over the last ``pairs`` consecutive year pairs available.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``county, grade, ratio, pairs, years``: ``grade`` 0 is the intake (grade 1 at t
+        over grade 1 at t−1), g ≥ 1 the move from grade g to g+1; ``ratio`` is NaN where no year
+        pair has a non-zero denominator; ``years`` names the pairs used (e.g. "2022→2023、2023→2024").
+    """
+    tot = _county_totals(enrol)
+    rows = []
+    for county, t in tot.groupby(level="county", sort=False):
+        t = t.droplevel("county").sort_index()
+        years = t.index.to_numpy()
+        consecutive = [(a, b) for a, b in zip(years[:-1], years[1:]) if b == a + 1][-pairs:]
+        for g in range(0, 9):
+            vals, used = [], []
+            for a, b in consecutive:
+                num = t.loc[b, 1 if g == 0 else g + 1]
+                den = t.loc[a, 1 if g == 0 else g]
+                if den > 0:
+                    vals.append(num / den)
+                    used.append(f"{a}→{b}")
+            rows.append({"county": county, "grade": g, "ratio": float(np.mean(vals)) if vals else np.nan,
+                         "pairs": len(vals), "years": "、".join(used)})
+    return pd.DataFrame(rows, columns=["county", "grade", "ratio", "pairs", "years"])
+
+
+_INTAKE_HEADERS = {"县(区)": "county", "县区": "county", "学年": "year", "一年级招生数": "intake",
+                   "招生数": "intake", "intake": "intake", "county": "county", "year": "year"}
+
+
+def read_intake(path) -> pd.DataFrame:
+    """A county-supplied intake table: ``county, year, intake`` (中文表头 县(区), 学年, 一年级招生数).
+
+    CSV in UTF-8 (with or without BOM) or GB18030, or .xlsx. Every row must name a county, a
+    school year and a non-negative, finite number of new grade-1 pupils; problems are reported
+    all at once as a :class:`~junheng_lib.io.DataError`.
+    """
+    from pathlib import Path
+
+    from .io import DataError, DataIssue
+    p = Path(path)
+    name = p.name
+    try:
+        if p.suffix.lower() == ".xlsx":
+            df = pd.read_excel(p, dtype=str)
+        else:
+            raw = p.read_bytes()
+            for enc in ("utf-8-sig", "gb18030"):
+                try:
+                    text = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise DataError([DataIssue(name, "无法识别文件编码(应为 UTF-8 或 GBK/GB18030)")])
+            import io as _io
+            df = pd.read_csv(_io.StringIO(text), dtype=str, skipinitialspace=True)
+    except FileNotFoundError:
+        raise DataError([DataIssue(name, "文件不存在")]) from None
+    df = df.rename(columns={c: _INTAKE_HEADERS.get(str(c).strip(), str(c).strip()) for c in df.columns})
+    missing = [c for c, h in (("county", "县(区)"), ("year", "学年"), ("intake", "一年级招生数")) if c not in df]
+    if missing:
+        raise DataError([DataIssue(name, f"缺少列：{'、'.join(h for c, h in (('county', '县(区)'), ('year', '学年'), ('intake', '一年级招生数')) if c in missing)}")])
+    year = pd.to_numeric(df["year"].str.strip(), errors="coerce")
+    val = pd.to_numeric(df["intake"].str.strip().str.replace(r"^(\d{1,3}(,\d{3})+)$", lambda m: m[1].replace(",", ""),
+                                                             regex=True), errors="coerce")
+    county = df["county"].fillna("").str.strip()
+    issues = []
+    for i in np.flatnonzero((county == "").to_numpy()):
+        issues.append(DataIssue(name, "县(区)不能为空", row=int(i) + 2, column="县(区)"))
+    for i in np.flatnonzero((year.isna() | (year % 1 != 0)).to_numpy()):
+        issues.append(DataIssue(name, f"学年“{df['year'].iloc[i]}”不是整数", row=int(i) + 2, column="学年"))
+    bad = val.isna() | ~np.isfinite(val.fillna(0)) | (val < 0)
+    for i in np.flatnonzero(bad.to_numpy()):
+        issues.append(DataIssue(name, f"一年级招生数“{df['intake'].iloc[i]}”应为非负数", row=int(i) + 2,
+                                column="一年级招生数", school=str(county.iloc[i])))
+    if issues:
+        raise DataError(issues)
+    return pd.DataFrame({"county": county, "year": year.astype(int), "intake": val.astype(float)})
+
+
+def _intake_override(intake: pd.DataFrame | None) -> dict[tuple[str, int], float]:
+    if intake is None or intake.empty:
+        return {}
+    return {(str(c), int(y)): float(v) for c, y, v in intake[["county", "year", "intake"]].itertuples(index=False)}
+
+
+def _step(E: np.ndarray, R: np.ndarray, county_idx: np.ndarray, n_counties: int,
+          intake_total: np.ndarray | None) -> np.ndarray:
+    """One year ahead for a (school × grade 1–9) matrix; R is (county × grade 0–8)."""
+    r = R[county_idx]                                   # per school: ratios 0..8
+    new = np.zeros_like(E)
+    if intake_total is None:
+        new[:, 0] = r[:, 0] * E[:, 0]
+    else:
+        g1 = np.bincount(county_idx, weights=E[:, 0], minlength=n_counties)
+        share = np.divide(E[:, 0], g1[county_idx], out=np.zeros(len(E)), where=g1[county_idx] > 0)
+        fallback = r[:, 0] * E[:, 0]
+        new[:, 0] = np.where(np.isnan(intake_total[county_idx]), fallback, intake_total[county_idx] * share)
+    for g in (1, 2, 3, 4, 5, 7, 8):                      # grade g → g+1 within a stage (columns g-1 → g)
+        new[:, g] = r[:, g] * E[:, g - 1]
+    # 6 → 7 at county level, shared by this year's grade-7 shares
+    g6 = np.bincount(county_idx, weights=E[:, 5], minlength=n_counties)
+    g7 = np.bincount(county_idx, weights=E[:, 6], minlength=n_counties)
+    total7 = R[:, 6] * g6
+    share7 = np.divide(E[:, 6], g7[county_idx], out=np.zeros(len(E)), where=g7[county_idx] > 0)
+    new[:, 6] = np.nan_to_num(total7[county_idx]) * share7
+    return np.nan_to_num(new)
+
+
+def _project_grades(enrol: pd.DataFrame, ratios: pd.DataFrame, base_year: int, horizon: int,
+                    intake: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Projected ``E[s,g,t]`` for t = base+1 … base+horizon (long: year, county, school_id, grade, students)."""
+    base = enrol[enrol["year"] == base_year]
+    wide = base.pivot_table(index=["county", "school_id"], columns="grade", values="students", aggfunc="sum",
+                            fill_value=0.0).reindex(columns=_ALL, fill_value=0.0)
+    counties = list(dict.fromkeys(wide.index.get_level_values("county")))
+    cidx = pd.Index(counties).get_indexer(wide.index.get_level_values("county"))
+    R = (ratios.pivot_table(index="county", columns="grade", values="ratio", aggfunc="first", dropna=False)
+         .reindex(index=counties, columns=range(9)).to_numpy(float))
+    over = _intake_override(intake)
+    E = wide.to_numpy(float)
+    out = []
+    for h in range(1, horizon + 1):
+        y = base_year + h
+        it = np.array([over.get((c, y), np.nan) for c in counties]) if over else None
+        E = _step(E, R, cidx, len(counties), it)
+        out.append(pd.DataFrame({
+            "county": np.repeat(wide.index.get_level_values("county").to_numpy(), len(_ALL)),
+            "school_id": np.repeat(wide.index.get_level_values("school_id").to_numpy(), len(_ALL)),
+            "grade": np.tile(_ALL, len(E)), "students": E.ravel(), "year": y}))
+    res = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["county", "school_id", "grade",
+                                                                              "students", "year"])
+    res["grade"] = res["grade"].astype(int)
+    return res
+
+
+def _stage_of(grade: pd.Series) -> np.ndarray:
+    return np.where(grade.to_numpy() <= 6, STAGES[0], STAGES[1])
+
+
+def project(classes: pd.DataFrame, schools: pd.DataFrame, *, horizon: int, base_year: int | None = None,
+            county: str | None = None, intake: pd.DataFrame | None = None, pairs: int = 3) -> pd.DataFrame:
+    """Students per school × stage × future year, with class needs, class-size risk and school size.
+
+    Parameters
+    ----------
+    classes, schools : DataFrame
+        Validated classes and schools tables (several consecutive years of classes).
+    horizon : int
+        Years ahead (≥ 1).
+    base_year : int, optional
+        The last observed year (default: the latest year of the classes table).
+    county : str, optional
+    intake : DataFrame, optional
+        County-supplied grade-1 totals (columns ``county, year, intake``) replacing the intake
+        ratio for those county-years.
+    pairs : int
+        Year pairs in the mean of each ratio (last 3 by default).
+
+    Returns
+    -------
+    DataFrame
+        :data:`PROJECTION_COLUMNS`: ``students`` unrounded; ``classes_needed`` = ⌈students ÷
+        standard class size (45 小学 / 50 初中)⌉; ``classes`` = the base year's classes (held);
+        ``avg_class_size`` = students ÷ classes; ``large_class_risk`` is 大班额 / 超大班额 when that
+        average reaches the 大班额 bands of the rule table, 超标准班额 above the standard size, else
+        empty; ``school_students`` = the school's compulsory students that year against its type's
+        ``size_limit`` (``over_size``).
+    """
+    if horizon < 1:
+        raise ValueError("预测年数(--horizon)应为不小于1的整数")
+    enrol = grade_enrolment(classes, schools)
+    if county is not None:
+        enrol = enrol[enrol["county"] == county]
+    base_year = int(base_year) if base_year is not None else int(enrol["year"].max())
+    history = enrol[enrol["year"] <= base_year]
+    ratios = progression_ratios(history, pairs=pairs)
+    grades = _project_grades(history, ratios, base_year, horizon, intake)
+    grades["stage"] = _stage_of(grades["grade"])
+    st = grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
+    return _describe(st, classes, schools, enrol, base_year)
+
+
+def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, enrol: pd.DataFrame,
+              base_year: int) -> pd.DataFrame:
+    """Add names, the base year's figures, class needs, class-size risk and school size."""
+    # keep only the stages a school had in the base year (a school without grade 7 gets no 初中 row)
+    had = enrol[enrol["year"] == base_year].assign(stage=lambda d: d["stage"].astype(str))
+    base = had.groupby(["school_id", "stage"])["students"].sum().rename("base_students")
+    st = st.merge(base.reset_index(), on=["school_id", "stage"], how="inner")
+    c = classes[classes["year"] == base_year].assign(stage=lambda d: d["stage"].astype(str))
+    ncls = c.groupby(["school_id", "stage"]).size().rename("classes").astype(float)
+    st = st.merge(ncls.reset_index(), on=["school_id", "stage"], how="left")
+    info = schools[schools["year"] == base_year][["school_id", "school_name", "school_type"]]
+    st = st.merge(info, on="school_id", how="left")
+    std = st["stage"].map(RULES["class_size"]["standard"]).astype(float)
+    st["standard_size"] = std
+    st["classes_needed"] = np.ceil(st["students"] / std - 1e-9).clip(lower=0).astype("Int64")
+    st["classes"] = st["classes"].astype("Int64")
+    st["avg_class_size"] = st["students"] / st["classes"].where(st["classes"] > 0)
+    cs = RULES["class_size"]
+    labels = cs["band_labels"]
+    st["large_class_risk"] = np.select(
+        [st["avg_class_size"] >= cs["huge_from"], st["avg_class_size"] >= cs["large_from"], st["avg_class_size"] > std],
+        [labels[3], labels[2], "超标准班额"], default="")
+    st["base_year"] = base_year
+    st["school_students"] = st.groupby(["year", "school_id"])["students"].transform("sum")
+    st["size_limit"] = st["school_type"].map(RULES["school_size"]["limit"]).astype(float)
+    st["over_size"] = (st["school_students"] > st["size_limit"]).where(st["size_limit"].notna())
+    order = np.lexsort((st["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(),
+                        pd.factorize(st["school_id"])[0], pd.factorize(st["county"])[0], st["year"].to_numpy()))
+    return st.take(order).reset_index(drop=True)[PROJECTION_COLUMNS]
+
+
+def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None = None,
+             pairs: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Project the last year from the years before it and compare with what happened.
+
+    Returns
+    -------
+    (detail, summary)
+        ``detail``: per school × stage of the last year, ``projected``, ``actual``, ``error``
+        (projected − actual) and ``abs_pct_error``; ``summary``: per county × stage, the totals,
+        ``total_error_pct`` (projected total vs actual total, %) and ``mape`` (mean absolute %
+        error over the school-stages with pupils). Empty when fewer than three years are
+        available (two to estimate the ratios, one to check).
+    """
+    enrol = grade_enrolment(classes, schools)
+    if county is not None:
+        enrol = enrol[enrol["county"] == county]
+    years = sorted(enrol["year"].unique())
+    cols_d = ["year", "county", "school_id", "stage", "projected", "actual", "error", "abs_pct_error"]
+    cols_s = ["year", "county", "stage", "projected", "actual", "total_error_pct", "mape", "schools"]
+    if len(years) < 3:
+        return pd.DataFrame(columns=cols_d), pd.DataFrame(columns=cols_s)
+    last = int(years[-1])
+    p = project(classes, schools, horizon=1, base_year=last - 1, county=county, pairs=pairs)
+    actual = (enrol[enrol["year"] == last].assign(stage=lambda d: d["stage"].astype(str))
+              .groupby(["county", "school_id", "stage"])["students"].sum().rename("actual").reset_index())
+    d = p[["year", "county", "school_id", "stage", "students"]].rename(columns={"students": "projected"})
+    d = d.merge(actual, on=["county", "school_id", "stage"], how="inner")
+    d["error"] = d["projected"] - d["actual"]
+    d["abs_pct_error"] = (d["error"].abs() / d["actual"].where(d["actual"] > 0)) * 100
+    s = d.groupby(["year", "county", "stage"], sort=False).agg(
+        projected=("projected", "sum"), actual=("actual", "sum"), mape=("abs_pct_error", "mean"),
+        schools=("school_id", "size")).reset_index()
+    s["total_error_pct"] = (s["projected"] - s["actual"]) / s["actual"].where(s["actual"] > 0) * 100
+    return d[cols_d], s[cols_s]
+
+
+def projected_schools(schools: pd.DataFrame, projection: pd.DataFrame) -> pd.DataFrame:
+    """The schools table of each projected year: the base year's rows, students replaced.
+
+    Resources, teachers and classes are held at the base year's values; each school-stage's
+    students become the projected ones (a school-stage the projection does not cover keeps its
+    base-year students; 高中 students are held). The result is a valid schools table, so every
+    indicator, CV and compliance of :mod:`junheng_lib.evaluate` applies to it unchanged.
+    """
+    if projection.empty:
+        return schools.iloc[0:0].copy()
+    base_year = int(projection["base_year"].iloc[0])
+    base = schools[schools["year"] == base_year]
+    wide = projection.pivot_table(index=["year", "school_id"], columns="stage", values="students", aggfunc="sum")
+    frames = []
+    for y in sorted(projection["year"].unique()):
+        f = base.copy()
+        f["year"] = int(y)
+        w = wide.xs(y, level="year") if y in wide.index.get_level_values("year") else wide.iloc[0:0]
+        for stage, col in (("小学", "students_primary"), ("初中", "students_junior")):
+            if stage in w.columns:
+                v = f["school_id"].map(w[stage])
+                f[col] = v.where(v.notna(), f[col]).astype(float)
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = dict(schools.attrs)
+    return out
+
+
+def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, options=None) -> dict[str, pd.DataFrame]:
+    """Coefficients, compliance and warnings of the projected years (resources held).
+
+    Returns
+    -------
+    dict
+        ``coefficients`` (the :func:`junheng_lib.evaluate.coefficients` table of the base year and
+        the projected years), ``compliance`` (per school × stage × projected year) and ``warnings``:
+        per county × stage × indicator that passes in the base year and fails in a projected year,
+        the first such year — columns ``county, stage, standard, indicator, year, base_cv, cv,
+        limit, warning`` (sentence "预计YYYY年…"), earliest first.
+    """
+    from .evaluate import coefficients, compliance
+    from .indicators import label
+
+    if projection.empty:
+        return {"coefficients": pd.DataFrame(), "compliance": pd.DataFrame(), "warnings": pd.DataFrame()}
+    base_year = int(projection["base_year"].iloc[0])
+    counties = list(dict.fromkeys(projection["county"]))
+    base = schools[(schools["year"] == base_year) & schools["county"].isin(counties)]
+    future = projected_schools(base, projection)
+    both = pd.concat([base, future], ignore_index=True)
+    both.attrs = dict(schools.attrs)
+    coef = coefficients(both, options)
+    comp = compliance(future, options)
+    judged = coef[coef["passed"].notna()]
+    now = judged[judged["year"] == base_year].set_index(["county", "stage", "standard", "indicator"])
+    later = judged[judged["year"] > base_year]
+    later = later[~later["passed"].astype(bool)]
+    later = later.sort_values("year").drop_duplicates(["county", "stage", "standard", "indicator"])
+    key = ["county", "stage", "standard", "indicator"]
+    w = later.merge(now[["cv", "passed"]].rename(columns={"cv": "base_cv", "passed": "base_passed"}).reset_index(),
+                    on=key, how="left")
+    w = w[w["base_passed"].fillna(False).astype(bool)]
+    names = {c: label(c) for c in w["indicator"].unique() if c != "composite"}
+    names["composite"] = RULES["basic"]["composite_name"]
+    w["warning"] = [f"预计{y}年{st}{names[i]}差异系数由{b:.3f}升至{cv:.3f}，超过{lim:g}" for y, st, i, b, cv, lim
+                    in w[["year", "stage", "indicator", "base_cv", "cv", "limit"]].itertuples(index=False)]
+    # schools that meet the 优质均衡 rule now and not in a projected year
+    now_comp = compliance(base, options)[["school_id", "stage", "passed"]].rename(columns={"passed": "base_passed"})
+    lost = comp.merge(now_comp, on=["school_id", "stage"], how="inner")
+    lost = lost[lost["base_passed"] & ~lost["passed"]]
+    if not lost.empty:
+        first = lost.sort_values("year").drop_duplicates(["county", "stage"], keep="first")
+        counts = lost.groupby(["county", "stage", "year"]).size().rename("n").reset_index()
+        rows = []
+        for c, st, y in first[["county", "stage", "year"]].itertuples(index=False):
+            n = int(counts[(counts["county"] == c) & (counts["stage"] == st) & (counts["year"] == y)]["n"].iloc[0])
+            rows.append({"county": c, "stage": st, "standard": "quality", "indicator": "compliance", "year": int(y),
+                         "warning": f"预计{y}年{st}有{n}所学校不再达到优质均衡学校标准"})
+        w = pd.concat([w, pd.DataFrame(rows)], ignore_index=True)
+    cols = ["county", "stage", "standard", "indicator", "year", "base_cv", "cv", "limit", "warning"]
+    w = w.reindex(columns=cols).sort_values(["year", "county", "stage"], kind="stable").reset_index(drop=True)
+    return {"coefficients": coef, "compliance": comp, "warnings": w}
