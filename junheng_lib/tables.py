@@ -1,0 +1,323 @@
+"""One table model for every output: HTML, Word and Excel render the same table alike.
+
+A :class:`Table` holds raw values (a DataFrame at full precision) and :class:`Column` specs
+(label, unit, kind, decimals — from the rule table's display settings where they concern an
+indicator). Each renderer only formats:
+
+* every row, always (never truncated), no index artifacts;
+* integers as integers with thousands separators, decimals per column (per indicator), CVs with
+  the rule table's ``cv_decimals``, percentages as %; units in the headers;
+* missing values as "—" (or the column's own missing text, e.g. 未提供);
+* the grouping column (学段) merged over consecutive equal values;
+* cells flagged by the evaluation (``flags``: a boolean frame of the same shape, e.g. values
+  below standard) highlighted — renderers never decide a verdict themselves.
+
+Excel receives true numbers with number formats; HTML and Word receive the formatted text.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from junheng_lib.tables import Column, Table
+>>> t = Table("示例", pd.DataFrame({"stage": ["小学", "小学"], "n": [1234.0, None]}),
+...           [Column("stage", "学段"), Column("n", "缺额", unit="人", kind="int")], merge="stage")
+>>> t.text_rows()
+[['小学', '1,234'], ['小学', '—']]
+>>> t.columns[1].header
+'缺额(人)'
+"""
+from __future__ import annotations
+
+import html as _html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .indicators import INDICATORS, RULES
+
+__all__ = ["Column", "Table", "indicator_column", "cv_column", "text_width", "xlsx_formats", "setup_sheet", "VERDICT"]
+
+#: text of a verdict (True / False / unknown)
+VERDICT = {True: "达标", False: "未达标", None: "—"}
+_NUMERIC = {"int", "float", "cv", "pct"}
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return math.isnan(v)
+    return isinstance(v, str) and v == ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a :class:`Table`.
+
+    Parameters
+    ----------
+    key : str
+        Column of the table's data.
+    label : str
+        中文 header (without unit).
+    unit : str
+        Shown in the header as ``label(unit)``.
+    kind : {"text", "int", "float", "cv", "pct", "verdict"}
+        ``int`` counts (thousands separators, never ".0"), ``float`` with ``decimals``, ``cv`` a
+        差异系数 (the rule table's ``cv_decimals``), ``pct`` a share 0–1 shown as %, ``verdict``
+        True/False/None shown as 达标/未达标/—.
+    decimals : int
+        Decimals of ``float`` and ``pct``.
+    missing : str
+        Text of a missing value.
+    """
+
+    key: str
+    label: str
+    unit: str = ""
+    kind: str = "text"
+    decimals: int = 0
+    missing: str = "—"
+
+    @property
+    def header(self) -> str:
+        return f"{self.label}({self.unit})" if self.unit else self.label
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in _NUMERIC
+
+    def text(self, v) -> str:
+        """The displayed text of one value."""
+        if self.kind == "verdict":
+            return VERDICT.get(None if _missing(v) else bool(v), self.missing)
+        if _missing(v):
+            return self.missing
+        if self.kind == "int":
+            return f"{float(v):,.0f}"
+        if self.kind == "float":
+            return f"{float(v):,.{self.decimals}f}"
+        if self.kind == "cv":
+            return f"{float(v):.{int(RULES['display']['cv_decimals'])}f}"
+        if self.kind == "pct":
+            return f"{float(v) * 100:.{self.decimals}f}%"
+        return str(v)
+
+    def excel_format(self) -> str | None:
+        """Excel number format of the column (None for text)."""
+        if self.kind == "int":
+            return "#,##0"
+        if self.kind == "float":
+            return "#,##0" + ("." + "0" * self.decimals if self.decimals else "")
+        if self.kind == "cv":
+            return "0." + "0" * int(RULES["display"]["cv_decimals"])
+        if self.kind == "pct":
+            return "0" + ("." + "0" * self.decimals if self.decimals else "") + "%"
+        return None
+
+
+def indicator_column(code: str, key: str | None = None, *, label: str | None = None) -> Column:
+    """A column of an indicator's values: its short 中文名, unit and display decimals."""
+    row = INDICATORS.loc[code]
+    return Column(key or code, label or str(row["short"]), str(row["unit"]), "float", int(row["decimals"]))
+
+
+def cv_column(key: str, label: str = "差异系数") -> Column:
+    return Column(key, label, kind="cv")
+
+
+def text_width(s: str) -> int:
+    """Display width of a text: CJK and full-width characters count 2, others 1."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(s))
+
+
+@dataclass
+class Table:
+    """A report table: raw values, column specs and presentation hints.
+
+    Parameters
+    ----------
+    title : str
+        Caption (the renderers number it: 表N …).
+    data : DataFrame
+        Raw values; only the columns named by ``columns`` are shown, in that order.
+    columns : list of Column
+    merge : str, optional
+        Key of the column whose consecutive equal values are merged (学段).
+    flags : DataFrame, optional
+        Booleans (same index as ``data``, columns a subset of the keys): True cells are highlighted
+        (a failing value, a CV over its limit) — computed by the evaluation, never here.
+    note : str
+        A line under the table (scope, source).
+    landscape : bool
+        Wide tables (per-school annexes) go on landscape pages in Word and Excel.
+    """
+
+    title: str
+    data: pd.DataFrame
+    columns: list[Column]
+    merge: str | None = None
+    flags: pd.DataFrame | None = None
+    note: str = ""
+    landscape: bool = False
+    name: str = ""
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.data = self.data.reset_index(drop=True)
+        if self.flags is not None:
+            self.flags = self.flags.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def text_rows(self) -> list[list[str]]:
+        """Every row as displayed text."""
+        if "text" not in self._cache:
+            cols = [(c, self.data[c.key].tolist() if c.key in self.data else [None] * len(self.data))
+                    for c in self.columns]
+            self._cache["text"] = [[c.text(vals[i]) for c, vals in cols] for i in range(len(self.data))]
+        return self._cache["text"]
+
+    def flagged(self, i: int, key: str) -> bool:
+        f = self.flags
+        return bool(f is not None and key in f.columns and bool(f[key].iloc[i]))
+
+    def spans(self) -> list[int]:
+        """Row span of the merge column at each row (0 where the cell is merged into the one above)."""
+        n = len(self.data)
+        if not self.merge or self.merge not in self.data or n == 0:
+            return [1] * n
+        v = self.data[self.merge].astype(str).tolist()
+        out = [0] * n
+        i = 0
+        while i < n:
+            j = i
+            while j + 1 < n and v[j + 1] == v[i]:
+                j += 1
+            out[i] = j - i + 1
+            i = j + 1
+        return out
+
+    def widths(self) -> list[int]:
+        """Display width of each column (longest header line or cell, CJK counted double)."""
+        rows = self.text_rows()
+        return [max([text_width(c.header)] + [text_width(r[j]) for r in rows]) for j, c in enumerate(self.columns)]
+
+    # ------------------------------------------------------------------ HTML
+    def to_html(self, number: int | None = None) -> str:
+        """An HTML ``<table>`` with a caption; numbers right-aligned, every row."""
+        cap = f"表{number}　{self.title}" if number else self.title
+        out = [f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
+        out += [f'<th scope="col">{_html.escape(h)}</th>' for h in self.headers]
+        out.append("</tr></thead><tbody>")
+        spans = self.spans()
+        for i, row in enumerate(self.text_rows()):
+            out.append("<tr>")
+            for j, (c, txt) in enumerate(zip(self.columns, row)):
+                if c.key == self.merge:
+                    if spans[i] == 0:
+                        continue
+                    rs = f' rowspan="{spans[i]}"' if spans[i] > 1 else ""
+                    out.append(f'<th scope="row"{rs}>{_html.escape(txt)}</th>')
+                    continue
+                cls = ["num"] if c.numeric else []
+                if self.flagged(i, c.key):
+                    cls.append("fail")
+                attr = f' class="{" ".join(cls)}"' if cls else ""
+                out.append(f"<td{attr}>{_html.escape(txt)}</td>")
+            out.append("</tr>")
+        out.append("</tbody></table>")
+        if self.note:
+            out.append(f'<p class="jh-note">{_html.escape(self.note)}</p>')
+        return "".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    # ------------------------------------------------------------------ Excel
+    def to_xlsx(self, book, ws, row: int = 0, *, number: int | None = None, formats: dict | None = None
+                ) -> tuple[int, int]:
+        """Write the table into an xlsxwriter worksheet from ``row``; returns (next free row, header row).
+
+        Numbers are written as numbers with the column's number format; text always as text
+        (never a formula); flagged cells filled; the merge column merged.
+        """
+        f = formats if formats is not None else xlsx_formats(book)
+        cap = f"表{number}　{self.title}" if number else self.title
+        ws.write_string(row, 0, cap, f["title"])
+        row += 1
+        head_row = row
+        for j, h in enumerate(self.headers):
+            ws.write_string(row, j, h, f["head"])
+        widths = self.widths()
+        lines = max((math.ceil(text_width(h) / max(min(w, 40), 6)) for h, w in zip(self.headers, widths)), default=1)
+        ws.set_row(row, 15 * max(1, lines) + 3)
+        row += 1
+        spans = self.spans()
+        for i in range(len(self.data)):
+            for j, c in enumerate(self.columns):
+                v = self.data[c.key].iloc[i] if c.key in self.data else None
+                bad = self.flagged(i, c.key)
+                if c.key == self.merge:
+                    if spans[i] == 0:
+                        continue
+                    txt = c.text(v)
+                    if spans[i] > 1:
+                        ws.merge_range(row, j, row + spans[i] - 1, j, txt, f["group"])
+                    else:
+                        ws.write_string(row, j, txt, f["group"])
+                    continue
+                if c.numeric and not _missing(v):
+                    key = (c.excel_format(), bad)
+                    if key not in f["num"]:
+                        f["num"][key] = book.add_format({"num_format": key[0], "border": 1, "valign": "vcenter",
+                                                         **(_FAIL if bad else {})})
+                    ws.write_number(row, j, float(v), f["num"][key])
+                else:
+                    ws.write_string(row, j, c.text(v), f["fail"] if bad else (f["missing"] if c.numeric else f["text"]))
+            row += 1
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, min(max(w + 2, 6), 44))
+        if self.note:
+            ws.write_string(row, 0, self.note, f["note"])
+            row += 1
+        return row + 1, head_row
+
+
+_FAIL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
+
+
+def xlsx_formats(book) -> dict:
+    """The cell formats every workbook of junheng shares (created once per workbook)."""
+    base = {"border": 1, "valign": "vcenter"}
+    return {
+        "title": book.add_format({"bold": True, "font_size": 12}),
+        "head": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "align": "center"}),
+        "group": book.add_format({**base, "bold": True, "align": "center"}),
+        "text": book.add_format({**base, "text_wrap": True}),
+        "missing": book.add_format({**base, "align": "right"}),
+        "fail": book.add_format({**base, **_FAIL, "text_wrap": True}),
+        "note": book.add_format({"italic": True, "font_color": "#595959"}),
+        "num": {},
+    }
+
+
+def setup_sheet(ws, *, landscape: bool = True, header_row: int | None = None) -> None:
+    """A4 print setup: orientation, fit to the page width, repeated header row, frozen header."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+        ws.freeze_panes(header_row + 1, 0)
