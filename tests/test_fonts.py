@@ -183,16 +183,28 @@ def test_county_report_names_affected_names_at_its_top(tmp_path, bundled_only):
     assert "“埇桥区”" not in note
 
 
+
+def test_city_rollup_names_counties_its_chart_cannot_draw(tmp_path, bundled_only):
+    from junheng_lib.rollup import CityReport
+    data = _county_folder(tmp_path, county=EXT_B[:2] + "区")        # 王𠀾区
+    city = CityReport.build(str(data), 2024)
+    assert city.narrative().endswith(plots.glyph_note([EXT_B[:2] + "区"]))
+    assert f"“王\U0002003E区”" in city.narrative()
+    fig = plots.rollup_chart(city.summary())
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [f"王{SUB}区"]
+    _render(fig)
+
+
 # ---------------------------------------------------------------------- the whole report (papermill)
 RARE = "\U00020000家庄小学"    # 𠀀 (U+20000): in no Noto Sans CJK face either
 
 
-def _county_folder(d: Path) -> Path:
+def _county_folder(d: Path, county: str = "埇桥区") -> Path:
     """Sample county 东湖区 (all years) renamed 埇桥区, with three 小学 renamed to rare names."""
     s = pd.read_csv(sample_dir() / "schools.csv", dtype={"county_code": str, "school_id": str,
                                                           "central_school_id": str})
     s = s[s["county"] == "东湖区"].copy()
-    s["county"] = "埇桥区"
+    s["county"] = county
     ids = s[(s["school_type"] == "小学") & (s["ownership"] == "公办") & (s["affiliation"] == "县属")
             & (s["year"] == 2024)]["school_id"].drop_duplicates().iloc[:3]
     for sid, name in zip(ids, ["王堌堆小学", EXT_B, RARE]):
