@@ -2,25 +2,36 @@
 
 Every function returns the Figure; nothing here saves files or computes indicators.
 :func:`use_cjk_font` registers ``fonts/JunhengSansSC-Regular.otf`` (a renamed subset of Noto Sans
-CJK SC, SIL OFL 1.1) and makes a missing glyph an error, so a chart can never show tofu boxes.
+CJK SC, SIL OFL 1.1: every ideograph of GB18030's URO and Extension A) and falls back per glyph to
+the installed CJK fonts, then DejaVu Sans. Names from the data go through :func:`chart_text`: a
+character that no font can draw (say an Extension B ideograph on a machine without such a font)
+is shown as the rule table's substitute mark (〓) instead of failing or drawing an empty box, and
+:func:`glyph_note` tells the reader which names were affected. Tables and text keep the exact name.
 """
 from __future__ import annotations
 
-import warnings
+import functools
+import os
+import unicodedata
+from collections.abc import Iterable
 from importlib import resources
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
+from matplotlib import font_manager, ft2font
 
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, codes
 
-__all__ = ["FONT_FAMILY", "font_path", "use_cjk_font", "cv_chart", "compliance_heatmap", "class_band_chart",
-           "urban_rural_chart", "trend_chart", "rollup_chart", "indicator_legend"]
+__all__ = ["FONT_FAMILY", "font_path", "use_cjk_font", "installed_cjk_families", "missing_glyphs", "chart_text",
+           "glyph_note", "cv_chart", "compliance_heatmap", "class_band_chart", "urban_rural_chart", "trend_chart",
+           "rollup_chart", "indicator_legend"]
 
 FONT_FAMILY = "Junheng Sans SC"
+LATIN_FAMILY = "DejaVu Sans"              # matplotlib's own font: U+2212 and Latin beyond the bundled set
+SUBSTITUTE = RULES["display"]["missing_glyph"]
+_PROBE = ord("中")                        # a font that draws this is a CJK font
 _STAGE_COLORS = {"小学": "#3b75af", "初中": "#e1812c"}
 
 
@@ -29,13 +40,124 @@ def font_path() -> str:
     return str(resources.files(__package__).joinpath("fonts", "JunhengSansSC-Regular.otf"))
 
 
+def _open(path, index: int = 0):
+    """An FT2Font of one face (``face_index`` exists since matplotlib 3.10)."""
+    return ft2font.FT2Font(str(path), face_index=index) if index else ft2font.FT2Font(str(path))
+
+
+def _draws_chinese(path: str, index: int = 0) -> bool:
+    try:
+        return bool(_open(path, index).get_char_index(_PROBE))
+    except Exception:  # noqa: BLE001 - a font file FreeType cannot read is simply not used
+        return False
+
+
+@functools.cache
+def installed_cjk_families() -> tuple[str, ...]:
+    """Families of the installed fonts that draw Chinese, one per font file, sorted by name
+    (Simplified-Chinese faces of a collection preferred).
+
+    Fonts installed after matplotlib built its font cache are registered too (matplotlib rescans
+    only when it is upgraded). The bundled font and matplotlib's "Last Resort" font are not listed.
+    """
+    manager = font_manager.fontManager
+    known = {os.path.realpath(e.fname) for e in manager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if os.path.realpath(path) not in known and _draws_chinese(path):
+            try:
+                manager.addfont(path)
+            except Exception:  # noqa: BLE001 - unreadable font file: not used
+                pass
+    bundled = os.path.realpath(font_path())
+    per_file: dict[str, list[str]] = {}
+    for e in manager.ttflist:
+        if (e.name == FONT_FAMILY or e.name.startswith("Last Resort") or os.path.realpath(e.fname) == bundled
+                or not _draws_chinese(e.fname, getattr(e, "index", 0))):
+            continue
+        per_file.setdefault(os.path.realpath(e.fname), []).append(e.name)
+    simplified = ("SC", "GB", "CN", "Hans")
+    chosen = {min(names, key=lambda n: (not any(t in n.split() for t in simplified), n))
+              for names in per_file.values()}
+    return tuple(sorted(chosen))
+
+
 def use_cjk_font() -> None:
-    """Register the bundled font and use it (with DejaVu Sans as per-glyph fallback)."""
+    """Register the bundled font and use it, with per-glyph fallback to the installed CJK fonts and
+    then DejaVu Sans: ``rcParams["font.family"]`` is that list."""
     if FONT_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(font_path())
-    matplotlib.rcParams["font.family"] = [FONT_FAMILY, "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = [FONT_FAMILY, *installed_cjk_families(), LATIN_FAMILY]
     matplotlib.rcParams["axes.unicode_minus"] = True
-    warnings.filterwarnings("error", message=r"Glyph .* missing from font", category=UserWarning)
+
+
+def _charmap(path) -> frozenset[int]:
+    return frozenset(_open(path, getattr(path, "face_index", 0)).get_charmap())
+
+
+@functools.cache
+def _bundled_codepoints() -> frozenset[int]:
+    return _charmap(font_path())
+
+
+@functools.cache
+def _fallback_codepoints(families: tuple[str, ...]) -> frozenset[int]:
+    out: set[int] = set()
+    for family in families:
+        try:
+            path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:  # not installed: matplotlib skips it too
+            continue
+        out |= _charmap(path)
+    return frozenset(out)
+
+
+def _ignorable(ch: str) -> bool:
+    """Invisible format characters and variation selectors: drawn as nothing when no font has them."""
+    return unicodedata.category(ch) == "Cf" or "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
+
+
+def _undrawable(text: str) -> str:
+    """The distinct characters of ``text`` that no chart font draws (line breaks aside)."""
+    cps = _bundled_codepoints()
+    rest = [ch for ch in dict.fromkeys(text) if ord(ch) not in cps and ch != "\n"]
+    if not rest:
+        return ""
+    more = _fallback_codepoints((*installed_cjk_families(), LATIN_FAMILY))
+    return "".join(ch for ch in rest if ord(ch) not in more)
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` (in order, once each) that none of the chart fonts can draw and that
+    :func:`chart_text` therefore replaces by the substitute mark.
+
+    >>> missing_glyphs("埇桥区王堌堆小学")
+    ''
+    """
+    return "".join(ch for ch in _undrawable(str(text)) if not _ignorable(ch))
+
+
+def chart_text(text) -> str:
+    """A name from the data as a chart label: a character no font can draw becomes the substitute
+    mark (〓), an invisible format character or variation selector without a glyph is dropped, and
+    ``$`` stays a dollar sign (never mathtext).
+
+    >>> chart_text("鄠邑区$1$")
+    '鄠邑区\\\\$1\\\\$'
+    """
+    s = str(text)
+    bad = _undrawable(s)
+    if bad:
+        s = "".join(("" if _ignorable(ch) else SUBSTITUTE) if ch in bad else ch for ch in s)
+    return s.replace("$", "\\$")
+
+
+def glyph_note(names: Iterable[str]) -> str:
+    """The sentence a report prints when some names cannot be drawn in its charts ("" when all can)."""
+    bad = [str(n) for n in dict.fromkeys(names) if isinstance(n, str) and missing_glyphs(n)]
+    if not bad:
+        return ""
+    return (f"图表说明：{'、'.join(f'“{n}”' for n in bad)}中有本机字体无法显示的字，图表中以“{SUBSTITUTE}”代替；"
+            "表格和正文中为原名。")
 
 
 def cv_chart(coef: pd.DataFrame, *, title: str | None = None):
@@ -73,7 +195,7 @@ def cv_chart(coef: pd.DataFrame, *, title: str | None = None):
         ax.legend(frameon=False, fontsize=9, loc="upper left")
         ax.set_xlim(-0.6, len(items) - 0.4 + (0.9 if standard == BASIC else 0.9))
     if title:
-        fig.suptitle(title, fontsize=12)
+        fig.suptitle(chart_text(title), fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -94,7 +216,7 @@ def compliance_heatmap(comp: pd.DataFrame, stage: str, *, max_rows: int = 60):
     c = comp[comp["stage"] == stage].sort_values("min_ratio").head(max_rows)
     q = codes(QUALITY)
     ratio = pd.DataFrame({k: c[k].to_numpy(float) / standard_value(k, stage) for k in q},
-                         index=c["school_name"].to_numpy())
+                         index=c["school_name"].map(chart_text).to_numpy())
     h = max(2.5, 0.28 * len(ratio) + 1.2)
     fig, ax = plt.subplots(figsize=(8.5, h))
     if ratio.empty:
@@ -186,7 +308,7 @@ def trend_chart(trend: pd.DataFrame, *, indicators=("composite",), title: str | 
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=8)
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(chart_text(title), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -205,7 +327,7 @@ def rollup_chart(summary: pd.DataFrame):
         ax.annotate(f"{stage}标准 {lim:.2f}", (len(s) - 0.4, lim), xytext=(4, 0), textcoords="offset points",
                     fontsize=8, color=_STAGE_COLORS[stage], va="center")
     ax.set_xlim(-0.6, len(s) + 0.6)
-    ax.set_xticks(x, s["county"])
+    ax.set_xticks(x, s["county"].map(chart_text).to_list())
     ax.set_ylabel("综合差异系数")
     ax.set_title("各县(区)基本均衡综合差异系数", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)

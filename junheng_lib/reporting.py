@@ -261,12 +261,22 @@ class CountyReport:
         return out.reset_index(drop=True)
 
     def header_lines(self, today: _dt.date | None = None) -> list[str]:
-        """Data source, generation date, package version and options (open points)."""
+        """Data source, generation date, package version and options (open points), and the names the
+        charts cannot draw exactly (:meth:`chart_note`)."""
         today = today or _dt.date.today()
         src = ", ".join(f"{p.name}" for p in self.data.files.values())
-        return [f"数据来源：{self.data.folder}（{src}；SHA-256 {self.data.fingerprint()[:12]}）",
-                f"生成日期：{today.isoformat()}；junheng {__version__}",
-                "计算口径：" + "；".join(self.options.describe())]
+        lines = [f"数据来源：{self.data.folder}（{src}；SHA-256 {self.data.fingerprint()[:12]}）",
+                 f"生成日期：{today.isoformat()}；junheng {__version__}",
+                 "计算口径：" + "；".join(self.options.describe())]
+        return lines + [note] if (note := self.chart_note()) else lines
+
+    def chart_note(self) -> str:
+        """Which names (the county's, its schools') the charts show with a substitute mark because no
+        font on this machine draws one of their characters; "" when every name can be drawn."""
+        from .plots import glyph_note
+        s = self.data.schools
+        names = s.loc[(s["county"] == self.county) & (s["year"] == self.year), "school_name"].dropna().unique()
+        return glyph_note([self.county, *names])
 
     # ------------------------------------------------------------------ 基本情况
     def overview(self) -> pd.DataFrame:

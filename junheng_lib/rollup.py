@@ -192,7 +192,12 @@ class CityReport:
             text += f"；{risk['县(区)'].nunique()}个县(区)出现差异系数预警（{'、'.join(dict.fromkeys(risk['县(区)']))}）"
         if self.missing:
             text += f"；{'、'.join(self.missing)}的县级报告未生成，未纳入汇总"
-        return text + "。"
+        return text + "。" + self.chart_note()
+
+    def chart_note(self) -> str:
+        """County names the roll-up chart shows with a substitute mark ("" when all can be drawn)."""
+        from .plots import glyph_note
+        return glyph_note(list(self.results))
 
     def write_outputs(self, folder: str | Path) -> list[Path]:
         from .export import write_tables
