@@ -23,6 +23,8 @@ _FAIL_FILL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
 _HEAD = {"bold": True, "border": 1, "align": "center", "valign": "top"}
 #: rows per worksheet, the header included: the limit of the .xlsx format (Excel 2007 and later)
 XLSX_MAX_ROWS = 1_048_576
+#: rows converted to Python values at a time when writing a sheet
+_CHUNK = 65_536
 #: every workbook: strings stay strings (no formulas, hyperlinks or numbers made from text)
 _TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                  "nan_inf_to_errors": True}
@@ -84,8 +86,8 @@ def _write_sheets(book, title: str, df: pd.DataFrame, used: set, head, fail) -> 
     per = XLSX_MAX_ROWS - 1
     parts = max(1, math.ceil(len(df) / per))
     header = [str(c) for c in df.columns]
-    cols = [_cells(df[c]) for c in df.columns]
-    widths = [min(max(8, max([len(h), *(len(str(v)) for v in col[:50])]) + 2), 40) for h, col in zip(header, cols)]
+    first = [_cells(df[c].iloc[:50]) for c in df.columns]
+    widths = [min(max(8, max([len(h), *(len(str(v)) for v in col)]) + 2), 40) for h, col in zip(header, first)]
     names = []
     for k in range(parts):
         lo, hi = k * per, min(len(df), (k + 1) * per)
@@ -96,8 +98,13 @@ def _write_sheets(book, title: str, df: pd.DataFrame, used: set, head, fail) -> 
         ws.freeze_panes(1, 0)
         for j, h in enumerate(header):
             ws.write_string(0, j, h, head)
-        for i, r in enumerate(zip(*(col[lo:hi] for col in cols)), start=1):
-            ws.write_row(i, 0, r)
+        i = 1
+        for a in range(lo, hi, _CHUNK):  # Python values of a chunk of rows at a time (bounded memory)
+            part = df.iloc[a:min(a + _CHUNK, hi)]
+            for r in zip(*(_cells(part[c]) for c in df.columns)):
+                if ws.write_row(i, 0, r) == -1:  # xlsxwriter skips a cell out of the sheet's range silently
+                    raise RuntimeError(f"row {i} does not fit sheet {ws.name!r}")
+                i += 1
         for j, col in enumerate(header):
             if col in ("passed", "status", "结论", "over") and hi > lo:
                 crit = "未达标" if col in ("status", "结论") else ("TRUE" if col == "over" else "FALSE")
@@ -129,11 +136,12 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[
             head = book.add_format(_HEAD)
             used: set = set()
             for name, df in tables.items():
-                sheets = _write_sheets(book, titles.get(name, name), df, used, head, fail)
-                if len(sheets) > 1 and notify is not None:
-                    notify(f"提示：表“{titles.get(name, name)}”共{len(df):,}行，超过 Excel 每个工作表"
-                           f"{XLSX_MAX_ROWS - 1:,}行的上限，已分{len(sheets)}个工作表写出（{'、'.join(sheets)}）；"
-                           "数据量大时建议输出为 CSV 文件夹（-o 给出文件夹）")
+                title = titles.get(name, name)
+                if len(df) > XLSX_MAX_ROWS - 1 and notify is not None:
+                    parts = math.ceil(len(df) / (XLSX_MAX_ROWS - 1))
+                    notify(f"提示：表“{title}”共{len(df):,}行，超过 Excel 每个工作表{XLSX_MAX_ROWS - 1:,}行的上限，"
+                           f"分{parts}个工作表写出（{title}、{title}(2) …）；数据量大时建议输出为 CSV 文件夹（-o 给出文件夹）")
+                _write_sheets(book, title, df, used, head, fail)
             book.close()
         return [out]
     paths = []

@@ -384,6 +384,7 @@ def test_atomic_path_failure_keeps_the_old_file(tmp_path):
 # --------------------------------------------------------------------------------- Excel's row limit
 def test_long_table_continues_on_further_sheets(tmp_path, monkeypatch):
     monkeypatch.setattr(export, "XLSX_MAX_ROWS", 4)             # a header and 3 rows per sheet
+    monkeypatch.setattr(export, "_CHUNK", 2)                    # rows converted 2 at a time
     df = pd.DataFrame({"school_id": [f"S{i}" for i in range(8)], "v": range(8),
                        "passed": [True, False] * 4})
     notes = []
