@@ -132,17 +132,24 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[
         # working files of a private folder that is removed whatever happens
         with atomic_path(out) as tmp, tempfile.TemporaryDirectory(prefix=".xlsx-", dir=tmp.parent) as work:
             book = _workbook(tmp, constant_memory=True, tmpdir=work)
-            fail = book.add_format(_FAIL_FILL)
-            head = book.add_format(_HEAD)
-            used: set = set()
-            for name, df in tables.items():
-                title = titles.get(name, name)
-                if len(df) > XLSX_MAX_ROWS - 1 and notify is not None:
-                    parts = math.ceil(len(df) / (XLSX_MAX_ROWS - 1))
-                    notify(f"提示：表“{title}”共{len(df):,}行，超过 Excel 每个工作表{XLSX_MAX_ROWS - 1:,}行的上限，"
-                           f"分{parts}个工作表写出（{title}、{title}(2) …）；数据量大时建议输出为 CSV 文件夹（-o 给出文件夹）")
-                _write_sheets(book, title, df, used, head, fail)
-            book.close()
+            try:
+                fail = book.add_format(_FAIL_FILL)
+                head = book.add_format(_HEAD)
+                used: set = set()
+                for name, df in tables.items():
+                    title = titles.get(name, name)
+                    if len(df) > XLSX_MAX_ROWS - 1 and notify is not None:
+                        parts = math.ceil(len(df) / (XLSX_MAX_ROWS - 1))
+                        notify(f"提示：表“{title}”共{len(df):,}行，超过 Excel 每个工作表{XLSX_MAX_ROWS - 1:,}行的上限，"
+                               f"分{parts}个工作表写出（{title}、{title}(2) …）；数据量大时建议输出为 CSV 文件夹（-o 给出文件夹）")
+                    _write_sheets(book, title, df, used, head, fail)
+                book.close()
+            except BaseException:
+                for ws in book.worksheets():  # the sheets' open working files
+                    fh = getattr(ws, "row_data_fh", None)
+                    if fh is not None:
+                        fh.close()
+                raise
         return [out]
     paths = []
     with atomic_dir(out) as tmp:

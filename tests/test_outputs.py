@@ -72,6 +72,14 @@ def test_county_workbook_writes_names_and_title_as_text(hostile, tmp_path):
     assert names == {(n, "s") for n in HOSTILE + ["一小"]}
 
 
+def test_city_rollup_workbook_writes_county_names_as_text(hostile, tmp_path):
+    from junheng_lib.rollup import CityReport
+    [path] = CityReport.build(hostile, 2023).write_outputs(tmp_path)
+    assert path.name == "全市汇总.xlsx"
+    seen = texts(path)
+    assert seen.get(COUNTY) == {"s"} and not any("f" in t for t in seen.values())
+
+
 def test_write_tables_keeps_text_numbers_and_booleans(tmp_path):
     """The roll-up workbook and every table workbook go through write_tables: strings (also a
     number-like or link-like one), numbers, booleans and blanks each keep their kind."""
