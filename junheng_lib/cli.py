@@ -1,15 +1,15 @@
 """``junheng`` command line: a thin layer over the library.
 
 Data errors are printed in Chinese to standard error (every problem at once) with exit status 2;
-no output file is written and no traceback shown.
+no output file is written and no traceback shown. An output that cannot be written is said in
+Chinese too — status 2 when the path is the problem (``-o`` naming a folder, ``--out`` naming a
+file), 1 when the machine refuses (no permission, read-only, disk full) — and nothing half-written
+is left behind (:mod:`junheng_lib.fileio`).
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 __all__ = ["main"]
 
@@ -62,24 +62,25 @@ def _check_filters(schools, year, counties) -> None:
 
 
 def write_csv(df, out: str | None) -> None:
-    """Write a table as CSV to ``out`` atomically (or to standard output)."""
+    """Write a table as CSV to ``out`` atomically (or to standard output).
+
+    Values are written exactly (a machine contract: a school named ``=1+1`` stays ``=1+1``);
+    only the CSV folder of ``evaluate``, meant for Excel, neutralizes formula-like text.
+    """
     if out is None:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+    from .fileio import atomic_path
+    with atomic_path(out) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load(args):
+    from .fileio import check_file_target
     from .io import read_schools
+    if getattr(args, "output", None):  # before any work: -o must be a writable file path
+        check_file_target(args.output, "-o")
     schools = read_schools(args.schools)
     for n in schools.attrs.get("notices", []):
         print(n, file=sys.stderr)
@@ -152,12 +153,17 @@ def cmd_evaluate(args) -> int:
     from .data import load_files
     from .evaluation import TABLES, evaluate_county
     from .export import write_tables
+    from .fileio import check_dir_target, check_file_target
+    if str(args.output).lower().endswith(".xlsx"):  # before any work (national data takes minutes)
+        check_file_target(args.output, "-o")
+    else:
+        check_dir_target(args.output, "-o")
     ds = load_files(args.schools, classes=args.classes, counties=args.counties)
     for n in ds.schools.attrs.get("notices", []):
         print(n, file=sys.stderr)
     _check_filters(ds.schools, args.year, [args.county] if args.county else None)
     tables = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
-    paths = write_tables(tables, args.output, titles=TABLES)
+    paths = write_tables(tables, args.output, titles=TABLES, notify=lambda m: print(m, file=sys.stderr))
     for p in paths:
         print(p, file=sys.stderr)
     return 0
@@ -182,7 +188,9 @@ def _costs(items: list[str] | None) -> dict:
 def cmd_sample(args) -> int:
     import numpy as np
 
+    from .fileio import check_dir_target
     from .sample import SAMPLE_PROFILES, random_profiles, write_sample
+    check_dir_target(args.out, "--out")
     years = tuple(range(args.first_year, args.first_year + args.years))
     if args.counties is None:
         profiles = SAMPLE_PROFILES
@@ -194,6 +202,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .fileio import check_dir_target
+    check_dir_target(args.out, "--out")
     from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                        out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
@@ -318,17 +328,25 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .fileio import OutputError, exit_code, reason
     from .io import DataError
     try:
         return args.func(args)
     except DataError as e:
         print(e.report(), file=sys.stderr)
         return EXIT_DATA
+    except OutputError as e:  # an output that cannot be written: nothing of it was left behind
+        print(e, file=sys.stderr)
+        return e.exit_code
     except ValueError as e:  # invalid option combinations
         print(f"参数错误：{e}", file=sys.stderr)
         return EXIT_DATA
     except BrokenPipeError:  # e.g. `junheng … | head`
         return 0
+    except OSError as e:  # any other file the machine refused (e.g. a report folder on a full disk)
+        where = f"“{e.filename}”" if e.filename else "文件"
+        print(f"无法读写{where}：{reason(e)}", file=sys.stderr)
+        return exit_code(e)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,86 +1,161 @@
-"""Writing tables: CSV folders and .xlsx workbooks (failing cells highlighted), atomically."""
+"""Writing tables: CSV folders and .xlsx workbooks (failing cells highlighted), atomically.
+
+Text is always written as text: a school or county named ``=1+1`` or ``=HYPERLINK(...)`` is a name in
+every workbook (no formula, link or number is guessed from a string), and in the CSV folder meant
+for Excel a text cell starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe
+(the OWASP rule against formula injection). A table longer than an Excel sheet continues on further
+sheets (``名称(2)``, ``名称(3)`` …), each with the header.
+"""
 from __future__ import annotations
 
-import os
+import math
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_tables", "atomic_path"]
+from .fileio import atomic_dir, atomic_path
+
+__all__ = ["write_tables", "write_county_xlsx", "write_county_docx", "excel_safe", "atomic_path",
+           "XLSX_MAX_ROWS"]
 
 _FAIL_FILL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
+_HEAD = {"bold": True, "border": 1, "align": "center", "valign": "top"}
+#: rows per worksheet, the header included: the limit of the .xlsx format (Excel 2007 and later)
+XLSX_MAX_ROWS = 1_048_576
+#: rows converted to Python values at a time when writing a sheet
+_CHUNK = 65_536
+#: every workbook: strings stay strings (no formulas, hyperlinks or numbers made from text)
+_TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                 "nan_inf_to_errors": True}
+#: first characters that make a spreadsheet read a CSV cell as a formula (OWASP: CSV injection)
+_FORMULA_START = r"[=+\-@\t\r]"
 
 
-class atomic_path:
-    """Context manager yielding a temporary path beside ``path``; moved into place on success."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a normal file once in place, not mkstemp's 0600
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
-        return False
+def _workbook(path: Path, **options):
+    import xlsxwriter
+    return xlsxwriter.Workbook(str(path), {**_TEXT_AS_TEXT, **options})
 
 
-def _sheet_name(name: str, used: set) -> str:
-    base = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "表"
-    out, k = base, 1
-    while out in used:
+def _sheet_name(name: str, used: set, suffix: str = "") -> str:
+    """A valid, unique (Excel compares case-insensitively) sheet name of at most 31 characters."""
+    base = "".join(ch for ch in str(name) if ch not in "[]:*?/\\").strip("'") or "表"
+    out, k = base[:31 - len(suffix)] + suffix, 1
+    while out.lower() in used:
         k += 1
-        out = f"{base[:28]}_{k}"
-    used.add(out)
+        tail = f"_{k}{suffix}"
+        out = base[:31 - len(tail)] + tail
+    used.add(out.lower())
     return out
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[str, str] | None = None
-                 ) -> list[Path]:
-    """Write named tables: one .xlsx (a sheet each, named by ``titles``) when ``out`` ends in .xlsx,
-    otherwise a folder with ``<name>.csv`` files (UTF-8 with BOM, for Excel users).
+def _cells(s: pd.Series) -> list:
+    """A column as Python values for xlsxwriter: numbers, bools and str as they are, missing → blank."""
+    vals = s.astype(object).where(s.notna(), None).tolist()
+    if s.dtype == object:  # numpy scalars inside object columns (np.bool_ would be written as 1.0)
+        vals = [v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v for v in vals]
+    return vals
 
-    In the workbook, cells reading 未达标/False in ``passed``/``status`` columns are highlighted.
+
+def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and column name) that Excel would read as a formula — one
+    starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — prefixed with an
+    apostrophe. Numbers stay numbers (a negative number is not text).
+
+    >>> excel_safe(pd.DataFrame({"name": ["=1+1", "一小", "-1+2"], "v": [-1.5, 2.0, 3.0]})).to_dict("list")
+    {'name': ["'=1+1", '一小', "'-1+2"], 'v': [-1.5, 2.0, 3.0]}
+    """
+    out = df.copy()
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        try:
+            m = s.str.match(_FORMULA_START).fillna(False).astype(bool)
+        except AttributeError:  # no text in the column
+            continue
+        if m.any():
+            out[c] = s.mask(m, "'" + s.where(m, ""))
+    cols = pd.Index(df.columns).astype(str)
+    out.columns = cols.where(~cols.str.match(_FORMULA_START), "'" + cols)
+    return out
+
+
+def _write_sheets(book, title: str, df: pd.DataFrame, used: set, head, fail) -> list[str]:
+    """Write ``df`` on one sheet, or on as many as Excel's row limit needs; return the sheet names."""
+    per = XLSX_MAX_ROWS - 1
+    parts = max(1, math.ceil(len(df) / per))
+    header = [str(c) for c in df.columns]
+    first = [_cells(df[c].iloc[:50]) for c in df.columns]
+    widths = [min(max(8, max([len(h), *(len(str(v)) for v in col)]) + 2), 40) for h, col in zip(header, first)]
+    names = []
+    for k in range(parts):
+        lo, hi = k * per, min(len(df), (k + 1) * per)
+        ws = book.add_worksheet(_sheet_name(title, used, f"({k + 1})" if k else ""))
+        names.append(ws.name)
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        ws.freeze_panes(1, 0)
+        for j, h in enumerate(header):
+            ws.write_string(0, j, h, head)
+        i = 1
+        for a in range(lo, hi, _CHUNK):  # Python values of a chunk of rows at a time (bounded memory)
+            part = df.iloc[a:min(a + _CHUNK, hi)]
+            for r in zip(*(_cells(part[c]) for c in df.columns)):
+                if ws.write_row(i, 0, r) == -1:  # xlsxwriter skips a cell out of the sheet's range silently
+                    raise RuntimeError(f"row {i} does not fit sheet {ws.name!r}")
+                i += 1
+        for j, col in enumerate(header):
+            if col in ("passed", "status", "结论", "over") and hi > lo:
+                crit = "未达标" if col in ("status", "结论") else ("TRUE" if col == "over" else "FALSE")
+                ws.conditional_format(1, j, hi - lo, j, {"type": "cell", "criteria": "==",
+                                                         "value": f'"{crit}"' if crit == "未达标" else crit,
+                                                         "format": fail})
+    return names
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[str, str] | None = None,
+                 notify=None) -> list[Path]:
+    """Write named tables: one .xlsx (a sheet each, named by ``titles``) when ``out`` ends in .xlsx,
+    otherwise a folder with ``<name>.csv`` files (UTF-8 with BOM, for Excel users; text cells that
+    Excel would take for formulas are neutralized, see :func:`excel_safe`). Either is written
+    atomically: all of it or, on failure, nothing.
+
+    In the workbook, cells reading 未达标/False in ``passed``/``status`` columns are highlighted; a
+    table longer than :data:`XLSX_MAX_ROWS` continues on sheets ``名称(2)`` …, and ``notify`` (a
+    callable taking a message) is told so.
     """
     out = Path(out)
     titles = titles or {}
     if out.suffix.lower() == ".xlsx":
-        with atomic_path(out) as tmp:
-            with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
-                fail = xw.book.add_format(_FAIL_FILL)
+        # constant memory: rows go to disk as they are written (national tables have millions), into
+        # working files of a private folder that is removed whatever happens
+        with atomic_path(out) as tmp, tempfile.TemporaryDirectory(prefix=".xlsx-", dir=tmp.parent) as work:
+            book = _workbook(tmp, constant_memory=True, tmpdir=work)
+            try:
+                fail = book.add_format(_FAIL_FILL)
+                head = book.add_format(_HEAD)
                 used: set = set()
                 for name, df in tables.items():
-                    sheet = _sheet_name(titles.get(name, name), used)
-                    df.to_excel(xw, sheet_name=sheet, index=False)
-                    ws = xw.sheets[sheet]
-                    ws.freeze_panes(1, 0)
-                    for j, col in enumerate(df.columns):
-                        width = max(len(str(col)), *(len(str(v)) for v in df[col].head(50))) if len(df) else len(str(col))
-                        ws.set_column(j, j, min(max(8, width + 2), 40))
-                        if col in ("passed", "status", "结论", "over") and len(df):
-                            crit = "未达标" if col in ("status", "结论") else ("TRUE" if col == "over" else "FALSE")
-                            ws.conditional_format(1, j, len(df), j, {"type": "cell", "criteria": "==",
-                                                                     "value": f'"{crit}"' if crit == "未达标" else crit,
-                                                                     "format": fail})
+                    title = titles.get(name, name)
+                    if len(df) > XLSX_MAX_ROWS - 1 and notify is not None:
+                        parts = math.ceil(len(df) / (XLSX_MAX_ROWS - 1))
+                        notify(f"提示：表“{title}”共{len(df):,}行，超过 Excel 每个工作表{XLSX_MAX_ROWS - 1:,}行的上限，"
+                               f"分{parts}个工作表写出（{title}、{title}(2) …）；数据量大时建议输出为 CSV 文件夹（-o 给出文件夹）")
+                    _write_sheets(book, title, df, used, head, fail)
+                book.close()
+            except BaseException:
+                for ws in book.worksheets():  # the sheets' open working files
+                    fh = getattr(ws, "row_data_fh", None)
+                    if fh is not None:
+                        fh.close()
+                raise
         return [out]
-    out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, df in tables.items():
-        p = out / f"{name}.csv"
-        with atomic_path(p) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        paths.append(p)
+    with atomic_dir(out) as tmp:
+        for name, df in tables.items():
+            excel_safe(df).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+            paths.append(out / f"{name}.csv")
     return paths
 
 
@@ -92,64 +167,64 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
     from .indicators import QUALITY, codes, standard_value
     path = Path(path)
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
-            book = xw.book
-            bad = book.add_format(_FAIL_FILL)
-            head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                    "valign": "vcenter"})
-            # 1. 差异系数表: basic, quality (published layout)
-            ws = book.add_worksheet("差异系数表")
-            row = 0
-            for title, table, std in (("基本均衡", rep.basic_table(), "basic"), ("优质均衡", rep.quality_table(), QUALITY)):
-                ws.write(row, 0, f"{rep.county}{rep.year}学年{title}差异系数表", book.add_format({"bold": True}))
+        book = _workbook(tmp)
+        bad = book.add_format(_FAIL_FILL)
+        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                "valign": "vcenter"})
+        # 1. 差异系数表: basic, quality (published layout)
+        ws = book.add_worksheet("差异系数表")
+        row = 0
+        for title, table, std in (("基本均衡", rep.basic_table(), "basic"), ("优质均衡", rep.quality_table(), QUALITY)):
+            ws.write_string(row, 0, f"{rep.county}{rep.year}学年{title}差异系数表", book.add_format({"bold": True}))
+            row += 1
+            ws.write_row(row, 0, ["学段", "项目", *table.columns], head)
+            row += 1
+            coef = rep.coef.set_index(["stage", "indicator"])
+            for (stage, item), vals in table.iterrows():
+                ws.write(row, 0, stage)
+                ws.write(row, 1, item)
+                for j, (col, v) in enumerate(zip(table.columns, vals)):
+                    code = "composite" if col == "综合差异系数" else col.split(" ")[0]
+                    fmt = None
+                    if item == "差异系数" and (stage, code) in coef.index:
+                        fmt = bad if coef.loc[(stage, code), "passed"] is False else None
+                    ws.write(row, 2 + j, v, fmt)
                 row += 1
-                ws.write_row(row, 0, ["学段", "项目", *table.columns], head)
-                row += 1
-                coef = rep.coef.set_index(["stage", "indicator"])
-                for (stage, item), vals in table.iterrows():
-                    ws.write(row, 0, stage)
-                    ws.write(row, 1, item)
-                    for j, (col, v) in enumerate(zip(table.columns, vals)):
-                        code = "composite" if col == "综合差异系数" else col.split(" ")[0]
-                        fmt = None
-                        if item == "差异系数" and (stage, code) in coef.index:
-                            fmt = bad if coef.loc[(stage, code), "passed"] is False else None
-                        ws.write(row, 2 + j, v, fmt)
-                    row += 1
-                row += 1
-            ws.set_column(0, 1, 12)
-            ws.set_column(2, 12, 16)
-            # 2. 学校达标情况: Y values below standard highlighted
-            comp = rep.comp
-            ws = book.add_worksheet("学校达标情况")
-            cols = ["学段", "学校标识码", "学校名称", *codes(QUALITY), "达标项数", "未达标指标", "结论"]
-            ws.write_row(0, 0, cols, head)
-            for i, r in enumerate(comp.itertuples(index=False), start=1):
-                ws.write_row(i, 0, [r.stage, r.school_id, r.school_name])
-                for j, code in enumerate(codes(QUALITY)):
-                    v = float(getattr(r, code))
-                    ws.write_number(i, 3 + j, round(v, 4), bad if v < standard_value(code, r.stage) else None)
-                ws.write_number(i, 10, int(r.met))
-                ws.write(i, 11, r.unmet or "—")
-                ws.write(i, 12, "达标" if r.passed else "未达标", None if r.passed else bad)
-            ws.set_column(0, 1, 12)
-            ws.set_column(2, 2, 24)
-            ws.freeze_panes(1, 3)
-            # 3. 学校指标差额
-            sf = rep.tables["shortfall"]
-            ws = book.add_worksheet("学校指标差额")
-            cols = ["学段", "学校标识码", "学校名称", "指标", "资源", "单位", "实际值", "标准值", "差额(达到标准)", "差额(达到85%)"]
-            ws.write_row(0, 0, cols, head)
-            for i, r in enumerate(sf.itertuples(index=False), start=1):
-                ws.write_row(i, 0, [r.stage, r.school_id, r.school_name, r.indicator, r.resource, r.unit])
-                ws.write_number(i, 6, round(float(r.value), 4))
-                ws.write_number(i, 7, float(r.standard))
-                ws.write_number(i, 8, round(float(r.shortfall), 2), bad if r.shortfall > 0 else None)
-                ws.write_number(i, 9, round(float(r.shortfall_85), 2), bad if r.shortfall_85 > 0 else None)
-            ws.set_column(0, 1, 12)
-            ws.set_column(2, 2, 24)
-            ws.set_column(3, 9, 14)
-            ws.freeze_panes(1, 3)
+            row += 1
+        ws.set_column(0, 1, 12)
+        ws.set_column(2, 12, 16)
+        # 2. 学校达标情况: Y values below standard highlighted
+        comp = rep.comp
+        ws = book.add_worksheet("学校达标情况")
+        cols = ["学段", "学校标识码", "学校名称", *codes(QUALITY), "达标项数", "未达标指标", "结论"]
+        ws.write_row(0, 0, cols, head)
+        for i, r in enumerate(comp.itertuples(index=False), start=1):
+            ws.write_row(i, 0, [r.stage, r.school_id, r.school_name])
+            for j, code in enumerate(codes(QUALITY)):
+                v = float(getattr(r, code))
+                ws.write_number(i, 3 + j, round(v, 4), bad if v < standard_value(code, r.stage) else None)
+            ws.write_number(i, 10, int(r.met))
+            ws.write(i, 11, r.unmet or "—")
+            ws.write(i, 12, "达标" if r.passed else "未达标", None if r.passed else bad)
+        ws.set_column(0, 1, 12)
+        ws.set_column(2, 2, 24)
+        ws.freeze_panes(1, 3)
+        # 3. 学校指标差额
+        sf = rep.tables["shortfall"]
+        ws = book.add_worksheet("学校指标差额")
+        cols = ["学段", "学校标识码", "学校名称", "指标", "资源", "单位", "实际值", "标准值", "差额(达到标准)", "差额(达到85%)"]
+        ws.write_row(0, 0, cols, head)
+        for i, r in enumerate(sf.itertuples(index=False), start=1):
+            ws.write_row(i, 0, [r.stage, r.school_id, r.school_name, r.indicator, r.resource, r.unit])
+            ws.write_number(i, 6, round(float(r.value), 4))
+            ws.write_number(i, 7, float(r.standard))
+            ws.write_number(i, 8, round(float(r.shortfall), 2), bad if r.shortfall > 0 else None)
+            ws.write_number(i, 9, round(float(r.shortfall_85), 2), bad if r.shortfall_85 > 0 else None)
+        ws.set_column(0, 1, 12)
+        ws.set_column(2, 2, 24)
+        ws.set_column(3, 9, 14)
+        ws.freeze_panes(1, 3)
+        book.close()
     return path
 
 

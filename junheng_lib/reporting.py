@@ -438,14 +438,10 @@ class CountyReport:
 
     def write_results(self, folder: str | Path) -> Path:
         """Write :meth:`results` as ``<county>.results.json`` (UTF-8, Chinese readable)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{safe_name(self.county)}.results.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.results(), ensure_ascii=False, indent=2, default=_json_default),
-                       encoding="utf-8")
-        tmp.replace(path)
-        return path
+        from .fileio import atomic_write_text
+        path = Path(folder) / f"{safe_name(self.county)}.results.json"
+        return atomic_write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=2,
+                                                  default=_json_default))
 
 
 def _json_default(o):

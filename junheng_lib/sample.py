@@ -356,14 +356,17 @@ def _counties(profiles: pd.DataFrame, years, rng: np.random.Generator) -> pd.Dat
 
 def write_sample(out, profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), seed: int = 2024
                  ) -> list:
-    """Write ``schools.csv``, ``classes.csv`` and ``counties.csv`` (UTF-8) into ``out``."""
+    """Write ``schools.csv``, ``classes.csv`` and ``counties.csv`` (UTF-8) into ``out``, all three
+    or (on failure) none."""
     from pathlib import Path
 
+    from .fileio import atomic_dir
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, df in generate(profiles, years, seed).items():
-        path = out / f"{name}.csv"
-        df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        written.append(path)
+    tables = generate(profiles, years, seed)
+    with atomic_dir(out) as tmp:
+        for name, df in tables.items():
+            df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+            written.append(out / f"{name}.csv")
     return written
