@@ -45,17 +45,10 @@ class UsageError(Exception):
 
 
 def _check_filters(schools, year, counties) -> None:
-    from .io import DataError, DataIssue
-    src = schools.attrs.get("source", "学校表")
-    problems = []
-    if year is not None and int(year) not in set(schools["year"]):
-        years = "、".join(str(y) for y in sorted(set(schools["year"])))
-        problems.append(DataIssue(src, f"数据中没有{year}学年（现有：{years}）"))
-    for c in counties or []:
-        if c not in set(schools["county"]):
-            problems.append(DataIssue(src, f"数据中没有县(区)“{c}”"))
-    if problems:
-        raise DataError(problems)
+    """A year, a county, or a county without schools in that year: a data error naming it."""
+    from .data import check_request
+    for note in check_request(schools, [year] if year is not None else None, counties):
+        print(note, file=sys.stderr)
 
 
 def write_csv(df, out: str | None) -> None:
@@ -150,9 +143,10 @@ def cmd_evaluate(args) -> int:
     from .evaluation import TABLES, evaluate_county
     from .export import write_tables
     ds = load_files(args.schools, classes=args.classes, counties=args.counties)
-    for n in ds.schools.attrs.get("notices", []):
+    for n in ds.schools.attrs.get("notices", []) + ds.name_notices():
         print(n, file=sys.stderr)
-    _check_filters(ds.schools, args.year, [args.county] if args.county else None)
+    year = args.year if args.year is not None else int(ds.schools["year"].max())  # the year evaluated
+    _check_filters(ds.schools, year, [args.county] if args.county else None)
     tables = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
     paths = write_tables(tables, args.output, titles=TABLES)
     for p in paths:
