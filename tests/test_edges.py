@@ -97,6 +97,14 @@ def test_county_without_school_in_scope_gets_a_short_report(city, tmp_path):
     assert text in paras and "一、基本情况" in paras and "二、基本均衡" not in paras
 
 
+@pytest.mark.parametrize("cmd", ["coefficients", "compliance", "shortfall", "evaluate"])
+def test_table_commands_say_a_county_has_no_school_in_scope(city, tmp_path, capsys, cmd):
+    src = city if cmd == "evaluate" else city / "schools.csv"
+    out = ["-o", str(tmp_path / "t.xlsx")] if cmd == "evaluate" else []
+    assert main([cmd, str(src), "--county", "民办县", "--year", "2024", *out]) == 0
+    assert "提示：2024学年 民办县 没有参与计算的学校" in capsys.readouterr().err
+
+
 def test_end_marker_cuts_the_html_after_it():
     import nbformat
     from IPython.core.formatters import DisplayFormatter
