@@ -119,17 +119,17 @@ class CityReport:
         """The side-by-side table for display (Chinese headings)."""
         s = self.summary()
         yes = (lambda b: "—" if b is None or (isinstance(b, float) and np.isnan(b)) else ("达标" if b else "未达标"))
-        out = pd.DataFrame({"排名": s["rank"].map(lambda v: "—" if pd.isna(v) else int(v)).astype(object),
-                            "县(区)": s["county"]})
+        judged = s["status"] == ""
+        out = pd.DataFrame({"排名": _unless(s["rank"], ~judged, "—"), "县(区)": s["county"]})
         for st in STAGES:
-            gone = s[f"missing_{st}"] != ""  # 未生成, no school in scope, 无初中学校 …: said in each cell
+            gone = s[f"missing_{st}"] != ""  # 未生成, no school in scope, 无初中学校 …: said in the cells
             out[f"{st}综合差异系数"] = s[f"composite_{st}"].map(fmt_cv).where(~gone, s[f"missing_{st}"])
             out[f"{st}基本均衡"] = s[f"basic_{st}"].map(yes).where(~gone, "—")
-            out[f"{st}优质超标项"] = s[f"quality_over_{st}"].astype(object).where(~gone, "—")
+            out[f"{st}优质超标项"] = _unless(s[f"quality_over_{st}"], gone, "—")
             out[f"{st}达标学校"] = pd.Series([f"{a}/{b}" for a, b in zip(s[f"schools_passed_{st}"], s[f"schools_{st}"])],
                                          dtype=object).where(~gone, "—")
-        out["县级指标未达标"] = s["items_failed"].astype(object).where(s["status"] == "", "—")
-        out["预警项"] = s["warnings"].astype(object).where(s["status"] == "", "—")
+        out["县级指标未达标"] = _unless(s["items_failed"], ~judged, "—")
+        out["预警项"] = _unless(s["warnings"], ~judged, "—")
         return out
 
     @_indexed(1)
@@ -248,6 +248,13 @@ class CityReport:
                   "预警": self.at_risk().reset_index(), "全市差额": self.shortfall_table().reset_index(),
                   "综合差异系数趋势": self.trend_table().reset_index()}
         return write_tables(tables, folder / "全市汇总.xlsx")
+
+
+def _unless(values: pd.Series, mask: pd.Series, text: str) -> pd.Series:
+    """``values`` with ``text`` where ``mask`` holds (its own dtype when nothing is replaced)."""
+    if not mask.any():
+        return values.astype(int) if str(values.dtype) == "Int64" else values
+    return values.astype(object).where(~mask, text)
 
 
 def _read_result(path: Path) -> dict | None:
