@@ -94,7 +94,8 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(nb_path, as_version=4)
+    from .reporting import trim_after_end
+    nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     tmp = html_path.with_name(f".{html_path.name}.tmp")
@@ -301,12 +302,10 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     options = options or Options()
     ds = load(data)  # validates once, up front: a data error stops the run before any output
     years = years or [max(ds.years)]
-    from .io import DataError, DataIssue
-    missing = [DataIssue(str(ds.files["schools"]), f"数据中没有{y}学年") for y in years if y not in ds.years]
-    missing += [DataIssue(str(ds.files["schools"]), f"数据中没有县(区)“{c}”") for c in counties or []
-                if c not in set(ds.schools["county"])]
-    if missing:
-        raise DataError(missing)
+    from .data import check_request
+    # a year, a county, or a county asked for by name without schools in the year: a data error
+    for note in check_request(ds.schools, years, counties) + ds.name_notices():
+        print(note, file=sys.stderr)
     data_dir = str(Path(data).resolve()) if data else ""
     wanted = counties or ds.counties_list
     hashes = input_hashes(ds, years, wanted, options)

@@ -48,17 +48,10 @@ class UsageError(Exception):
 
 
 def _check_filters(schools, year, counties) -> None:
-    from .io import DataError, DataIssue
-    src = schools.attrs.get("source", "学校表")
-    problems = []
-    if year is not None and int(year) not in set(schools["year"]):
-        years = "、".join(str(y) for y in sorted(set(schools["year"])))
-        problems.append(DataIssue(src, f"数据中没有{year}学年（现有：{years}）"))
-    for c in counties or []:
-        if c not in set(schools["county"]):
-            problems.append(DataIssue(src, f"数据中没有县(区)“{c}”"))
-    if problems:
-        raise DataError(problems)
+    """A year, a county, or a county without schools in that year: a data error naming it."""
+    from .data import check_request
+    for note in check_request(schools, [year] if year is not None else None, counties):
+        print(note, file=sys.stderr)
 
 
 def write_csv(df, out: str | None) -> None:
@@ -96,18 +89,18 @@ def cmd_coefficients(args) -> int:
     res = coefficients(schools, _options(args), year=args.year, county=args.county)
     for r in res[res["note"].str.contains("无定义|无法计算")].itertuples():
         print(f"提示：{r.year}学年 {r.county} {r.stage} {r.indicator}：{r.note}", file=sys.stderr)
-    _report_empty(schools, res, args)
+    _report_empty(schools, res, args.year, args.county)
     write_csv(res[COEFFICIENT_COLUMNS], args.output)
     return 0
 
 
-def _report_empty(schools, res, args) -> None:
+def _report_empty(schools, res, year, county) -> None:
     """Say which county-years had no school in scope (so an empty result is never silent)."""
     s = schools
-    if args.year is not None:
-        s = s[s["year"] == args.year]
-    if args.county:
-        s = s[s["county"] == args.county]
+    if year is not None:
+        s = s[s["year"] == year]
+    if county:
+        s = s[s["county"] == county]
     have = set(zip(res["year"], res["county"]))
     for y, c in sorted(set(zip(s["year"], s["county"])) - have):
         print(f"提示：{y}学年 {c} 没有参与计算的学校（全部为民办、非县属、特殊教育学校或无在校生）", file=sys.stderr)
@@ -117,7 +110,7 @@ def cmd_compliance(args) -> int:
     from .evaluate import compliance
     schools = _load(args)
     res = compliance(schools, _options(args), year=args.year, county=args.county)
-    _report_empty(schools, res, args)
+    _report_empty(schools, res, args.year, args.county)
     write_csv(res, args.output)
     return 0
 
@@ -126,6 +119,7 @@ def cmd_shortfall(args) -> int:
     from .plans import SHORTFALL_COLUMNS, shortfall
     schools = _load(args)
     res = shortfall(schools, _options(args), year=args.year, county=args.county)
+    _report_empty(schools, res, args.year, args.county)
     cols = SHORTFALL_COLUMNS + [c for c in res.columns if c not in SHORTFALL_COLUMNS]
     write_csv(res[cols], args.output)
     return 0
@@ -159,10 +153,12 @@ def cmd_evaluate(args) -> int:
     else:
         check_dir_target(args.output, "-o")
     ds = load_files(args.schools, classes=args.classes, counties=args.counties)
-    for n in ds.schools.attrs.get("notices", []):
+    for n in ds.schools.attrs.get("notices", []) + ds.name_notices():
         print(n, file=sys.stderr)
-    _check_filters(ds.schools, args.year, [args.county] if args.county else None)
+    year = args.year if args.year is not None else int(ds.schools["year"].max())  # the year evaluated
+    _check_filters(ds.schools, year, [args.county] if args.county else None)
     tables = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
+    _report_empty(ds.schools, tables["basic"], year, args.county)
     paths = write_tables(tables, args.output, titles=TABLES, notify=lambda m: print(m, file=sys.stderr))
     for p in paths:
         print(p, file=sys.stderr)

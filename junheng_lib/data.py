@@ -10,7 +10,8 @@ import pandas as pd
 from .io import DataError, DataIssue, read_classes, read_counties, read_schools
 from .paths import sample_dir
 
-__all__ = ["Dataset", "load", "find_table"]
+__all__ = ["Dataset", "load", "find_table", "check_request", "county_name_mismatches", "county_name_notices",
+           "county_row_notice"]
 
 _NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
           "counties": ("counties", "县区", "县区表")}
@@ -48,6 +49,11 @@ class Dataset:
     @property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.schools["year"].unique())
+
+    def name_notices(self) -> list[str]:
+        """Notices on county names that differ between the schools and counties tables
+        (see :func:`county_name_notices`)."""
+        return county_name_notices(self.schools, self.counties)
 
     @property
     def counties_list(self) -> list[str]:
@@ -99,3 +105,128 @@ def load_files(schools: str | Path, classes: str | Path | None = None, counties:
     if counties:
         files["counties"] = Path(counties)
     return Dataset(p.parent, s, cl, co, files)
+
+
+def _years_text(years) -> str:
+    return "、".join(str(int(y)) for y in sorted(set(years)))
+
+
+def check_request(schools: pd.DataFrame, years=None, counties=None) -> list[str]:
+    """Check that what was asked for is in the data; return notices for what is left out.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        A validated schools table.
+    years : list of int, optional
+        The school years asked for (None: no filter).
+    counties : list of str, optional
+        Counties asked for by name (None: every county of each year).
+
+    Returns
+    -------
+    list of str
+        Notices (Chinese): when no county was named, the counties of the data that have no
+        schools in a requested year (present in other years), which are therefore left out.
+
+    Raises
+    ------
+    DataError
+        Every problem at once: a year not in the data, a county not in the data, and a county asked
+        for by name that has no schools in a requested year (naming the years it does have).
+    """
+    src = schools.attrs.get("source", "学校表")
+    all_years = set(int(y) for y in schools["year"].unique())
+    years = [int(y) for y in (years or [])]
+    by_county = schools.groupby("county", sort=False)["year"].unique()
+    problems, notices = [], []
+    for y in years:
+        if y not in all_years:
+            problems.append(DataIssue(src, f"数据中没有{y}学年（现有：{_years_text(all_years)}）"))
+    for c in dict.fromkeys(counties or []):
+        if c not in by_county.index:
+            problems.append(DataIssue(src, f"数据中没有县(区)“{c}”"))
+            continue
+        has = set(int(y) for y in by_county[c])
+        for y in years:
+            if y in all_years and y not in has:
+                problems.append(DataIssue(src, f"县(区)“{c}”没有{y}学年的学校数据（该县(区)只有{_years_text(has)}学年的数据）"))
+    if problems:
+        raise DataError(problems)
+    if not counties:
+        for y in years:
+            for c, ys in by_county.items():
+                if y not in set(int(v) for v in ys):
+                    notices.append(f"提示：县(区)“{c}”没有{y}学年的学校数据（只有{_years_text(ys)}学年），"
+                                   f"不生成其{y}学年的结果")
+    return notices
+
+
+def county_name_mismatches(schools: pd.DataFrame, counties: pd.DataFrame | None) -> tuple[list[str], list[str]]:
+    """County names that do not match between the two tables (exact comparison, never guessed).
+
+    Returns
+    -------
+    (list, list)
+        Counties of the schools table without any row in the counties table, and names of the
+        counties table that are no county of the schools table. Both empty without a counties table.
+    """
+    if counties is None or counties.empty:
+        return [], []
+    in_schools = list(dict.fromkeys(schools["county"]))
+    in_counties = list(dict.fromkeys(counties["county"]))
+    known = set(in_counties)
+    have = set(in_schools)
+    return [c for c in in_schools if c not in known], [c for c in in_counties if c not in have]
+
+
+def _similar(name: str, others: list[str]) -> list[str]:
+    """Names that contain, or are contained in, ``name`` (a hint for the user, never applied)."""
+    return [o for o in others if o and name and (o in name or name in o)]
+
+
+def county_row_notice(schools: pd.DataFrame, counties: pd.DataFrame | None, county: str,
+                      year: int | None = None) -> str:
+    """The notice for a county of the schools table that the counties table lacks ('' when it has it).
+
+    With ``year``, a county whose rows cover other years only is named too. Without a counties
+    table there is nothing to say here (the report says the table was not provided).
+    """
+    if counties is None or counties.empty:
+        return ""
+    items = "政府保障程度、教育质量、社会认可度和经费“三个增长”各项显示为未提供"
+    names = set(counties["county"])
+    if county not in names:
+        text = f"县区表中没有县(区)“{county}”的行（名称须与学校表完全一致），{items}"
+        like = _similar(county, [c for c in dict.fromkeys(counties["county"]) if c not in set(schools["county"])])
+        if like:
+            text += f"；县区表中有相近的名称{'、'.join(f'“{x}”' for x in like)}，如为同一县(区)，请在两个表中使用相同的名称"
+        return text
+    if year is not None and not ((counties["county"] == county) & (counties["year"] == int(year))).any():
+        return f"县区表中没有县(区)“{county}”{int(year)}学年的行，{items}"
+    return ""
+
+
+def county_name_notices(schools: pd.DataFrame, counties: pd.DataFrame | None) -> list[str]:
+    """Chinese notices naming every county the two tables do not share.
+
+    A counties table often lists the whole province: its extra rows are not an error, and a
+    county of the schools table without counties rows gets its report with those items 未提供.
+    Names are compared exactly; a similar name is mentioned as a hint, never matched.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"county": ["东湖区"]}); c = pd.DataFrame({"county": ["东湖"]})
+    >>> for text in county_name_notices(s, c):
+    ...     print(text)
+    提示：县区表中的“东湖”与学校表中的任何县(区)都不匹配，未使用（学校表中的县(区)：东湖区）
+    提示：县区表中没有县(区)“东湖区”的行（名称须与学校表完全一致），政府保障程度、教育质量、社会认可度和经费“三个增长”各项显示为未提供；县区表中有相近的名称“东湖”，如为同一县(区)，请在两个表中使用相同的名称
+    """
+    no_row, unmatched = county_name_mismatches(schools, counties)
+    out = []
+    if unmatched:
+        names = "、".join(f"“{c}”" for c in unmatched)
+        listed = "、".join(dict.fromkeys(schools["county"]))
+        out.append(f"提示：县区表中的{names}与学校表中的任何县(区)都不匹配，未使用（学校表中的县(区)：{listed}）")
+    out += ["提示：" + county_row_notice(schools, counties, c) for c in no_row]
+    return out

@@ -177,6 +177,10 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
         for title, table, std in (("基本均衡", rep.basic_table(), "basic"), ("优质均衡", rep.quality_table(), QUALITY)):
             ws.write_string(row, 0, f"{rep.county}{rep.year}学年{title}差异系数表", book.add_format({"bold": True}))
             row += 1
+            if table.empty:  # no school in scope: say so instead of an empty table
+                ws.write_string(row, 0, rep.scope_text())
+                row += 2
+                continue
             ws.write_row(row, 0, ["学段", "项目", *table.columns], head)
             row += 1
             coef = rep.coef.set_index(["stage", "indicator"])
@@ -335,10 +339,18 @@ def write_county_docx(rep, path: str | Path, today=None) -> Path:
     _heading(doc, rep.title, 0)
     for line in rep.header_lines(today):
         _para(doc, line)
+    for line in rep.notices():
+        _para(doc, line, bold=True)
     t = rep.tables
     _heading(doc, "一、基本情况", 1)
     _para(doc, nv.overview_text(rep.county, rep.year, rep.overview(), rep.school_mix()))
     _table(doc, rep.overview())
+    if not rep.in_scope:  # a short report: who is out of scope and why, nothing to evaluate
+        _para(doc, "不参与差异系数计算的学校：")
+        _table(doc, rep.scope_notes())
+        with atomic_path(path) as tmp:
+            doc.save(str(tmp))
+        return Path(path)
     _heading(doc, "二、基本均衡", 1)
     _para(doc, nv.basic_summary(t["basic"]) + nv.basic_detail(t["basic"], rep.contributions()))
     _table(doc, rep.basic_table())

@@ -108,6 +108,8 @@ def grouped_theil(codes: np.ndarray, sub: np.ndarray, x: np.ndarray, w: np.ndarr
     theil, between : float arrays (ngroups, k)
         ``within = theil − between``. NaN where a group's total is 0.
     """
+    codes = np.asarray(codes, dtype=np.int64)  # an empty pandas result is an object array
+    sub = np.asarray(sub, dtype=np.int64)
     x = np.asarray(x, float)
     w = np.asarray(w, float)
     live = w > 0

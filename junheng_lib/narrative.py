@@ -24,6 +24,10 @@ __all__ = ["basic_summary", "quality_summary", "overview_text", "basic_detail", 
            "rule_text"]
 
 
+#: how the text names the schools of a stage: 无初中学校, 小学均不参与计算
+SCHOOLS_OF = {"小学": "小学", "初中": "初中学校"}
+
+
 def fmt_cv(x) -> str:
     """A CV as provincial tables print it (3 decimals); '—' when undefined."""
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{RULES['display']['cv_decimals']}f}"
@@ -78,6 +82,9 @@ def basic_detail(coef: pd.DataFrame, contributions: dict | None = None) -> str:
         c = c.dropna(subset=["cv"]).sort_values("cv", ascending=False)
         if c.empty:
             continue
+        if "n_schools" in c and (c["n_schools"] == 1).all():
+            out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
+            continue
         top = c.head(2)
         parts = [f"{r.indicator}{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
         s = f"{stage}8项指标中差异系数最大的是{'和'.join(parts)}"
@@ -110,7 +117,9 @@ def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
     for stage, cm in comp.groupby("stage", sort=False):
         n, ok = len(cm), int(cm["passed"].sum())
         rule = f"“至少{RULES['quality']['min_met']}项达标、其余不低于{RULES['quality']['floor_share']:.0%}”"
-        if ok == n:
+        if n == 1:
+            text += f"{stage}1所学校{'达到' if ok else '未达到'}{rule}的要求。"
+        elif ok == n:
             text += f"{stage}{n}所学校均达到{rule}的要求。"
         elif ok == 0:
             text += f"{stage}{n}所学校均未达到{rule}的要求。"
@@ -140,6 +149,9 @@ def overview_text(county: str, year: int, overview: pd.DataFrame, mix: pd.DataFr
     tp = int(mix.loc["教学点", "合计"]) if "教学点" in mix.index else 0
     parts = [f"{year}学年，{county}共有义务教育阶段学校{total - tp}所" + (f"、教学点{tp}个" if tp else "")]
     for stage, r in overview.iterrows():
+        if "学校数(含教学点)" in r and r["学校数(含教学点)"] == 0:
+            parts.append(f"无{SCHOOLS_OF.get(stage, stage)}")
+            continue
         s = f"{stage}在校生{r['在校生数']}人、专任教师{r['专任教师数']}人"
         if "在校生较上年" in r and isinstance(r["在校生较上年"], str):
             d = int(r["在校生较上年"].replace(",", ""))

@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,16 +21,16 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .data import Dataset, load
+from .data import Dataset, check_request, county_row_notice, load
 from .evaluate import cv_contributions, staffing
 from .evaluation import evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, label, standard_value
-from .io import DataError, DataIssue
-from .narrative import fmt_cv
+from .narrative import SCHOOLS_OF, fmt_cv
 from .options import Options
 from .schema import LOCATIONS, STAGE_SUFFIX
 
-__all__ = ["CountyReport", "fmt_cv", "fmt_value", "md", "safe_name"]
+__all__ = ["CountyReport", "fmt_cv", "fmt_value", "md", "safe_name", "END_OF_REPORT", "end_of_report",
+           "trim_after_end"]
 
 
 def md(text: str, heading: int = 0):
@@ -40,6 +41,39 @@ def md(text: str, heading: int = 0):
     from IPython.display import Markdown
     body = html.escape(str(text), quote=False).replace("*", "\\*").replace("_", "\\_")
     return Markdown(("#" * heading + " " if heading else "") + body)
+
+
+#: output metadata that marks the end of a short report (cells after it are not part of the document)
+END_OF_REPORT = "junheng-end-of-report"
+
+
+class _EndOfReport:
+    """A closing sentence whose display output carries :data:`END_OF_REPORT`."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self):
+        return md(self.text).data, {END_OF_REPORT: True}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def end_of_report(text: str) -> _EndOfReport:
+    """Display this as the last line of a short report: :func:`trim_after_end` drops every cell after it."""
+    return _EndOfReport(text)
+
+
+def trim_after_end(nb):
+    """The notebook without the cells after the one whose output marks the end of a short report
+    (unchanged when no output does). Used when the executed notebook becomes HTML."""
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if any(isinstance(m, dict) and m.get(END_OF_REPORT) for m in out.get("metadata", {}).values()):
+                nb.cells = nb.cells[:k + 1]
+                return nb
+    return nb
 
 
 def fmt_value(x: float, code: str) -> str:
@@ -76,6 +110,7 @@ class CountyReport:
     options: Options
     data: Dataset
     tables: dict = field(repr=False)
+    data_notes: list = field(default_factory=list)   # notices on the input tables for this county-year
 
     @classmethod
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
@@ -89,18 +124,20 @@ class CountyReport:
     @classmethod
     def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,
                      options: Options | dict | None = None) -> "CountyReport":
-        """As :meth:`build`, from already loaded data."""
+        """As :meth:`build`, from already loaded data.
+
+        Raises
+        ------
+        DataError
+            When the year or the county is not in the data, or the county has no schools in that
+            year (the message names the years it has).
+        """
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         year = int(year) if year else max(ds.years)
-        problems = []
-        if year not in ds.years:
-            problems.append(DataIssue(str(ds.files["schools"]), f"数据中没有{year}学年"))
-        if county not in set(ds.schools["county"]):
-            problems.append(DataIssue(str(ds.files["schools"]), f"数据中没有县(区)“{county}”"))
-        if problems:
-            raise DataError(problems)
+        check_request(ds.schools, [year], [county])
+        notes = [n for n in [county_row_notice(ds.schools, ds.counties, county, year)] if n]
         ds = ds.only_county(county)
-        return cls(county, year, opts, ds, evaluate_county(ds, county, year, opts))
+        return cls(county, year, opts, ds, evaluate_county(ds, county, year, opts), notes)
 
     @property
     def coef(self) -> pd.DataFrame:
@@ -115,6 +152,87 @@ class CountyReport:
     def trend(self) -> pd.DataFrame:
         return self.tables["trend"]
 
+    # ------------------------------------------------------------------ scope and what is missing
+    @functools.cached_property
+    def _stages_now(self) -> pd.DataFrame:
+        """This county-year's school × stage rows with their scope flags (computed once)."""
+        from .stages import school_stages
+        s = self.data.schools
+        return school_stages(s[(s["county"] == self.county) & (s["year"] == self.year)], self.options)
+
+    def stage_scope(self) -> pd.DataFrame:
+        """Per compulsory stage: schools teaching it this year, how many take part in the
+        calculations (in 基本均衡's scope, with students), and what is missing in words.
+
+        Returns
+        -------
+        DataFrame
+            Index 小学/初中; ``schools``, ``in_scope``, ``note`` ('' when the stage is evaluated; else
+            e.g. 无初中学校, or 初中学校均不参与计算（民办学校2所）).
+        """
+        st = self._stages_now
+        st = st.assign(stage=st["stage"].astype(str), live=st["in_basic"] & (st["students"] > 0))
+        g = st.groupby("stage")
+        out = pd.DataFrame({"schools": g.size(), "in_scope": g["live"].sum()}).reindex(list(STAGES), fill_value=0)
+        out = out.astype(int)
+        notes = []
+        for stage, r in out.iterrows():
+            word = SCHOOLS_OF[stage]
+            if r["schools"] == 0:
+                notes.append(f"无{word}")
+            elif r["in_scope"] == 0:
+                why = _reasons(st[(st["stage"] == stage)])
+                notes.append(f"{word}均不参与计算（{why}）" if why else f"{word}均无在校生")
+            else:
+                notes.append("")
+        out["note"] = notes
+        out.index.name = "stage"
+        return out
+
+    @property
+    def in_scope(self) -> bool:
+        """True when at least one school of the county-year takes part in the calculations."""
+        return bool((self.stage_scope()["in_scope"] > 0).any())
+
+    def scope_text(self) -> str:
+        """Why nothing can be evaluated (the body of the short report of a county without a school
+        in scope); '' when the county is evaluated."""
+        if self.in_scope:
+            return ""
+        st = self._stages_now
+        n = int(st["school_id"].nunique())
+        why = _reasons(st.drop_duplicates("school_id"))
+        scope = (f"{'、'.join(RULES['scope']['ownership'])}、{'、'.join(RULES['scope']['affiliation'])}的义务教育学校"
+                 f"（不含{'、'.join(t for t, v in RULES['school_types'].items() if not v['in_scope'])}）")
+        head = f"{self.county}{self.year}学年没有纳入评估范围的学校"
+        body = (f"：全县{n}所学校中，{why}，均不参与计算" if why else f"：全县{n}所学校均无义务教育在校生") if n else \
+            "：数据中没有该县(区)本学年的学校"
+        return (f"{head}{body}。评估范围为{scope}，因此本报告不计算差异系数、学校达标情况和差额，"
+                f"只列出基本情况和不参与计算的学校。")
+
+    def end_of_report(self):
+        """The closing line of the short report of a county without a school in scope (None otherwise)."""
+        if self.in_scope:
+            return None
+        return end_of_report(f"{self.county}{self.year}学年没有纳入评估范围的学校，报告只包括以上内容。")
+
+    def notices(self) -> list[str]:
+        """What the report cannot show, said plainly: a county without a school in scope, a stage
+        without schools (无初中学校) or without a school in scope, a stage with a single school
+        (CV 0 by rule), and input tables that lack this county-year."""
+        out = []
+        if not self.in_scope:
+            out.append(self.scope_text())
+        else:
+            sc = self.stage_scope()
+            missing = sc[sc["note"] != ""]
+            present = [s for s in sc.index if s not in missing.index]
+            for stage, r in missing.iterrows():
+                out.append(f"{r['note']}：本报告的{stage}部分不适用，各项计算只含{'、'.join(present)}。")
+            for stage in sc.index[sc["in_scope"] == 1]:
+                out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
+        return out + list(self.data_notes)
+
     # ------------------------------------------------------------------ header
     @property
     def title(self) -> str:
@@ -124,7 +242,7 @@ class CountyReport:
         """Schools behind the largest CVs: the two largest basic CVs per stage, and every quality CV
         over its limit — {(stage, code): table}."""
         out = {}
-        c = self.coef.dropna(subset=["cv"])
+        c = self.coef[self.coef["cv"] > 0]  # a CV of 0 (one school, all equal) has no school behind it
         picks = []
         for stage in STAGES:
             g = c[(c["stage"] == stage) & (c["standard"] == BASIC) & (c["indicator"] != "composite")]
@@ -356,23 +474,27 @@ class CountyReport:
     def verdicts(self) -> pd.DataFrame:
         """Per stage: composite vs limit (基本均衡), the quality CVs over their limit (优质均衡)."""
         rows = []
+        notes = self.stage_scope()["note"]
         for st in STAGES:
             c = self.coef[self.coef["stage"] == st].set_index("indicator")
             if c.empty:
+                rows.append({"学段": st, **{k: "—" for k in ("综合差异系数", "基本均衡标准")},
+                             "基本均衡": notes[st] or "—", "优质均衡差异系数标准": "—", "超标指标": "—", "无法计算": "—",
+                             "学校达标": "—", "优质均衡(资源配置)": notes[st] or "—"})
                 continue
             comp = c.loc["composite"]
-            q = c.loc[codes(QUALITY)]
+            q = c.loc[[i for i in codes(QUALITY) if i in c.index]]
             over = [i for i in q.index if q.loc[i, "passed"] is False]
             undefined = [i for i in q.index if q.loc[i, "passed"] is None]
             cm = self.comp[self.comp["stage"] == st]
             rows.append({"学段": st,
                          "综合差异系数": fmt_cv(comp["cv"]), "基本均衡标准": f"≤{comp['limit']:.2f}",
                          "基本均衡": _yes(comp["passed"]),
-                         "优质均衡差异系数标准": f"≤{q['limit'].iloc[0]:.2f}",
+                         "优质均衡差异系数标准": f"≤{q['limit'].iloc[0]:.2f}" if len(q) else "—",
                          "超标指标": "、".join(over) or "无", "无法计算": "、".join(undefined) or "无",
                          "学校达标": f"{int(cm['passed'].sum())}/{len(cm)}",
-                         "优质均衡(资源配置)": "达标" if (not over and not undefined and len(cm) and cm["passed"].all())
-                         else "未达标"})
+                         "优质均衡(资源配置)": "达标" if (not over and not undefined and len(q) and len(cm)
+                                                         and cm["passed"].all()) else "未达标"})
         return pd.DataFrame(rows).set_index("学段")
 
     @_indexed(2)
@@ -391,7 +513,12 @@ class CountyReport:
 
     # ------------------------------------------------------------------ side file
     def results(self) -> dict:
-        """Key results as plain JSON-ready data (read by tests and the city roll-up)."""
+        """Key results as plain JSON-ready data (read by tests and the city roll-up).
+
+        A county without a school in scope has ``in_scope`` False, no ``stages`` and
+        ``basic_passed`` / ``quality_passed`` None (not judged); ``stages_missing`` names each stage
+        not evaluated and why (无初中学校 …).
+        """
         coef = self.coef.replace({np.nan: None})
         stages = {}
         for st in STAGES:
@@ -408,7 +535,7 @@ class CountyReport:
                               "passed": c.loc[c["indicator"] == "composite", "passed"].iloc[0]},
                 "quality": {r.indicator: {"mean": r.mean, "cv": r.cv, "limit": r.limit, "passed": r.passed}
                             for r in q.itertuples()},
-                "quality_cvs_passed": bool(q["passed"].eq(True).all()),
+                "quality_cvs_passed": bool(len(q)) and bool(q["passed"].eq(True).all()),
                 "schools": int(len(cm)), "schools_passed": int(cm["passed"].sum()),
                 "failing_schools": cm.loc[~cm["passed"], "school_name"].tolist(),
                 "n_schools_in_cv": int(c["n_schools"].iloc[0]), "students": float(c["students"].iloc[0]),
@@ -416,17 +543,20 @@ class CountyReport:
                                             "schools": int(r.schools_short)}
                               for r in self.tables["shortfall_totals"].itertuples() if r.stage == st},
             }
+        judged = bool(stages)
+        sc = self.stage_scope()
         return {"county": self.county, "year": self.year, "junheng_version": __version__,
                 "options": self.options.to_dict(), "options_text": self.options.describe(),
-                "input_sha256": self.data.fingerprint(), "stages": stages,
-                "basic_passed": all(v["composite"]["passed"] is True for v in stages.values()),
+                "input_sha256": self.data.fingerprint(), "in_scope": self.in_scope, "stages": stages,
+                "stages_missing": {st: n for st, n in sc["note"].items() if n}, "notices": self.notices(),
+                "basic_passed": all(v["composite"]["passed"] is True for v in stages.values()) if judged else None,
                 "items": self.tables["county_items"]["status"].value_counts().to_dict(),
                 "items_failed": [f"{r.group}{r.no}" for r in self.tables["county_items"].itertuples()
                                  if r.status == "未达标"],
                 "warnings": [{"stage": r.stage, "indicator": r.indicator, "cv": r.cv, "warning": r.warning}
                              for r in self.tables["warnings"].replace({np.nan: None}).itertuples()],
                 "quality_passed": all(v["quality_cvs_passed"] and v["schools"] == v["schools_passed"]
-                                      for v in stages.values())}
+                                      for v in stages.values()) if judged else None}
 
     def write_outputs(self, folder: str | Path) -> list[Path]:
         """Side files of a report run: ``<county>.results.json``, ``.docx`` and ``.xlsx``."""
@@ -442,6 +572,13 @@ class CountyReport:
         path = Path(folder) / f"{safe_name(self.county)}.results.json"
         return atomic_write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=2,
                                                   default=_json_default))
+
+
+def _reasons(st: pd.DataFrame) -> str:
+    """'民办学校3所、非县属学校1所' from the scope notes of school × stage rows out of scope."""
+    notes = st.loc[st["scope_note"] != "", "scope_note"]
+    counts = notes.value_counts(sort=False)
+    return "、".join(f"{note.replace('不参与计算', '')}{n}所" for note, n in counts.items())
 
 
 def _json_default(o):

@@ -2,6 +2,9 @@
 
 :class:`CityReport` reads ``<county>.results.json`` written by each county report run (or, when
 none are given, computes the same results with the library), and the CV trends from the data.
+A county of the year without a current result (no side file, or one for another year or other
+options) is listed as 未生成 and the roll-up goes on; a county without a school in scope is listed
+as such, never ranked.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import Dataset, load
+from .data import Dataset, check_request, load
 from .evaluate import coefficients
 from .indicators import QUALITY, STAGE_ORDER, STAGES, codes
 from .narrative import amount, fmt_cv
@@ -20,7 +23,10 @@ from .options import Options
 from .reporting import CountyReport, _indexed, safe_name
 from .trends import cv_trend
 
-__all__ = ["CityReport"]
+__all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE"]
+
+#: status of a county without a current result, and of a county without a school in scope
+NOT_GENERATED, NO_SCOPE = "未生成", "无纳入评估范围的学校"
 
 
 @dataclass
@@ -28,8 +34,10 @@ class CityReport:
     year: int
     data: Dataset
     results: dict = field(repr=False)         # county → results dict
-    missing: list = field(default_factory=list)
+    missing: list = field(default_factory=list)           # counties of the year without a current result
     trend: pd.DataFrame = field(default=None, repr=False)
+    counties: list = field(default_factory=list)          # every county of the year, in data order
+    absent: list = field(default_factory=list)            # notices: counties of other years absent this year
 
     @classmethod
     def build(cls, data_dir: str | Path | None, year: int | None = None, results_dir: str | Path | None = None,
@@ -37,18 +45,30 @@ class CityReport:
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         ds = load(data_dir)
         year = int(year) if year else max(ds.years)
+        absent = check_request(ds.schools, [year])
         counties = [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == year, "county"])]
         results, missing = {}, []
         for c in counties:
             p = Path(results_dir) / f"{safe_name(c)}.results.json" if results_dir else None
-            if p is not None and p.exists():
-                results[c] = json.loads(p.read_text(encoding="utf-8"))
-            elif p is not None:
-                missing.append(c)
-            else:
+            if p is None:
                 results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
+                continue
+            r = _read_result(p)
+            if r is not None and r.get("year") == year and Options.from_dict(r.get("options")) == opts:
+                results[c] = r
+            else:  # none, unreadable, or from another year or other options: not a current result
+                missing.append(c)
         trend = cv_trend(coef=coefficients(ds.schools, opts))
-        return cls(year, ds, results, missing, trend)
+        return cls(year, ds, results, missing, trend, counties, absent)
+
+    def notices(self) -> list[str]:
+        """What the roll-up leaves out, by name: counties without a current result, counties of
+        other years absent this year, and county names the schools and counties tables do not share."""
+        out = []
+        if self.missing:
+            out.append(f"提示：{'、'.join(self.missing)}没有本学年的当前结果（县级报告未生成或生成失败），"
+                       f"汇总表中标为“{NOT_GENERATED}”")
+        return out + list(self.absent) + self.data.name_notices()
 
     @property
     def city(self) -> str:
@@ -61,10 +81,15 @@ class CityReport:
         return f"{self.city}{self.year}学年县域义务教育均衡发展监测汇总报告"
 
     def summary(self) -> pd.DataFrame:
-        """One row per county: composites, verdicts, quality CVs over limit, schools passing, warnings."""
+        """One row per county of the year: composites, verdicts, quality CVs over limit, schools
+        passing, warnings; ``status`` '' when judged, else 未生成 or 无纳入评估范围的学校 (no rank);
+        ``missing_小学/初中`` says why a stage is not judged (无初中学校 …)."""
         rows = []
-        for c, r in self.results.items():
-            row = {"county": c}
+        for c in self.counties or list(self.results):
+            r = self.results.get(c)
+            status = NOT_GENERATED if r is None else ("" if r.get("in_scope", True) and r["stages"] else NO_SCOPE)
+            r = r or {"stages": {}}
+            row = {"county": c, "status": status}
             for st in STAGES:
                 s = r["stages"].get(st)
                 row[f"composite_{st}"] = s["composite"]["cv"] if s else np.nan
@@ -72,32 +97,39 @@ class CityReport:
                 row[f"quality_over_{st}"] = sum(1 for v in s["quality"].values() if v["passed"] is False) if s else 0
                 row[f"schools_{st}"] = s["schools"] if s else 0
                 row[f"schools_passed_{st}"] = s["schools_passed"] if s else 0
-            row["basic_passed"] = r["basic_passed"]
-            row["quality_passed"] = r["quality_passed"]
+                row[f"missing_{st}"] = (status or r.get("stages_missing", {}).get(st, "")) if not s else ""
+            row["basic_passed"] = r.get("basic_passed") if not status else None
+            row["quality_passed"] = r.get("quality_passed") if not status else None
             row["items_failed"] = len(r.get("items_failed", []))
             row["items_missing"] = int(r.get("items", {}).get("未提供", 0))
             row["warnings"] = len(r.get("warnings", []))
             row["newly_failed"] = sum(1 for w in r.get("warnings", []) if "未达标" in (w["warning"] or ""))
             rows.append(row)
-        df = pd.DataFrame(rows)
-        if df.empty:
-            return df
-        df["rank"] = df[["composite_小学", "composite_初中"]].mean(axis=1).rank(method="min").astype(int)
-        return df.sort_values("rank").reset_index(drop=True)
+        cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
+                                      ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
+                "basic_passed", "quality_passed", "items_failed", "items_missing", "warnings", "newly_failed"]
+        df = pd.DataFrame(rows, columns=cols)
+        judged = df["status"] == ""
+        score = df[["composite_小学", "composite_初中"]].astype(float).mean(axis=1).where(judged)
+        df["rank"] = score.rank(method="min").astype("Int64")
+        return df.sort_values("rank", na_position="last", kind="stable").reset_index(drop=True)
 
     @_indexed(2)
     def summary_table(self) -> pd.DataFrame:
         """The side-by-side table for display (Chinese headings)."""
         s = self.summary()
         yes = (lambda b: "—" if b is None or (isinstance(b, float) and np.isnan(b)) else ("达标" if b else "未达标"))
-        out = pd.DataFrame({"排名": s["rank"], "县(区)": s["county"]})
+        judged = s["status"] == ""
+        out = pd.DataFrame({"排名": _unless(s["rank"], ~judged, "—"), "县(区)": s["county"]})
         for st in STAGES:
-            out[f"{st}综合差异系数"] = s[f"composite_{st}"].map(fmt_cv)
-            out[f"{st}基本均衡"] = s[f"basic_{st}"].map(yes)
-            out[f"{st}优质超标项"] = s[f"quality_over_{st}"]
-            out[f"{st}达标学校"] = [f"{a}/{b}" for a, b in zip(s[f"schools_passed_{st}"], s[f"schools_{st}"])]
-        out["县级指标未达标"] = s["items_failed"]
-        out["预警项"] = s["warnings"]
+            gone = s[f"missing_{st}"] != ""  # 未生成, no school in scope, 无初中学校 …: said in the cells
+            out[f"{st}综合差异系数"] = s[f"composite_{st}"].map(fmt_cv).where(~gone, s[f"missing_{st}"])
+            out[f"{st}基本均衡"] = s[f"basic_{st}"].map(yes).where(~gone, "—")
+            out[f"{st}优质超标项"] = _unless(s[f"quality_over_{st}"], gone, "—")
+            out[f"{st}达标学校"] = pd.Series([f"{a}/{b}" for a, b in zip(s[f"schools_passed_{st}"], s[f"schools_{st}"])],
+                                         dtype=object).where(~gone, "—")
+        out["县级指标未达标"] = _unless(s["items_failed"], ~judged, "—")
+        out["预警项"] = _unless(s["warnings"], ~judged, "—")
         return out
 
     @_indexed(1)
@@ -106,6 +138,11 @@ class CityReport:
         s = self.summary()
         rows = []
         for r in s.itertuples():
+            if r.status:
+                rows.append({"县(区)": r.county, "状态": r.status,
+                             "主要差距": "县级报告未生成或生成失败，本学年没有当前结果" if r.status == NOT_GENERATED
+                             else "全部学校均不在评估范围内，未作评估"})
+                continue
             gaps = []
             over = sum(getattr(r, f"quality_over_{st}") for st in STAGES)
             if over:
@@ -126,8 +163,9 @@ class CityReport:
             else:
                 status = "尚有差距"
             rows.append({"县(区)": r.county, "状态": status, "主要差距": "；".join(gaps) or "—"})
-        order = {"已具备优质均衡条件": 0, "接近优质均衡": 1, "尚有差距": 2, "基本均衡未达标": 3}
-        return pd.DataFrame(rows).sort_values("状态", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
+        order = {"已具备优质均衡条件": 0, "接近优质均衡": 1, "尚有差距": 2, "基本均衡未达标": 3, NO_SCOPE: 4, NOT_GENERATED: 5}
+        return pd.DataFrame(rows, columns=["县(区)", "状态", "主要差距"]).sort_values(
+            "状态", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
 
     @_indexed(2)
     def at_risk(self) -> pd.DataFrame:
@@ -172,6 +210,8 @@ class CityReport:
     def trend_table(self) -> pd.DataFrame:
         """综合差异系数 per county and year (rows county × stage, columns years)."""
         t = self.trend[self.trend["indicator"] == "composite"]
+        if t.empty:
+            return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["县(区)", "学段"]))
         w = t.pivot_table(index=["county", "stage"], columns="year", values="cv", sort=False).map(fmt_cv)
         w.columns = [f"{y}学年" for y in w.columns]
         w.index.names = ["县(区)", "学段"]
@@ -180,16 +220,23 @@ class CityReport:
     def narrative(self) -> str:
         s = self.summary()
         n = len(s)
-        basic = int(s["basic_passed"].sum())
-        ready = self.readiness()
-        n_ready = int((ready["状态"] == "已具备优质均衡条件").sum())
-        fail = s.loc[~s["basic_passed"].astype(bool), "county"].tolist()
-        text = f"{self.year}学年全市{n}个县(区)中，{basic}个达到基本均衡标准"
-        text += f"，{'、'.join(fail)}未达到" if fail else "，全部达标"
-        text += f"；{n_ready}个已具备优质均衡条件" if n_ready else "；尚无县(区)全面达到优质均衡资源配置要求"
-        risk = self.at_risk().reset_index()
-        if len(risk):
-            text += f"；{risk['县(区)'].nunique()}个县(区)出现差异系数预警（{'、'.join(dict.fromkeys(risk['县(区)']))}）"
+        judged = s[s["status"] == ""]
+        no_scope = s.loc[s["status"] == NO_SCOPE, "county"].tolist()
+        if judged.empty:
+            text = f"{self.year}学年全市{n}个县(区)均没有可汇总的评估结果"
+        else:
+            basic = int(judged["basic_passed"].eq(True).sum())
+            ready = self.readiness()
+            n_ready = int((ready["状态"] == "已具备优质均衡条件").sum())
+            fail = judged.loc[~judged["basic_passed"].eq(True), "county"].tolist()
+            text = f"{self.year}学年全市{n}个县(区)中，{basic}个达到基本均衡标准"
+            text += f"，{'、'.join(fail)}未达到" if fail else ("，全部达标" if basic == n else "")
+            text += f"；{n_ready}个已具备优质均衡条件" if n_ready else "；尚无县(区)全面达到优质均衡资源配置要求"
+            risk = self.at_risk().reset_index()
+            if len(risk):
+                text += f"；{risk['县(区)'].nunique()}个县(区)出现差异系数预警（{'、'.join(dict.fromkeys(risk['县(区)']))}）"
+        if no_scope:
+            text += f"；{'、'.join(no_scope)}没有纳入评估范围的学校，未作评估"
         if self.missing:
             text += f"；{'、'.join(self.missing)}的县级报告未生成，未纳入汇总"
         return text + "。" + self.chart_note()
@@ -206,3 +253,19 @@ class CityReport:
                   "预警": self.at_risk().reset_index(), "全市差额": self.shortfall_table().reset_index(),
                   "综合差异系数趋势": self.trend_table().reset_index()}
         return write_tables(tables, folder / "全市汇总.xlsx")
+
+
+def _unless(values: pd.Series, mask: pd.Series, text: str) -> pd.Series:
+    """``values`` with ``text`` where ``mask`` holds (its own dtype when nothing is replaced)."""
+    if not mask.any():
+        return values.astype(int) if str(values.dtype) == "Int64" else values
+    return values.astype(object).where(~mask, text)
+
+
+def _read_result(path: Path) -> dict | None:
+    """A county's results side file, or None when it is missing or unreadable (then: 未生成)."""
+    try:
+        r = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return r if isinstance(r, dict) and isinstance(r.get("stages"), dict) else None
