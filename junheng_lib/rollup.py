@@ -17,7 +17,8 @@ from .evaluate import coefficients
 from .indicators import QUALITY, STAGE_ORDER, STAGES, codes
 from .narrative import amount, fmt_cv
 from .options import Options
-from .reporting import CountyReport, _indexed, safe_name
+from .outputs import current_results
+from .reporting import CountyReport, _indexed
 from .trends import cv_trend
 
 __all__ = ["CityReport"]
@@ -39,14 +40,14 @@ class CityReport:
         year = int(year) if year else max(ds.years)
         counties = [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == year, "county"])]
         results, missing = {}, []
+        found = current_results(results_dir, year) if results_dir else None  # through index.json / manifests
         for c in counties:
-            p = Path(results_dir) / f"{safe_name(c)}.results.json" if results_dir else None
-            if p is not None and p.exists():
-                results[c] = json.loads(p.read_text(encoding="utf-8"))
-            elif p is not None:
-                missing.append(c)
-            else:
+            if found is None:
                 results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
+            elif c in found:
+                results[c] = json.loads(found[c].read_text(encoding="utf-8"))
+            else:
+                missing.append(c)
         trend = cv_trend(coef=coefficients(ds.schools, opts))
         return cls(year, ds, results, missing, trend)
 
