@@ -34,7 +34,7 @@ from jupyter_client.manager import AsyncKernelManager
 from .names import file_stems, name_tag, safe_name
 from .options import Options
 from .outputs import (FAILED_SUFFIX, MANIFEST_SUFFIX, OUTPUT_SUFFIXES, RESULTS_SUFFIX, STALE_DIR, check_unit,
-                      commit_unit, file_sha256, read_manifest, retire_unit, write_index)
+                      commit_unit, read_manifest, retire_unit, write_index)
 from .paths import notebook
 
 __all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html",
