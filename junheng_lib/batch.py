@@ -531,7 +531,12 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
     index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
     for y in years:
-        write_index(folders[y], y, index[y])
+        folders[y].mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=folders[y]))
+        try:
+            write_index(folders[y], y, index[y], stage)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
     if rollup:  # after the counties: it reads their current results through index.json
         roll = []
         for y in years:

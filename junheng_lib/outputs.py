@@ -46,8 +46,9 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+def _write_json(path: Path, data: dict, tmp_dir: Path) -> None:
+    """Write ``path`` through a temporary file in ``tmp_dir`` (a staging folder of the same file system)."""
+    tmp = tmp_dir / f".{path.name}.tmp"
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 
@@ -115,7 +116,7 @@ def commit_unit(folder: str | Path, stem: str, stage: str | Path, names: list[st
     for n in names:
         os.replace(stage / n, folder / n)
         out.append(folder / n)
-    _write_json(folder / f"{stem}{MANIFEST_SUFFIX}", manifest)
+    _write_json(folder / f"{stem}{MANIFEST_SUFFIX}", manifest, stage)
     stale = folder / STALE_DIR
     if stale.is_dir():  # a current unit supersedes an older one set aside
         for old in _unit_files(stale, stem):
@@ -148,13 +149,11 @@ def _remove_if_empty(folder: Path) -> None:
         pass
 
 
-def write_index(folder: str | Path, year: int, entries: list[dict]) -> dict:
-    """Write ``index.json``: every county of the year with ``county``, ``stem``, ``status`` and, when
-    current, its results file and that file's SHA-256."""
+def write_index(folder: str | Path, year: int, entries: list[dict], stage: str | Path) -> dict:
+    """Write ``index.json`` (through the staging folder ``stage``): every county of the year with
+    ``county``, ``stem``, ``status`` and, when current, its results file and that file's SHA-256."""
     index = {"format": FORMAT, "year": int(year), "counties": entries}
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_json(folder / INDEX, index)
+    _write_json(Path(folder) / INDEX, index, Path(stage))
     return index
 
 
