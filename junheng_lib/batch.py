@@ -386,8 +386,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
 
 
 def _settle(r: TaskResult) -> TaskResult:
-    """A failed task's previous outputs are not current any more: set them aside."""
-    if not r.ok and r.task is not None:
+    """A failed task's previous outputs are set aside — unless they are intact and made from the very
+    same inputs (a forced re-run that failed): then they are still the current report."""
+    if not r.ok and r.task is not None and not _up_to_date(r.task):
         r.retired = [str(p) for p in retire_unit(r.task.out_dir, r.task.name)]
     return r
 
@@ -459,15 +460,16 @@ def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, ha
     for c in counties:
         stem = stems[c]
         e = {"county": c, "stem": stem}
-        if (year, c) in failed:
-            e["status"] = "failed"
-        elif check_unit(folder, stem, hashes[(year, c)], c, year) is None:
+        if check_unit(folder, stem, hashes[(year, c)], c, year) is None:
             e["status"] = "current"
-            (folder / f"{stem}{FAILED_SUFFIX}").unlink(missing_ok=True)  # an earlier failure is superseded
+            if (year, c) not in failed:  # an earlier failure is superseded
+                (folder / f"{stem}{FAILED_SUFFIX}").unlink(missing_ok=True)
             files = read_manifest(folder, stem)["files"]
             if f"{stem}{RESULTS_SUFFIX}" in files:
                 e["results"] = f"{stem}{RESULTS_SUFFIX}"
                 e["results_sha256"] = files[e["results"]]
+        elif (year, c) in failed:
+            e["status"] = "failed"
         else:
             e["status"] = "outdated" if (folder / f"{stem}{MANIFEST_SUFFIX}").exists() else "missing"
         entries.append(e)
@@ -556,6 +558,8 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             line += f"；执行记录：{r.task.name}{FAILED_SUFFIX}"
         if r.retired:
             line += f"；上次生成的报告已移入 {STALE_DIR}/，不再作为当前结果"
+        elif r.task is not None and _up_to_date(r.task):
+            line += "；上次生成的报告与本次输入相同，仍为当前结果"
         print(line, file=sys.stderr)
     if rollup:
         for y in years:

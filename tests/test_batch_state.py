@@ -68,6 +68,16 @@ def test_failed_rerun_sets_the_old_outputs_aside_and_the_rollup_does_not_read_th
     assert sorted(_record(y / "全市汇总.xlsx")) == ["乙县", "甲县"]
 
 
+def test_a_forced_rerun_that_fails_on_unchanged_inputs_keeps_the_current_report(tmp_path, fake_notebooks):
+    data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
+    out, y = tmp_path / "out", tmp_path / "out" / "2024"
+    assert _run(data, out, rollup=False) == 0
+    fake_notebooks.fail.add("甲县")  # e.g. a kernel that did not start on a busy machine
+    assert _run(data, out, rollup=False, force=True) == 1
+    assert outputs.check_unit(y, "甲县") is None and _status(y)["甲县"] == "current"
+    assert (y / "甲县.failed.ipynb").exists() and not (y / outputs.STALE_DIR).exists()
+
+
 # ---------------------------------------------------------------- the up-to-date check covers every file
 def _delete_docx(y):
     (y / "甲县.docx").unlink()
