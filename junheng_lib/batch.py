@@ -1,21 +1,29 @@
 """Batch execution of the report notebooks with papermill (one runner, optional parallel workers).
 
 The unit of work, :func:`run_county`, is a plain picklable function of a :class:`CountyTask`:
-it executes the county notebook into a temporary file, converts it to self-contained HTML without
-code, and only then moves both into place (an output never looks finished while half-written).
-A failing county leaves ``<county>.failed.ipynb`` (the executed notebook with its error) and does
-not stop the others; the run ends with a summary and a non-zero exit status.
+it executes the county notebook in a staging folder ``.run-<pid>-<host>-…`` (the notebook writes its
+side files there too), converts it to self-contained HTML without code, and swaps all of them into
+place as one unit with a manifest (:mod:`junheng_lib.outputs`): a killed run never leaves a half
+written or mixed report, and a missing, changed or foreign file makes the county run again.
+A failing county leaves ``<name>.failed.ipynb`` (the executed notebook with its error), its previous
+outputs are moved to ``过期报告/`` and it does not stop the others; the run ends with a summary and a
+non-zero exit status. File names come from :func:`junheng_lib.names.file_stems` (unique, bounded).
 
 Kernels use IPC transport on a unique absolute socket path each (:class:`IPCKernelManager`):
-TCP kernels race for ports when several start at once.
+TCP kernels race for ports when several start at once. Pool workers end when the runner dies
+(:func:`_die_with_parent`), kernels when their parent dies (ipykernel's parent poller); staging and
+socket folders left by dead processes are removed by the next run (:func:`clean_leftovers`).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -23,21 +31,38 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from .names import file_stems, name_tag, safe_name
 from .options import Options
+from .outputs import (FAILED_SUFFIX, MANIFEST_SUFFIX, OUTPUT_SUFFIXES, RESULTS_SUFFIX, STALE_DIR, check_unit,
+                      commit_unit, read_manifest, retire_unit, write_index)
 from .paths import notebook
-from .reporting import safe_name
 
-__all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html"]
+__all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html",
+           "clean_leftovers"]
 
 #: environment of the kernels started by the runner (a glyph no font has is drawn as 〓 by
 #: plots.chart_text and never fails a report; the tests make tofu an error in our own charts)
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 EXECUTION_TIMEOUT = 600
-HASH_SUFFIX = ".inputs.sha256"
 COUNTY = "county_report.ipynb"
 ROLLUP = "city_rollup.ipynb"
 ROLLUP_STEM = "全市汇总"
 START_TIMEOUT = 60
+STAGE_PREFIX = ".run-"
+SOCKET_PREFIX = "jh-k-"
+#: seconds between two looks at the parent process (pool workers)
+PARENT_POLL = 0.5
+#: an unreadable leftover kernel socket folder (older versions) untouched for this long is removed
+LEGACY_AGE = 3600
+
+
+def _host_tag() -> str:
+    return name_tag(socket.gethostname())
+
+
+def _owner_prefix(prefix: str) -> str:
+    """``prefix`` + this process's pid and host: lets a later run tell live leftovers from dead ones."""
+    return f"{prefix}{os.getpid()}-{_host_tag()}-"
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -45,7 +70,7 @@ class IPCKernelManager(AsyncKernelManager):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._ipc_dir = tempfile.mkdtemp(prefix="jh-k-")
+        self._ipc_dir = tempfile.mkdtemp(prefix=_owner_prefix(SOCKET_PREFIX))
         self.transport = "ipc"
         self.ip = os.path.join(self._ipc_dir, "k")
 
@@ -65,13 +90,17 @@ class CountyTask:
     data_dir: str = ""
     options: dict = field(default_factory=dict)
     template: str = COUNTY
-    stem: str = ""           # output file stem (default: the county name, made path-safe)
+    stem: str = ""           # output file stem, a safe name (default: safe_name(county)); see names.file_stems
     timeout: int = EXECUTION_TIMEOUT
     input_hash: str = ""     # content hash of inputs, options and code (recorded beside the outputs)
 
     @property
     def name(self) -> str:
-        return safe_name(self.stem or self.county)
+        return self.stem or safe_name(self.county)
+
+    @property
+    def kind(self) -> str:
+        return "rollup" if self.template == ROLLUP else "county"
 
     @property
     def title(self) -> str:
@@ -87,6 +116,8 @@ class TaskResult:
     seconds: float
     outputs: list[str]
     error: str = ""
+    retired: list[str] = field(default_factory=list)  # previous outputs moved to 过期报告/ (failures)
+    task: CountyTask | None = None
 
 
 def to_html(nb_path: Path, html_path: Path, title: str) -> None:
@@ -138,41 +169,165 @@ def _kernel_start_failure(e: Exception, nb_path: Path) -> bool:
 _KERNELS_STARTED_HERE = False
 
 
+def _adopt(stage: Path, produced_stem: str, stem: str) -> list[str]:
+    """The output files in ``stage``, renamed from the stem the notebook used to the unit's ``stem``."""
+    names = []
+    for p in sorted(stage.iterdir()):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        name = p.name
+        if produced_stem != stem and name.startswith(f"{produced_stem}."):
+            name = stem + name[len(produced_stem):]
+            p.replace(stage / name)
+        if any(name == f"{stem}{s}" for s in OUTPUT_SUFFIXES):
+            names.append(name)
+    return names
+
+
 def run_county(task: CountyTask) -> TaskResult:
-    """Execute one report notebook and write ``<name>.ipynb``, ``<name>.html`` (and its side file)."""
+    """Execute one report notebook; on success its outputs (``<name>.ipynb``, ``.html`` and the side
+    files ``.results.json``, ``.docx``, ``.xlsx`` or ``全市汇总.xlsx``) replace the previous ones as one
+    unit with the manifest ``<name>.manifest.json``; on failure keep ``<name>.failed.ipynb``."""
     global _KERNELS_STARTED_HERE
     _KERNELS_STARTED_HERE = True
     t0 = time.perf_counter()
     out = Path(task.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    final_nb = out / f"{task.name}.ipynb"
-    final_html = out / f"{task.name}.html"
-    failed_nb = out / f"{task.name}.failed.ipynb"
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=out))
-    tmp_nb = tmp_dir / f"{task.name}.ipynb"
-    params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(out.resolve()), **task.options}
+    stem = task.name
+    failed_nb = out / f"{stem}{FAILED_SUFFIX}"
+    stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=out))
+    tmp_nb = stage / f"{stem}.ipynb"
+    params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(stage.resolve()), **task.options}
     if task.template == ROLLUP:
         params["results_dir"] = str(out.resolve())
     else:
         params["county"] = task.county
     try:
         _execute(task, tmp_nb, params)
-        to_html(tmp_nb, tmp_dir / final_html.name, title=task.title)
-        (tmp_dir / final_html.name).replace(final_html)
-        tmp_nb.replace(final_nb)
+        to_html(tmp_nb, stage / f"{stem}.html", title=task.title)
+        names = _adopt(stage, safe_name(task.county), stem)
+        meta = {"county": task.county, "year": int(task.year), "kind": task.kind, "inputs_sha256": task.input_hash,
+                "template": task.template}
+        outputs = commit_unit(out, stem, stage, names, meta)
         failed_nb.unlink(missing_ok=True)
-        if task.input_hash:
-            hash_file = out / f"{task.name}{HASH_SUFFIX}"
-            (tmp_dir / hash_file.name).write_text(task.input_hash + "\n", encoding="utf-8")
-            (tmp_dir / hash_file.name).replace(hash_file)
-        return TaskResult(task.county, True, time.perf_counter() - t0, [str(final_nb), str(final_html)])
+        return TaskResult(task.county, True, time.perf_counter() - t0, [str(p) for p in outputs], task=task)
     except Exception as e:  # noqa: BLE001 - one county's failure must not stop the others
         if tmp_nb.exists():
             tmp_nb.replace(failed_nb)
         return TaskResult(task.county, False, time.perf_counter() - t0, [str(failed_nb)] if failed_nb.exists() else [],
-                          _short_error(e))
+                          _short_error(e), task=task)
     finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Pool worker initializer: end this worker when the runner dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL when the parent ends (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread also watches the parent pid. A kernel started by the worker then sees its own parent
+    gone and exits (ipykernel's parent poller).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog below remains
+            pass
+    if os.getppid() != parent_pid:  # the runner died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="junheng-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    try:  # a zombie (killed, not yet reaped) is no longer using anything
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+_OWNED = re.compile(r"^(?:\.run|jh-k)-(\d+)-([0-9a-f]{8})-")
+
+
+def _in_use(path: Path) -> bool:
+    """True unless ``path`` (a staging or socket folder named with its owner's pid and host) belongs to
+    a dead process of this machine; a folder of an older version (no owner in its name) counts as in
+    use until it has been left untouched for an hour."""
+    m = _OWNED.match(path.name)
+    if m is None:
+        return _recent(path)
+    return m[2] != _host_tag() or _pid_alive(int(m[1]))
+
+
+def _recent(path: Path) -> bool:
+    try:
+        newest = max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.iterdir()])
+    except OSError:
+        return True
+    return time.time() - newest < LEGACY_AGE
+
+
+def _bound_unix_sockets() -> set[str] | None:
+    try:
+        lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    return {parts[7] for parts in (ln.split() for ln in lines) if len(parts) >= 8}
+
+
+def _legacy_socket_dir_in_use(path: Path, bound: set[str] | None) -> bool:
+    """A kernel socket folder of an older version (no owner pid in its name): in use while any socket
+    in it is bound or while it is recent."""
+    if bound is None:
+        return True
+    try:
+        if any(str(p) in bound for p in path.iterdir()):
+            return True
+    except OSError:
+        return True
+    return _recent(path)
+
+
+def clean_leftovers(folders: list[Path]) -> list[Path]:
+    """Remove staging folders (``.run-*`` in ``folders``) and kernel socket folders (``jh-k-*`` in the
+    temporary directory) left by runs that died; those of live processes stay. Returns what was removed."""
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for p in folder.glob(f"{STAGE_PREFIX}*"):
+            if p.is_dir() and not _in_use(p):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    bound: list = []  # read once, when needed
+    for p in Path(tempfile.gettempdir()).glob(f"{SOCKET_PREFIX}*"):
+        if not p.is_dir():
+            continue
+        if _OWNED.match(p.name):
+            dead = not _in_use(p)
+        else:
+            if not bound:
+                bound.append(_bound_unix_sockets())
+            dead = not _legacy_socket_dir_in_use(p, bound[0])
+        if dead:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
 
 
 def _short_error(e: Exception) -> str:
@@ -186,7 +341,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
               address: str | None = None) -> list[TaskResult]:
     """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
     (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
-    processes); results in completion order."""
+    processes); results in completion order.
+
+    The previous outputs of a task that failed are moved to ``过期报告/`` (:func:`outputs.retire_unit`)."""
     import tqdm as _tqdm
     from tqdm.auto import tqdm
 
@@ -197,13 +354,13 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
         if scheduler == "dask" and tasks:
             from .distributed import run_on_dask
             for r in run_on_dask(tasks, workers=workers, address=address):
-                results.append(r)
+                results.append(_settle(r))
                 bar.set_postfix_str(r.county)
                 bar.update()
         elif workers <= 1:
             for t in tasks:
                 bar.set_postfix_str(t.county)
-                results.append(run_county(t))
+                results.append(_settle(run_county(t)))
                 bar.update()
         else:
             import multiprocessing as mp
@@ -214,18 +371,28 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
             import papermill  # noqa: F401
             fork = "fork" in mp.get_all_start_methods() and not _KERNELS_STARTED_HERE  # no zmq state to inherit
             ctx = mp.get_context("fork" if fork else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 futs = {pool.submit(run_county, t): t for t in tasks}
                 for f in as_completed(futs):
                     try:
-                        results.append(f.result())
+                        results.append(_settle(f.result()))
                     except Exception as e:  # noqa: BLE001 - a dead worker process
-                        results.append(TaskResult(futs[f].county, False, 0.0, [], _short_error(e)))
+                        results.append(_settle(TaskResult(futs[f].county, False, 0.0, [], _short_error(e),
+                                                          task=futs[f])))
                     bar.set_postfix_str(futs[f].county)
                     bar.update()
     finally:
         bar.close()
     return results
+
+
+def _settle(r: TaskResult) -> TaskResult:
+    """A failed task's previous outputs are set aside — unless they are intact and made from the very
+    same inputs (a forced re-run that failed): then they are still the current report."""
+    if not r.ok and r.task is not None and not _up_to_date(r.task):
+        r.retired = [str(p) for p in retire_unit(r.task.out_dir, r.task.name)]
+    return r
 
 
 def code_hash() -> str:
@@ -283,20 +450,56 @@ def input_hashes(ds, years: list[int], counties: list[str], options: Options) ->
 
 
 def _up_to_date(task: CountyTask) -> bool:
-    out = Path(task.out_dir)
-    f = out / f"{task.name}{HASH_SUFFIX}"
-    return (bool(task.input_hash) and f.exists() and f.read_text(encoding="utf-8").strip() == task.input_hash
-            and (out / f"{task.name}.ipynb").exists() and (out / f"{task.name}.html").exists())
+    """The task's outputs are complete, unchanged and made from the task's inputs (its manifest)."""
+    return bool(task.input_hash) and check_unit(task.out_dir, task.name, task.input_hash, task.county,
+                                                task.year) is None
+
+
+def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, hashes: dict,
+                   failed: set) -> list[dict]:
+    """Status of every county of a year folder (see :mod:`junheng_lib.outputs`), for ``index.json``."""
+    entries = []
+    for c in counties:
+        stem = stems[c]
+        e = {"county": c, "stem": stem}
+        if check_unit(folder, stem, hashes[(year, c)], c, year) is None:
+            e["status"] = "current"
+            if (year, c) not in failed:  # an earlier failure is superseded
+                (folder / f"{stem}{FAILED_SUFFIX}").unlink(missing_ok=True)
+            files = read_manifest(folder, stem)["files"]
+            if f"{stem}{RESULTS_SUFFIX}" in files:
+                e["results"] = f"{stem}{RESULTS_SUFFIX}"
+                e["results_sha256"] = files[e["results"]]
+        elif (year, c) in failed:
+            e["status"] = "failed"
+        else:
+            e["status"] = "outdated" if (folder / f"{stem}{MANIFEST_SUFFIX}").exists() else "missing"
+        entries.append(e)
+    return entries
+
+
+def _stems(ds) -> dict:
+    """File stem of every county of the data (all years, so that a county keeps its name across years)."""
+    from .io import DataError, DataIssue
+    from .names import NameClash
+    try:
+        return file_stems(ds.counties_list, reserved=[ROLLUP_STEM])
+    except NameClash as e:
+        raise DataError([DataIssue(str(ds.files["schools"]), str(e))]) from None
 
 
 def run_reports(data: str | None = None, years: list[int] | None = None, counties: list[str] | None = None,
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
                 address: str | None = None) -> int:
-    """The main job: every requested county report (default: all counties, latest year).
+    """The main job: every requested county report (default: all counties, latest year), then the
+    roll-up of each year from the counties' current results (``index.json``).
 
-    Returns the process exit status: 0 when every report was written, 1 otherwise.
+    ``data`` is a data folder or a schools file. Returns the process exit status: 0 when every report
+    was written, 1 otherwise.
     """
+    import hashlib
+
     from .data import load
 
     options = options or Options()
@@ -307,14 +510,19 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     for note in check_request(ds.schools, years, counties) + ds.name_notices():
         print(note, file=sys.stderr)
     data_dir = str(Path(data).resolve()) if data else ""
-    wanted = counties or ds.counties_list
-    hashes = input_hashes(ds, years, wanted, options)
+    wanted = list(dict.fromkeys(counties or ds.counties_list))  # a county given twice runs once
+    stems = _stems(ds)
+    hashes = input_hashes(ds, years, ds.counties_list, options)
+    root = Path(out)
+    folders = {y: root / str(y) for y in years}
+    clean_leftovers([p for p in root.iterdir() if p.is_dir() and p.name.isdigit()] if root.is_dir() else [])
     tasks = []
+    present = {y: [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == y, "county"])]
+               for y in years}
     for y in years:
-        present = set(ds.schools.loc[ds.schools["year"] == y, "county"])
         for c in wanted:
-            if c in present:
-                tasks.append(CountyTask(c, y, str(Path(out) / str(y)), data_dir, options.to_dict(),
+            if c in present[y]:
+                tasks.append(CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
                                         input_hash=hashes[(y, c)]))
     # largest counties first, so that no worker is left with a big report at the end
     size = ds.schools.groupby(["year", "county"]).size()
@@ -322,16 +530,41 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     todo = [t for t in tasks if force or not _up_to_date(t)]
     results = run_tasks(todo, workers, progress, scheduler, address)
     skipped = len(tasks) - len(todo)
-    if rollup:  # after the counties: it reads their side files; re-run when any county did
-        ran = {t.year for t in todo}
-        roll = [CountyTask(ROLLUP_STEM, y, str(Path(out) / str(y)), data_dir, options.to_dict(), template=ROLLUP,
-                           stem=ROLLUP_STEM, input_hash=hashes[(y, ROLLUP_STEM)]) for y in years]
-        roll_todo = [t for t in roll if force or t.year in ran or not _up_to_date(t)]
+    failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
+    index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
+    for y in years:
+        folders[y].mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=folders[y]))
+        try:
+            write_index(folders[y], y, index[y], stage)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    if rollup:  # after the counties: it reads their current results through index.json
+        roll = []
+        for y in years:
+            h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + json.dumps(index[y], sort_keys=True, ensure_ascii=False))
+                               .encode()).hexdigest()
+            roll.append(CountyTask(ROLLUP_STEM, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
+                                   stem=ROLLUP_STEM, input_hash=h))
+        roll_todo = [t for t in roll if force or not _up_to_date(t)]
         skipped += len(roll) - len(roll_todo)
         results += run_tasks(roll_todo, min(workers, 2), progress)  # never in this process when parallel
     failed = [r for r in results if not r.ok]
     print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告" + (f"，{skipped} 份未变化已跳过" if skipped else "")
-          + f"，输出目录 {Path(out).resolve()}", file=sys.stderr)
+          + f"，输出目录 {root.resolve()}", file=sys.stderr)
     for r in failed:
-        print(f"  失败：{r.county}（{r.error}）；已保留执行记录以便排查", file=sys.stderr)
+        line = f"  失败：{r.county}（{r.error}）"
+        if r.task is not None and (Path(r.task.out_dir) / f"{r.task.name}{FAILED_SUFFIX}").exists():
+            line += f"；执行记录：{r.task.name}{FAILED_SUFFIX}"
+        if r.retired:
+            line += f"；上次生成的报告已移入 {STALE_DIR}/，不再作为当前结果"
+        elif r.task is not None and _up_to_date(r.task):
+            line += "；上次生成的报告与本次输入相同，仍为当前结果"
+        print(line, file=sys.stderr)
+    if rollup:
+        for y in years:
+            stale = [e["county"] for e in index[y] if e["status"] in ("outdated", "missing")]
+            if stale:
+                print(f"提示：{y}学年{'、'.join(stale)}没有按当前数据和口径生成的报告（本次未生成），"
+                      "全市汇总中列为未生成", file=sys.stderr)
     return 1 if failed else 0

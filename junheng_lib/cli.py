@@ -301,9 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     sm.set_defaults(func=cmd_sample)
 
     r = sub.add_parser("report", help="生成各县年度监测报告(默认：样例数据、最新学年、全部县区)")
-    r.add_argument("--data", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)；默认样例数据")
+    r.add_argument("--data", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)，或学校表文件(CSV 或 .xlsx)；"
+                                  "默认样例数据")
     r.add_argument("--year", type=int, help="学年(默认最新)")
-    r.add_argument("--county", action="append", help="县(区)，可重复；默认全部")
+    r.add_argument("--county", action="append", help="县(区)，可重复(重复给出的只生成一次)；默认全部")
     r.add_argument("--out", default="reports", help="输出文件夹(默认 reports)")
     r.add_argument("--workers", type=int, default=1, help="并行运行的报告数(默认1)")
     r.add_argument("--no-rollup", action="store_true", help="不生成全市汇总报告")

@@ -72,7 +72,7 @@ def find_table(folder: Path, kind: str) -> Path | None:
 
 
 def load(folder: str | Path | None = None) -> Dataset:
-    """Read and validate the tables of a data folder (default: the sample city).
+    """Read and validate the tables of a data folder (default: the sample city), or a schools file alone.
 
     Raises
     ------
@@ -80,8 +80,10 @@ def load(folder: str | Path | None = None) -> Dataset:
         When the folder or its schools table is missing, or any table has errors.
     """
     folder = Path(folder) if folder else sample_dir()
+    if folder.is_file():
+        return load_files(folder)
     if not folder.is_dir():
-        raise DataError([DataIssue(str(folder), "数据文件夹不存在")])
+        raise DataError([DataIssue(str(folder), "数据文件夹或学校表文件不存在")])
     files = {k: p for k in _NAMES if (p := find_table(folder, k)) is not None}
     if "schools" not in files:
         raise DataError([DataIssue(str(folder), "数据文件夹中没有学校表（schools.csv / schools.xlsx / 学校.csv）")])

@@ -25,6 +25,7 @@ from .data import Dataset, check_request, county_row_notice, load
 from .evaluate import cv_contributions, staffing
 from .evaluation import evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, label, standard_value
+from .names import safe_name  # file stems of the side files (unique and bounded)
 from .narrative import SCHOOLS_OF, fmt_cv
 from .options import Options
 from .schema import LOCATIONS, STAGE_SUFFIX
@@ -589,10 +590,3 @@ def _json_default(o):
     if isinstance(o, (np.bool_,)):
         return bool(o)
     raise TypeError(type(o))
-
-
-def safe_name(name: str) -> str:
-    """A county or school name as a single, harmless path component."""
-    import re
-    s = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(name)).strip().strip(".")
-    return s or "_"

@@ -20,7 +20,8 @@ from .evaluate import coefficients
 from .indicators import QUALITY, STAGE_ORDER, STAGES, codes
 from .narrative import amount, fmt_cv
 from .options import Options
-from .reporting import CountyReport, _indexed, safe_name
+from .outputs import current_results
+from .reporting import CountyReport, _indexed
 from .trends import cv_trend
 
 __all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE"]
@@ -48,12 +49,12 @@ class CityReport:
         absent = check_request(ds.schools, [year])
         counties = [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == year, "county"])]
         results, missing = {}, []
+        found = current_results(results_dir, year) if results_dir else None  # through index.json / manifests
         for c in counties:
-            p = Path(results_dir) / f"{safe_name(c)}.results.json" if results_dir else None
-            if p is None:
+            if found is None:
                 results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
                 continue
-            r = _read_result(p)
+            r = _read_result(found[c]) if c in found else None
             if r is not None and r.get("year") == year and Options.from_dict(r.get("options")) == opts:
                 results[c] = r
             else:  # none, unreadable, or from another year or other options: not a current result

@@ -51,3 +51,56 @@ def table(tmp_path):
     def make(rows, name="schools.csv"):
         return read_schools(write_csv(tmp_path / name, rows))
     return make
+
+
+def small_city(folder: Path, counties: dict[str, int], year: int = 2024) -> Path:
+    """A data folder whose schools.csv holds, per county, two 小学 with ``students`` pupils each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [row(year=year, county=c, school_id=f"S{k}{i}", school_name=f"第{i}小学", students_primary=n)
+            for k, (c, n) in enumerate(counties.items()) for i in range(2)]
+    return write_csv(folder / "schools.csv", rows).parent
+
+
+@pytest.fixture
+def fake_notebooks(monkeypatch):
+    """Replace notebook execution in the batch runner (``batch._execute``) by a fast stand-in that
+    writes what the real notebooks write: the executed notebook, and into ``output_dir`` the side files
+    named by the notebook's own rule (``safe_name(county)``), whose content records the county and its
+    pupils in the data (the roll-up's ``全市汇总.xlsx`` records the results it found). Returns a
+    namespace: ``calls``, the executed (template, county) pairs; ``fail``, counties that fail instead
+    (leaving an executed notebook, like papermill)."""
+    import json
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from junheng_lib import batch, outputs
+    from junheng_lib.data import load
+    from junheng_lib.names import safe_name
+
+    fake = SimpleNamespace(calls=[], fail=set())
+
+    def execute(task, tmp_nb, params):
+        fake.calls.append((task.template, task.county))
+        if task.county in fake.fail:  # like papermill: the notebook so far, then the error
+            nbformat.write(nbformat.v4.new_notebook(), str(tmp_nb))
+            raise RuntimeError(f"forced failure of {task.county}")
+        out = Path(params["output_dir"])
+        if task.template == batch.ROLLUP:
+            found = outputs.current_results(params["results_dir"], params["year"])
+            text = json.dumps({c: json.loads(p.read_text(encoding="utf-8")) for c, p in sorted(found.items())},
+                              ensure_ascii=False)
+            (out / "全市汇总.xlsx").write_text(text, encoding="utf-8")
+        else:
+            s = load(params["data_dir"] or None).schools
+            s = s[(s["county"] == task.county) & (s["year"] == params["year"])]
+            text = json.dumps({"county": task.county, "students": int(s["students_primary"].sum())},
+                              ensure_ascii=False)
+            stem = safe_name(task.county)
+            for suffix in (".results.json", ".docx", ".xlsx"):
+                (out / f"{stem}{suffix}").write_text(text, encoding="utf-8")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+        nbformat.write(nb, str(tmp_nb))
+
+    monkeypatch.setattr(batch, "_execute", execute)
+    return fake
