@@ -97,8 +97,13 @@ def fake_notebooks(monkeypatch):
             text = json.dumps({"county": task.county, "students": int(s["students_primary"].sum())},
                               ensure_ascii=False)
             stem = safe_name(task.county)
-            for suffix in (".results.json", ".docx", ".xlsx"):
+            for suffix in (".docx", ".xlsx"):
                 (out / f"{stem}{suffix}").write_text(text, encoding="utf-8")
+            # the results side file as the roll-up checks it: this year, these options, per-stage results
+            from junheng_lib.options import Options
+            res = {**json.loads(text), "year": params["year"], "options": Options.from_dict(params).to_dict(),
+                   "stages": {}}
+            (out / f"{stem}.results.json").write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
         nbformat.write(nb, str(tmp_nb))
 
