@@ -301,7 +301,7 @@ def _per_student(s: pd.DataFrame) -> list[pd.DataFrame]:
         med = d.groupby(group, observed=True)["lv"].transform("median")
         mad = (d["lv"] - med).abs().groupby([d[g] for g in group], observed=True).transform("median")
         n = d["lv"].notna().groupby([d[g] for g in group], observed=True).transform("sum")
-        spread = np.maximum(1.4826 * mad, float(cfg["min_spread"]))
+        spread = np.maximum(1.4826 * mad, float(cfg["min_spread"]))    # 1.4826·MAD: the normal's σ
         z = (lv - med) / spread
         far = (z.abs() > cfg["z"]) & ((lv - med).abs() >= np.log(cfg["min_factor"])) & (n >= cfg["min_group"])
         zero = (v == 0)

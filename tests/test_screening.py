@@ -52,7 +52,10 @@ def clean():
 
 def test_clean_data_gives_few_findings(clean, tmp_path):
     ds = data.load(write_folder(tmp_path / "clean", clean))
+    before = (ds.schools.copy(), ds.classes.copy())
     f = screening.screen(ds)
+    pd.testing.assert_frame_equal(ds.schools, before[0])         # the tables are not touched
+    pd.testing.assert_frame_equal(ds.classes, before[1])
     assert list(f.columns) == COLUMNS.split(",")
     assert len(f) <= len(ds.schools) // 100          # at most 1 finding per 100 school-years
     assert not (f["severity"] == "错误").any()
