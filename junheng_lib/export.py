@@ -9,6 +9,7 @@ sheets (``名称(2)``, ``名称(3)`` …), each with the header.
 from __future__ import annotations
 
 import math
+import numbers
 import tempfile
 from pathlib import Path
 
@@ -157,6 +158,71 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, titles: dict[
             excel_safe(df).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
             paths.append(out / f"{name}.csv")
     return paths
+
+
+# ---------------------------------------------------------------------------------------------- screening findings
+#: Chinese headers of the findings workbook (same columns and order as the CSV)
+FINDING_HEADERS = {"year": "学年", "county": "县(区)", "school_id": "学校标识码", "school_name": "学校名称",
+                   "column": "数据项", "rule": "规则", "severity": "严重程度", "value": "本年数值",
+                   "previous": "上年数值", "message": "说明"}
+_SEVERITY_FILL = {"错误": {"bg_color": "#F8CBAD", "font_color": "#9C0006"},
+                  "警告": {"bg_color": "#FFEB9C", "font_color": "#9C5700"}}
+
+
+def write_findings(findings: pd.DataFrame, out: str | Path) -> Path:
+    """Write screening findings (:func:`junheng_lib.screening.screen`) atomically.
+
+    ``.xlsx``: a formatted workbook — sheet 数据筛查 (Chinese headers, severity coloured, filter,
+    frozen header; every text cell written as a string, never a formula) and sheet 汇总 (counts by
+    severity and rule). Otherwise CSV in UTF-8 with BOM (for Excel), columns
+    :data:`~junheng_lib.screening.FINDING_COLUMNS`.
+    """
+    from .screening import FINDING_COLUMNS, counts, display
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        with atomic_path(out) as tmp:
+            display(findings)[FINDING_COLUMNS].to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        return out
+    import xlsxwriter
+    with atomic_path(out) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                              "strings_to_urls": False})
+        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                "valign": "vcenter"})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        sev_fmt = {s: book.add_format(f) for s, f in _SEVERITY_FILL.items()}
+        num = book.add_format({"num_format": "#,##0.####", "valign": "top"})
+        top = book.add_format({"valign": "top"})
+        ws = book.add_worksheet("数据筛查")
+        ws.write_row(0, 0, [FINDING_HEADERS[c] for c in FINDING_COLUMNS], head)
+        f = findings[FINDING_COLUMNS]
+        for i, r in enumerate(f.itertuples(index=False), start=1):
+            for j, (c, v) in enumerate(zip(FINDING_COLUMNS, r)):
+                if v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and v == ""):
+                    continue
+                if c == "year" or (c in ("value", "previous") and isinstance(v, numbers.Real) and not isinstance(v, bool)):
+                    ws.write_number(i, j, float(v), top if c == "year" else num)
+                else:
+                    ws.write_string(i, j, str(v), sev_fmt.get(v, top) if c == "severity" else
+                                    (wrap if c == "message" else top))
+        for j, w in enumerate((7, 10, 13, 24, 22, 18, 8, 12, 12, 90)):
+            ws.set_column(j, j, w)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(f), 1), len(FINDING_COLUMNS) - 1)
+        ws2 = book.add_worksheet("汇总")
+        c = counts(findings)
+        ws2.write_row(0, 0, ["严重程度", "规则", "规则说明", "条数"], head)
+        for i, r in enumerate(c.itertuples(index=False), start=1):
+            ws2.write_string(i, 0, r.severity, sev_fmt.get(r.severity, top))
+            ws2.write_string(i, 1, r.rule)
+            ws2.write_string(i, 2, r.label)
+            ws2.write_number(i, 3, int(r.count))
+        ws2.write_string(len(c) + 1, 2, "合计", head)
+        ws2.write_number(len(c) + 1, 3, len(findings), head)
+        ws2.set_column(0, 1, 16)
+        ws2.set_column(2, 2, 40)
+        book.close()
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- county xlsx
