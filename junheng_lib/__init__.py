@@ -5,7 +5,7 @@ command line and papermill kernels start fast. Import the modules you need::
 
     from junheng_lib import io, evaluate
     schools = io.read_schools("data/sample/schools.csv")
-    evaluate.coefficients(schools)
+    evaluate.coefficients(evaluate.values_table(schools))
 """
 
 __version__ = "0.1.0"

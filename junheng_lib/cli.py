@@ -83,10 +83,17 @@ def _load(args):
     return schools
 
 
+def _values(args, schools):
+    """The values table of the rows asked for (filtered before the one expansion)."""
+    from .evaluate import values_table
+    from .frames import select
+    return values_table(select(schools, year=args.year, county=args.county), _options(args))
+
+
 def cmd_coefficients(args) -> int:
     from .evaluate import COEFFICIENT_COLUMNS, coefficients
     schools = _load(args)
-    res = coefficients(schools, _options(args), year=args.year, county=args.county)
+    res = coefficients(_values(args, schools))
     for r in res[res["note"].str.contains("无定义|无法计算")].itertuples():
         print(f"提示：{r.year}学年 {r.county} {r.stage} {r.indicator}：{r.note}", file=sys.stderr)
     _report_empty(schools, res, args.year, args.county)
@@ -109,7 +116,7 @@ def _report_empty(schools, res, year, county) -> None:
 def cmd_compliance(args) -> int:
     from .evaluate import compliance
     schools = _load(args)
-    res = compliance(schools, _options(args), year=args.year, county=args.county)
+    res = compliance(_values(args, schools))
     _report_empty(schools, res, args.year, args.county)
     write_csv(res, args.output)
     return 0
@@ -118,7 +125,7 @@ def cmd_compliance(args) -> int:
 def cmd_shortfall(args) -> int:
     from .plans import SHORTFALL_COLUMNS, shortfall
     schools = _load(args)
-    res = shortfall(schools, _options(args), year=args.year, county=args.county)
+    res = shortfall(_values(args, schools))
     _report_empty(schools, res, args.year, args.county)
     cols = SHORTFALL_COLUMNS + [c for c in res.columns if c not in SHORTFALL_COLUMNS]
     write_csv(res[cols], args.output)
@@ -128,8 +135,8 @@ def cmd_shortfall(args) -> int:
 def cmd_plan(args) -> int:
     from .plans import cv_plan
     schools = _load(args)
-    res = cv_plan(schools, county=args.county, stage=args.stage, indicator=args.indicator, year=args.year,
-                  options=_options(args), limit=args.limit)
+    res = cv_plan(_values(args, schools), county=args.county, stage=args.stage, indicator=args.indicator,
+                  year=args.year, limit=args.limit)
     r0 = res.iloc[0]
     unit = r0["unit"]
     if r0["cv_before"] <= r0["limit"]:
@@ -157,7 +164,8 @@ def cmd_evaluate(args) -> int:
         print(n, file=sys.stderr)
     year = args.year if args.year is not None else int(ds.schools["year"].max())  # the year evaluated
     _check_filters(ds.schools, year, [args.county] if args.county else None)
-    tables = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
+    ev = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
+    tables = ev.tables()
     _report_empty(ds.schools, tables["basic"], year, args.county)
     paths = write_tables(tables, args.output, titles=TABLES, notify=lambda m: print(m, file=sys.stderr))
     for p in paths:

@@ -1,13 +1,16 @@
 """The official coefficients and per-school compliance, as tidy DataFrames.
 
-Pure computation: takes validated tables (:mod:`junheng_lib.io`), returns DataFrames with fixed,
-documented columns at full precision. Rounding is for display only (:func:`format_cv`).
+Pure computation on **the values table**: the school × stage rows of :func:`values_table` (scope
+flags, split resources and the value of every indicator), built once per evaluation from a validated
+schools table. Every analysis takes that table; none re-expands schools. Results have fixed,
+documented columns at full precision; rounding is for display only.
 
 Examples
 --------
 >>> from junheng_lib import io, evaluate
 >>> schools = io.read_schools("data/sample/schools.csv")              # doctest: +SKIP
->>> evaluate.coefficients(schools, year=2024, county="东湖区")       # doctest: +SKIP
+>>> v = evaluate.values_table(schools)                               # doctest: +SKIP
+>>> evaluate.coefficients(v, year=2024, county="东湖区")              # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ import pandas as pd
 from .indicators import (BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit,
                          standard_value, within_limit)
 from .measures import grouped_weighted_cv
+from .frames import select
 from .options import Options
 from .schema import LOCATIONS
 from .stages import school_stages
 
-__all__ = ["indicator_values", "coefficients", "compliance", "COEFFICIENT_COLUMNS", "COMPLIANCE_COLUMNS"]
+__all__ = ["values_table", "indicator_values", "require_values", "coefficients", "compliance",
+           "COEFFICIENT_COLUMNS", "COMPLIANCE_COLUMNS"]
 
 #: the CLI contract of ``junheng coefficients``
 COEFFICIENT_COLUMNS = ["year", "county", "stage", "standard", "indicator", "mean", "cv", "limit", "passed"]
@@ -31,33 +36,36 @@ COMPLIANCE_COLUMNS = ["year", "county", "school_id", "school_name", "stage", *co
 _KEYS = ["year", "county", "stage"]
 
 
-def _stages_of(data: pd.DataFrame, options: Options | None) -> pd.DataFrame:
-    """Accept either a schools table or an already expanded school × stage table."""
-    if "stage" in data.columns and "in_basic" in data.columns:
-        return data
-    return school_stages(data, options)
+def values_table(schools: pd.DataFrame, options: Options | None = None) -> pd.DataFrame:
+    """The values table of an evaluation: school × stage rows with every indicator's value.
+
+    The one expansion of a schools table (:func:`junheng_lib.stages.school_stages`) followed by
+    :func:`indicator_values`; every analysis takes its result.
+    """
+    out = indicator_values(school_stages(schools, options or Options()))
+    out.attrs = dict(schools.attrs)
+    return out
 
 
-def _filter(df: pd.DataFrame, year=None, county=None) -> pd.DataFrame:
-    if year is not None:
-        df = df[df["year"] == int(year)]
-    if county is not None:
-        counties = [county] if isinstance(county, str) else list(county)
-        df = df[df["county"].isin(counties)]
-    return df
+def require_values(values: pd.DataFrame, codes_: list[str] | None = None) -> pd.DataFrame:
+    """Check that a table is a values table (from :func:`values_table`); raise TypeError otherwise."""
+    need = ["stage", "students", "in_basic", "in_quality", *(codes_ or list(INDICATORS.index))]
+    missing = [c for c in need if c not in values.columns]
+    if missing:
+        raise TypeError("expected the values table of junheng_lib.evaluate.values_table(schools, options); "
+                        f"missing columns: {missing}")
+    return values
 
 
-def indicator_values(data: pd.DataFrame, options: Options | None = None, *, standard: str | None = None
-                     ) -> pd.DataFrame:
+def indicator_values(stages: pd.DataFrame, *, standard: str | None = None) -> pd.DataFrame:
     """Per school × stage value of every indicator (wide: one column per code).
 
     ``value = scale × numerator / students``; NaN where the stage has no students.
 
     Parameters
     ----------
-    data : DataFrame
-        Schools table, or the output of :func:`junheng_lib.stages.school_stages`.
-    options : Options, optional
+    stages : DataFrame
+        The output of :func:`junheng_lib.stages.school_stages`.
     standard : {"basic", "quality"}, optional
         Only that standard's indicators (default: all 15).
 
@@ -71,8 +79,7 @@ def indicator_values(data: pd.DataFrame, options: Options | None = None, *, stan
     A 小学 of 200 students with 1000 ㎡ of teaching rooms (100 ㎡ of them indoor sports):
     L1 = (1000 − 100) / 200 = 4.5.
     """
-    st = _stages_of(data, options)
-    st = st.drop(columns=[c for c in INDICATORS.index if c in st.columns])
+    st = stages.drop(columns=[c for c in INDICATORS.index if c in stages.columns])
     table = INDICATORS if standard is None else INDICATORS[INDICATORS["standard"] == standard]
     p = st["students"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,7 +107,7 @@ def _note(students: np.ndarray, n: np.ndarray, mean: np.ndarray) -> np.ndarray:
                      default="")
 
 
-def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: int | None = None,
+def coefficients(values: pd.DataFrame, *, year: int | None = None,
                  county: str | list[str] | None = None) -> pd.DataFrame:
     """全县平均值 and 差异系数 of L1–L8 (with the 综合差异系数) and Y1–Y7, with verdicts.
 
@@ -111,9 +118,8 @@ def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: in
 
     Parameters
     ----------
-    data : DataFrame
-        Schools table (validated) or school × stage table.
-    options : Options, optional
+    values : DataFrame
+        The values table (:func:`values_table`).
     year, county : optional filters.
 
     Returns
@@ -131,8 +137,7 @@ def coefficients(data: pd.DataFrame, options: Options | None = None, *, year: in
     Two 小学 of 100 and 300 students with 4 and 8 books per student: X̄ = 7,
     S = sqrt(0.25·9 + 0.75·1) = sqrt(3), CV = 0.2474.
     """
-    options = options or Options()
-    vals = indicator_values(_filter(data, year, county), options)
+    vals = select(require_values(values), year=year, county=county)
     parts = []
     for standard in (BASIC, QUALITY):
         cols = codes(standard)
@@ -176,15 +181,14 @@ def _unmet_labels(q: tuple[str, ...]) -> dict[int, str]:
     return {b: "、".join(c for j, c in enumerate(q) if b >> j & 1) for b in range(1 << len(q))}
 
 
-def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int | None = None,
+def compliance(values: pd.DataFrame, *, year: int | None = None,
                county: str | list[str] | None = None) -> pd.DataFrame:
     """Per school × stage: the 7 优质均衡 values, standards met and the "≥ 6 met, rest ≥ 85%" verdict.
 
     Parameters
     ----------
-    data : DataFrame
-        Schools table (validated) or school × stage table.
-    options : Options, optional
+    values : DataFrame
+        The values table (:func:`values_table`).
     year, county : optional filters.
 
     Returns
@@ -201,9 +205,8 @@ def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int 
     A 小学 meeting Y1–Y6 with Y7 at 2.0 per 100 (87% of 2.3): met 6, passed True; at 1.9
     (82.6%): passed False.
     """
-    options = options or Options()
     q = codes(QUALITY)
-    vals = indicator_values(_filter(data, year, county), options, standard=QUALITY)
+    vals = select(require_values(values, q), year=year, county=county)
     keep_cols = ["year", "county", "school_id", "school_name", "stage", "students", "school_type", "location", *q]
     vals = vals.loc[vals["in_quality"] & (vals["students"] > 0), keep_cols]
     junior = (vals["stage"].astype(str) == STAGES[1]).to_numpy()
@@ -222,8 +225,8 @@ def compliance(data: pd.DataFrame, options: Options | None = None, *, year: int 
     return vals[cols].reset_index(drop=True)
 
 
-def cv_contributions(data: pd.DataFrame, options: Options | None = None, *, county: str, year: int, stage: str,
-                     indicator: str, top: int | None = None) -> pd.DataFrame:
+def cv_contributions(values: pd.DataFrame, *, county: str, year: int, stage: str, indicator: str,
+                     top: int | None = None) -> pd.DataFrame:
     """Which schools make a CV large: each school's share of the weighted variance.
 
     ``share_i = (Pᵢ/P)(Xᵢ − X̄)² / S²`` (shares sum to 1); ``direction`` says whether the school is
@@ -236,7 +239,7 @@ def cv_contributions(data: pd.DataFrame, options: Options | None = None, *, coun
         share first (the first ``top`` rows when given).
     """
     std = INDICATORS.loc[indicator, "standard"]
-    v = indicator_values(data, options, standard=std)
+    v = require_values(values, [indicator])
     v = v[(v["county"] == county) & (v["year"] == int(year)) & (v["stage"].astype(str) == stage)
           & v["in_basic" if std == BASIC else "in_quality"] & (v["students"] > 0)]
     x, w = v[indicator].to_numpy(float), v["students"].to_numpy(float)
@@ -255,8 +258,7 @@ def cv_contributions(data: pd.DataFrame, options: Options | None = None, *, coun
 __all__ += ["cv_contributions"]
 
 
-def staffing(data: pd.DataFrame, options: Options | None = None, *, year=None, county=None,
-             by_location: bool = False) -> pd.DataFrame:
+def staffing(values: pd.DataFrame, *, year=None, county=None, by_location: bool = False) -> pd.DataFrame:
     """师资配置 per county × stage (optionally × 城乡): students per teacher against the staffing
     standard (编制标准 19 / 13.5 from the rule table), shares of teachers above degree and with 中级+
     titles, and backbone and PE/art teachers per 100 students. Schools in 基本均衡's scope.
@@ -264,7 +266,7 @@ def staffing(data: pd.DataFrame, options: Options | None = None, *, year=None, c
     Returns ``year, county, stage, [location,] students, teachers, students_per_teacher,
     staffing_standard, above_degree_share, mid_title_share, backbone_per_100, pe_art_per_100``.
     """
-    st = _stages_of(_filter(data, year, county), options or Options())
+    st = select(require_values(values, []), year=year, county=county)
     st = st[st["in_basic"] & (st["students"] > 0)].copy()
     st["stage"] = st["stage"].astype(str)
     keys = ["year", "county", "stage"] + (["location"] if by_location else [])

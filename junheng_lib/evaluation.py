@@ -1,30 +1,40 @@
-"""One entry point for a county-year: every table of the evaluation, by name.
+"""One evaluation per county-year: every table, verdict and warning, computed once.
+
+:func:`evaluate_county` expands the schools into the values table once
+(:func:`junheng_lib.evaluate.values_table`) and runs every analysis on it. The result, an
+:class:`Evaluation`, is what the notebook, the Word and Excel writers, ``results.json`` and the city
+roll-up read; none of them computes an indicator or decides a verdict.
 
 Examples
 --------
 >>> from junheng_lib.data import load
 >>> from junheng_lib.evaluation import evaluate_county
->>> tables = evaluate_county(load(), "白石县", 2024)          # doctest: +SKIP
->>> sorted(tables)                                          # doctest: +SKIP
-['basic', 'class_bands', 'class_shortfall', 'compliance', ...]
+>>> ev = evaluate_county(load(), "白石县", 2024)          # doctest: +SKIP
+>>> ev.basic_passed, sorted(ev.tables())[:3]               # doctest: +SKIP
+(False, ['basic', 'class_bands', 'class_shortfall'])
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
 from .county_items import county_items, three_growths
 from .data import Dataset
-from .evaluate import coefficients, compliance
+from .evaluate import coefficients, compliance, staffing, values_table
+from .frames import select
 from .gap import urban_rural_gap
-from .indicators import BASIC, QUALITY
+from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
+from .schema import LOCATIONS
 from .size import class_bands, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
 
-__all__ = ["evaluate_county", "TABLES"]
+__all__ = ["Evaluation", "evaluate_county", "TABLES", "contributions"]
 
-#: name → 中文 title of every table :func:`evaluate_county` returns (also the xlsx sheet names)
+#: name → 中文 title of every table of an evaluation (also the xlsx sheet and CSV names of ``evaluate``)
 TABLES = {
     "basic": "基本均衡差异系数", "quality": "优质均衡差异系数", "compliance": "学校达标情况",
     "shortfall": "学校指标差额", "shortfall_totals": "全县指标差额", "compliance_plan": "学校达标补足方案",
@@ -34,8 +44,296 @@ TABLES = {
 }
 
 
+@dataclass
+class Evaluation:
+    """Everything the evaluation of a county-year computes (tidy tables at full precision).
+
+    Attributes
+    ----------
+    county : str or None
+        None when every county of the year was evaluated together.
+    year : int
+    options : Options
+    values : DataFrame
+        The values table (school × stage, every year of the data given, for the trends).
+    coefficients : DataFrame
+        This year's coefficients (basic with the composite, then quality).
+    compliance, shortfall, shortfall_totals, compliance_plan, class_bands, class_shortfall,
+    school_size, special_rooms, county_items, three_growths, gap, trend, warnings : DataFrame
+        As :data:`TABLES` names them.
+    staffing : DataFrame
+        :func:`junheng_lib.evaluate.staffing` for the whole county (``location`` 全县) and per 城乡.
+    contributions : DataFrame
+        :func:`contributions`: the schools behind the largest CVs.
+    overview : DataFrame
+        :func:`overview`: schools, students, classes and teachers per stage, with last year's.
+    school_mix : DataFrame
+        :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
+    notices : list of str
+        What the inputs leave out for this county-year (counties-table rows), said by the reports.
+    """
+
+    county: str | None
+    year: int
+    options: Options
+    values: pd.DataFrame = field(repr=False)
+    coefficients: pd.DataFrame = field(repr=False)
+    compliance: pd.DataFrame = field(repr=False)
+    shortfall: pd.DataFrame = field(repr=False)
+    shortfall_totals: pd.DataFrame = field(repr=False)
+    compliance_plan: pd.DataFrame = field(repr=False)
+    class_bands: pd.DataFrame = field(repr=False)
+    class_shortfall: pd.DataFrame = field(repr=False)
+    school_size: pd.DataFrame = field(repr=False)
+    special_rooms: pd.DataFrame = field(repr=False)
+    county_items: pd.DataFrame = field(repr=False)
+    three_growths: pd.DataFrame = field(repr=False)
+    gap: pd.DataFrame = field(repr=False)
+    trend: pd.DataFrame = field(repr=False)
+    warnings: pd.DataFrame = field(repr=False)
+    staffing: pd.DataFrame = field(repr=False)
+    contributions: pd.DataFrame = field(repr=False)
+    overview: pd.DataFrame = field(repr=False)
+    school_mix: pd.DataFrame = field(repr=False)
+    notices: list = field(default_factory=list)
+
+    # ------------------------------------------------------------------ tables by name
+    @property
+    def basic(self) -> pd.DataFrame:
+        c = self.coefficients
+        return c[c["standard"] == BASIC].reset_index(drop=True)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        c = self.coefficients
+        return c[c["standard"] == QUALITY].reset_index(drop=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of :data:`TABLES`, by name (what ``junheng evaluate`` writes)."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    # ------------------------------------------------------------------ scope
+    @property
+    def current(self) -> pd.DataFrame:
+        """This year's rows of the values table (each school's own rows; no merged view)."""
+        v = self.values
+        v = v[(v["year"] == self.year) & ~v["merged"]]
+        return v if self.county is None else v[v["county"] == self.county]
+
+    def stage_scope(self) -> pd.DataFrame:
+        """Per compulsory stage: schools teaching it this year and how many take part in the
+        calculations (in 基本均衡's scope, with students). Index 小学/初中; ``schools``, ``in_scope``."""
+        st = self.current.assign(stage=lambda d: d["stage"].astype(str))
+        live = self.values[(self.values["year"] == self.year) & self.values["in_basic"] & (self.values["students"] > 0)]
+        if self.county is not None:
+            live = live[live["county"] == self.county]
+        out = pd.DataFrame({"schools": st.groupby("stage").size(),
+                            "in_scope": live.assign(stage=live["stage"].astype(str)).groupby("stage").size()})
+        out = out.reindex(list(STAGES)).fillna(0).astype(int)
+        out.index.name = "stage"
+        return out
+
+    @property
+    def in_scope(self) -> bool:
+        """True when at least one school of the county-year takes part in the calculations."""
+        return bool((self.stage_scope()["in_scope"] > 0).any())
+
+    def scope_notes(self) -> pd.DataFrame:
+        """This year's school × stage rows left out of one or both standards, with the reason."""
+        v = self.current
+        return v.loc[v["scope_note"] != "", ["school_id", "school_name", "school_type", "ownership", "affiliation",
+                                              "stage", "students", "scope_note"]].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ verdicts
+    def stage_verdicts(self) -> pd.DataFrame:
+        """Per stage evaluated: the 基本均衡 composite and verdict, the 优质均衡 CVs over their limit
+        or undefined, and the schools meeting the standards.
+
+        Returns
+        -------
+        DataFrame
+            Index ``stage``; ``composite``, ``composite_limit``, ``basic_passed`` (True/False/None),
+            ``quality_limit``, ``quality_over`` and ``quality_undefined`` (lists of codes),
+            ``quality_cvs_passed``, ``schools``, ``schools_passed``, ``quality_resources_passed``.
+        """
+        rows = []
+        for st in STAGES:
+            c = self.coefficients[self.coefficients["stage"] == st].set_index("indicator")
+            if c.empty:
+                continue
+            comp = c.loc["composite"]
+            q = c.loc[codes(QUALITY)]
+            over = [i for i in q.index if q.loc[i, "passed"] is False]
+            undefined = [i for i in q.index if q.loc[i, "passed"] is None]
+            cm = self.compliance[self.compliance["stage"] == st]
+            n, n_ok = len(cm), int(cm["passed"].sum())
+            rows.append({"stage": st, "composite": comp["cv"], "composite_limit": comp["limit"],
+                         "basic_passed": comp["passed"], "quality_limit": float(q["limit"].iloc[0]),
+                         "quality_over": over, "quality_undefined": undefined,
+                         "quality_cvs_passed": not over and not undefined, "schools": n, "schools_passed": n_ok,
+                         "quality_resources_passed": bool(not over and not undefined and n and n_ok == n)})
+        cols = ["stage", "composite", "composite_limit", "basic_passed", "quality_limit", "quality_over",
+                "quality_undefined", "quality_cvs_passed", "schools", "schools_passed", "quality_resources_passed"]
+        return pd.DataFrame(rows, columns=cols).set_index("stage")
+
+    @property
+    def basic_passed(self) -> bool | None:
+        """基本均衡's inter-school balance: every evaluated stage's composite within its limit
+        (None when nothing is evaluated or a composite is undefined)."""
+        v = self.stage_verdicts()["basic_passed"].tolist()
+        if not v or any(x is None for x in v):
+            return None
+        return all(bool(x) for x in v)
+
+    @property
+    def quality_passed(self) -> bool | None:
+        """优质均衡's resource part: every CV within its limit and every school meeting the rule."""
+        v = self.stage_verdicts()["quality_resources_passed"].tolist()
+        return all(v) if v else None
+
+    # ------------------------------------------------------------------ the side file
+    def results(self, *, input_sha256: str = "", version: str = "") -> dict:
+        """Key results as plain JSON-ready data (read by tests and the city roll-up).
+
+        Warnings travel as data (stage, indicator, cv, kind); every verdict comes from the
+        evaluation, none is re-decided by a reader.
+        """
+        coef = self.coefficients.astype(object).where(self.coefficients.notna(), None)
+        sv = self.stage_verdicts()
+        stages = {}
+        for st in sv.index:
+            c = coef[coef["stage"] == st]
+            comp = c[c["indicator"] == "composite"].iloc[0]
+            q = c[c["standard"] == QUALITY]
+            cm = self.compliance[self.compliance["stage"] == st]
+            stages[st] = {
+                "basic": {r.indicator: {"mean": r.mean, "cv": r.cv} for r in c[c["standard"] == BASIC].itertuples()
+                          if r.indicator != "composite"},
+                "composite": {"cv": comp["cv"], "limit": comp["limit"], "passed": comp["passed"]},
+                "quality": {r.indicator: {"mean": r.mean, "cv": r.cv, "limit": r.limit, "passed": r.passed}
+                            for r in q.itertuples()},
+                "quality_cvs_passed": bool(sv.loc[st, "quality_cvs_passed"]),
+                "schools": int(sv.loc[st, "schools"]), "schools_passed": int(sv.loc[st, "schools_passed"]),
+                "failing_schools": cm.loc[~cm["passed"], "school_name"].tolist(),
+                "n_schools_in_cv": int(c["n_schools"].iloc[0]), "students": float(c["students"].iloc[0]),
+                "shortfall": {r.indicator: {"resource": r.resource, "unit": r.unit, "amount": float(r.shortfall),
+                                            "schools": int(r.schools_short)}
+                              for r in self.shortfall_totals.itertuples() if r.stage == st},
+            }
+        sc = self.stage_scope()
+        missing = {st: ("无学校" if sc.loc[st, "schools"] == 0 else "无参与计算的学校")
+                   for st in sc.index if sc.loc[st, "in_scope"] == 0}
+        items = self.county_items
+        w = self.warnings.astype(object).where(self.warnings.notna(), None)
+        return {"county": self.county, "year": self.year, "junheng_version": version,
+                "options": self.options.to_dict(), "options_text": self.options.describe(),
+                "input_sha256": input_sha256, "in_scope": self.in_scope, "stages": stages,
+                "stages_missing": missing,
+                "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
+                "items": items["status"].value_counts().to_dict(),
+                "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == "未达标"],
+                "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
+                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()]}
+
+
+def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
+    """Schools behind the largest CVs, for every county-stage at once.
+
+    The picks per county × stage: the largest basic CV, and the quality CVs over their limit (the
+    three furthest over). For each pick, each school's share of the weighted variance
+    ``share_i = (Pᵢ/P)(Xᵢ − X̄)² / S²`` (shares sum to 1 over the schools), the ``top`` largest.
+
+    Returns
+    -------
+    DataFrame
+        ``year, county, stage, indicator, rank, school_id, school_name, students, value, mean,
+        deviation, share, direction`` (direction 高于均值 / 低于均值), the picks in order (basic first).
+    """
+    cols = ["year", "county", "stage", "indicator", "rank", "school_id", "school_name", "students", "value",
+            "mean", "deviation", "share", "direction"]
+    c = coef[(coef["cv"] > 0) & (coef["indicator"] != "composite")]  # a CV of 0 has no school behind it
+    basic = c[c["standard"] == BASIC].sort_values("cv", ascending=False).groupby(
+        ["year", "county", "stage"], sort=False).head(1)
+    q = c[(c["standard"] == QUALITY) & c["passed"].eq(False)]
+    q = q.assign(excess=q["cv"] - q["limit"]).sort_values("excess", ascending=False).groupby(
+        ["year", "county", "stage"], sort=False).head(3)
+    picks = pd.concat([basic, q], ignore_index=True)[["year", "county", "stage", "standard", "indicator"]]
+    if picks.empty:
+        return pd.DataFrame(columns=cols)
+    parts = []
+    for (code, std), p in picks.groupby(["indicator", "standard"], sort=False):
+        scope = "in_basic" if std == BASIC else "in_quality"
+        v = values[values[scope] & (values["students"] > 0)]
+        v = v.assign(stage=v["stage"].astype(str)).merge(p[["year", "county", "stage"]], on=["year", "county", "stage"])
+        if v.empty:
+            continue
+        w, x = v["students"].to_numpy(float), v[code].to_numpy(float)
+        g = v.groupby(["year", "county", "stage"], sort=False)
+        P = g["students"].transform("sum").to_numpy(float)
+        mean = (pd.Series(w * x, index=v.index).groupby([v["year"], v["county"], v["stage"]]).transform("sum")
+                .to_numpy(float) / P)
+        dev2 = w / P * (x - mean) ** 2
+        total = pd.Series(dev2, index=v.index).groupby([v["year"], v["county"], v["stage"]]).transform("sum").to_numpy()
+        part = v[["year", "county", "stage", "school_id", "school_name", "students"]].assign(
+            indicator=code, value=x, mean=mean, deviation=x - mean,
+            share=np.where(total > 0, dev2 / np.where(total > 0, total, 1.0), 0.0),
+            direction=np.where(x >= mean, "高于均值", "低于均值"))
+        part = part.sort_values("share", ascending=False, kind="stable")
+        part["rank"] = part.groupby(["year", "county", "stage"]).cumcount() + 1
+        parts.append(part[part["rank"] <= top])
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    order = picks.reset_index(drop=True).reset_index().rename(columns={"index": "pick"})
+    out = out.merge(order[["pick", "year", "county", "stage", "indicator"]], on=["year", "county", "stage", "indicator"])
+    out = out.sort_values(["pick", "rank"], kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+def overview(schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """基本情况 per stage (all schools of the table, every ownership): ``stage, schools`` (with
+    students in the stage, teaching points included), ``students, classes, teachers`` and the same
+    of the year before (``*_prev``, NaN without it)."""
+    from .schema import STAGE_SUFFIX
+    rows = []
+    for y in (year, year - 1):
+        cur = schools[schools["year"] == y]
+        for st in STAGES:
+            suf = STAGE_SUFFIX[st]
+            if cur.empty:
+                rows.append({"year": y, "stage": st})
+                continue
+            rows.append({"year": y, "stage": st, "schools": int((cur[f"students_{suf}"] > 0).sum()),
+                         "students": float(cur[f"students_{suf}"].sum()),
+                         "classes": float(cur[f"classes_{suf}"].fillna(0).sum()),
+                         "teachers": float(cur[f"teachers_{suf}"].sum())})
+    df = pd.DataFrame(rows, columns=["year", "stage", "schools", "students", "classes", "teachers"])
+    now = df[df["year"] == year].drop(columns="year").set_index("stage")
+    prev = df[df["year"] == year - 1].drop(columns="year").set_index("stage").add_suffix("_prev")
+    return now.join(prev).reset_index()
+
+
+def school_mix(schools: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Schools by type (rows, in the rule table's order) and 城乡 (columns), with 合计 row and column."""
+    from .indicators import RULES
+    cur = schools[schools["year"] == year]
+    tab = pd.crosstab(cur["school_type"], cur["location"].fillna("未填"), margins=True, margins_name="合计")
+    order = [t for t in RULES["school_types"] if t in tab.index] + ["合计"]
+    cols = [c for c in (*LOCATIONS, "未填") if c in tab.columns] + ["合计"]
+    tab = tab.reindex(index=order, columns=cols).fillna(0).astype(int)
+    tab.index.name, tab.columns.name = "school_type", None
+    return tab
+
+
+def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
+    a = staffing(values, year=year, county=county).assign(location="全县")
+    b = staffing(values, year=year, county=county, by_location=True)
+    t = pd.concat([a, b], ignore_index=True)
+    rank = {**STAGE_ORDER, "全县": 0, **{loc: i + 1 for i, loc in enumerate(LOCATIONS)}}
+    return t.sort_values(["county", "stage", "location"], key=lambda s: s.map(rank) if s.name != "county" else s,
+                         kind="stable").reset_index(drop=True)
+
+
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
-                    options: Options | None = None, costs: dict | None = None) -> dict[str, pd.DataFrame]:
+                    options: Options | None = None, costs: dict | None = None) -> Evaluation:
     """Every evaluation table for one county-year (or every county of the year when ``county`` is None).
 
     Parameters
@@ -52,33 +350,30 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
 
     Returns
     -------
-    dict of DataFrame
-        Keys of :data:`TABLES`, each a tidy table with a ``year`` and ``county`` column.
+    Evaluation
+        The schools are expanded into the values table exactly once (all years of ``data`` for the
+        county, for the trends); every table is computed from it.
     """
     options = options or Options()
-    s = data.schools
-    year = int(year) if year else int(s["year"].max())
-    coef_all = coefficients(s, options, county=county)
+    s = select(data.schools, county=county)
+    year = int(year) if year else int(data.schools["year"].max())
+    values = values_table(s, options)
+    coef_all = coefficients(values)
     coef = coef_all[coef_all["year"] == year].reset_index(drop=True)
-    sf = shortfall(s, options, year=year, county=county)
+    sf = shortfall(values, year=year)
     totals = (sf.groupby(["year", "county", "stage", "indicator", "resource", "unit"], sort=False)
               .agg(schools_short=("shortfall", lambda x: int((x > 0).sum())), shortfall=("shortfall", "sum"),
                    shortfall_85=("shortfall_85", "sum")).reset_index()) if not sf.empty else sf
-    trend = cv_trend(coef=coef_all)
-    return {
-        "basic": coef[coef["standard"] == BASIC].reset_index(drop=True),
-        "quality": coef[coef["standard"] == QUALITY].reset_index(drop=True),
-        "compliance": compliance(s, options, year=year, county=county),
-        "shortfall": sf,
-        "shortfall_totals": totals,
-        "compliance_plan": compliance_plan(s, options, costs, year=year, county=county),
-        "class_bands": class_bands(data.classes, s, year=year, county=county),
-        "class_shortfall": class_shortfall(data.classes, s, year=year, county=county, options=options),
-        "school_size": school_size(s, year=year, county=county),
-        "special_rooms": special_rooms(s, year=year, county=county),
-        "county_items": county_items(data.counties, s, data.classes, year=year, county=county),
-        "three_growths": three_growths(data.counties, year=year, county=county),
-        "gap": urban_rural_gap(s, options, year=year, county=county),
-        "trend": trend,
-        "warnings": warnings_table(trend, year),
-    }
+    trend = cv_trend(coef_all)
+    return Evaluation(
+        county=county, year=year, options=options, values=values, coefficients=coef,
+        compliance=compliance(values, year=year),
+        shortfall=sf, shortfall_totals=totals, compliance_plan=compliance_plan(sf, costs),
+        class_bands=class_bands(data.classes, s, year=year, county=county),
+        class_shortfall=class_shortfall(data.classes, values, year=year),
+        school_size=school_size(s, year=year), special_rooms=special_rooms(s, year=year),
+        county_items=county_items(data.counties, s, data.classes, year=year, county=county),
+        three_growths=three_growths(data.counties, year=year, county=county),
+        gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
+        staffing=_staffing(values, year, None), contributions=contributions(values, coef),
+        overview=overview(s, year), school_mix=school_mix(s, year))

@@ -227,79 +227,59 @@ def write_findings(findings: pd.DataFrame, out: str | Path) -> Path:
 
 # ---------------------------------------------------------------------------------------------- county xlsx
 def write_county_xlsx(rep, path: str | Path) -> Path:
-    """The tables a bureau submits, one workbook: 差异系数表 (published layout), 学校达标情况 and
-    学校指标差额, with failing cells highlighted (CVs over their limit, values below standard,
-    non-zero shortfalls)."""
-    from .indicators import QUALITY, codes, standard_value
+    """The tables a bureau submits, one workbook from the report's table models: 差异系数表 (both
+    published layouts), 学校达标情况, 学校指标差额 and 各校指标值 — true numbers with number formats,
+    units in the headers, merged 学段, failing cells filled from the evaluation's verdicts, frozen
+    headers and A4 print setup (landscape, fit to width, header rows repeated)."""
+    from .tables import Column, Table, setup_sheet, xlsx_formats
     path = Path(path)
     with atomic_path(path) as tmp:
         book = _workbook(tmp)
-        bad = book.add_format(_FAIL_FILL)
-        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                "valign": "vcenter"})
-        # 1. 差异系数表: basic, quality (published layout)
+        f = xlsx_formats(book)
         ws = book.add_worksheet("差异系数表")
-        row = 0
-        for title, table, std in (("基本均衡", rep.basic_table(), "basic"), ("优质均衡", rep.quality_table(), QUALITY)):
-            ws.write_string(row, 0, f"{rep.county}{rep.year}学年{title}差异系数表", book.add_format({"bold": True}))
-            row += 1
-            if table.empty:  # no school in scope: say so instead of an empty table
-                ws.write_string(row, 0, rep.scope_text())
-                row += 2
-                continue
-            ws.write_row(row, 0, ["学段", "项目", *table.columns], head)
-            row += 1
-            coef = rep.coef.set_index(["stage", "indicator"])
-            for (stage, item), vals in table.iterrows():
-                ws.write(row, 0, stage)
-                ws.write(row, 1, item)
-                for j, (col, v) in enumerate(zip(table.columns, vals)):
-                    code = "composite" if col == "综合差异系数" else col.split(" ")[0]
-                    fmt = None
-                    if item == "差异系数" and (stage, code) in coef.index:
-                        fmt = bad if coef.loc[(stage, code), "passed"] is False else None
-                    ws.write(row, 2 + j, v, fmt)
-                row += 1
-            row += 1
-        ws.set_column(0, 1, 12)
-        ws.set_column(2, 12, 16)
-        # 2. 学校达标情况: Y values below standard highlighted
-        comp = rep.comp
-        ws = book.add_worksheet("学校达标情况")
-        cols = ["学段", "学校标识码", "学校名称", *codes(QUALITY), "达标项数", "未达标指标", "结论"]
-        ws.write_row(0, 0, cols, head)
-        for i, r in enumerate(comp.itertuples(index=False), start=1):
-            ws.write_row(i, 0, [r.stage, r.school_id, r.school_name])
-            for j, code in enumerate(codes(QUALITY)):
-                v = float(getattr(r, code))
-                ws.write_number(i, 3 + j, round(v, 4), bad if v < standard_value(code, r.stage) else None)
-            ws.write_number(i, 10, int(r.met))
-            ws.write(i, 11, r.unmet or "—")
-            ws.write(i, 12, "达标" if r.passed else "未达标", None if r.passed else bad)
-        ws.set_column(0, 1, 12)
-        ws.set_column(2, 2, 24)
-        ws.freeze_panes(1, 3)
-        # 3. 学校指标差额
-        sf = rep.tables["shortfall"]
-        ws = book.add_worksheet("学校指标差额")
-        cols = ["学段", "学校标识码", "学校名称", "指标", "资源", "单位", "实际值", "标准值", "差额(达到标准)", "差额(达到85%)"]
-        ws.write_row(0, 0, cols, head)
-        for i, r in enumerate(sf.itertuples(index=False), start=1):
-            ws.write_row(i, 0, [r.stage, r.school_id, r.school_name, r.indicator, r.resource, r.unit])
-            ws.write_number(i, 6, round(float(r.value), 4))
-            ws.write_number(i, 7, float(r.standard))
-            ws.write_number(i, 8, round(float(r.shortfall), 2), bad if r.shortfall > 0 else None)
-            ws.write_number(i, 9, round(float(r.shortfall_85), 2), bad if r.shortfall_85 > 0 else None)
-        ws.set_column(0, 1, 12)
-        ws.set_column(2, 2, 24)
-        ws.set_column(3, 9, 14)
-        ws.freeze_panes(1, 3)
+        if not rep.in_scope:  # no school in scope: say so instead of empty tables
+            ws.write_string(0, 0, rep.scope_text(), f["text"])
+            ws.set_column(0, 0, 100)
+        else:
+            row, first = 0, None
+            for n, t in enumerate((rep.basic_table(), rep.quality_table()), start=1):
+                row, head = t.to_xlsx(book, ws, row, number=n, formats=f)
+                first = head if first is None else first
+            setup_sheet(ws, landscape=True)
+            sf = rep.ev.shortfall
+            detail = Table("学校指标差额", _stage_sorted(sf), [
+                Column("stage", "学段"), Column("school_id", "学校标识码"), Column("school_name", "学校"),
+                Column("indicator_name", "指标"), Column("resource", "资源"), Column("unit", "单位"),
+                Column("value", "实际值", kind="float", decimals=2), Column("standard", "标准值", kind="float", decimals=2),
+                Column("shortfall", "差额(达到标准)", kind="float", decimals=2),
+                Column("shortfall_85", "差额(达到85%)", kind="float", decimals=2)], merge="stage",
+                flags=pd.DataFrame({"shortfall": (sf["shortfall"] > 0).to_numpy(),
+                                    "shortfall_85": (sf["shortfall_85"] > 0).to_numpy()}))
+            detail.data["indicator_name"] = detail.data["indicator"].map(_label)
+            for name, t in (("学校达标情况", rep.compliance_table()), ("学校指标差额", detail),
+                            ("各校指标值", rep.appendix_table())):
+                ws = book.add_worksheet(name)
+                _, head = t.to_xlsx(book, ws, 0, formats=f)
+                setup_sheet(ws, landscape=True, header_row=head)
         book.close()
     return path
 
 
+def _label(code: str) -> str:
+    from .indicators import label
+    return label(code)
+
+
+def _stage_sorted(df: pd.DataFrame) -> pd.DataFrame:
+    from .indicators import STAGE_ORDER
+    return df.sort_values("stage", key=lambda s: s.map(STAGE_ORDER), kind="stable") if len(df) else df
+
+
 # ---------------------------------------------------------------------------------------------- docx
-_BODY_FONT, _HEAD_FONT, _LATIN = "宋体", "黑体", "Times New Roman"
+#: GB/T 9704 (党政机关公文格式) faces: title 2号 小标宋, 一级标题 黑体, 二级 楷体, body 3号 仿宋
+_TITLE_FONT, _H1_FONT, _H2_FONT, _BODY_FONT, _TABLE_FONT, _LATIN = (
+    "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体", "Times New Roman")
+_SIZE = {"title": 22, "h1": 16, "h2": 16, "body": 16, "table": 10.5}   # 2号 = 22 pt, 3号 = 16 pt, 五号 = 10.5 pt
 
 
 def _set_fonts(rpr, east_asia: str) -> None:
@@ -314,142 +294,171 @@ def _set_fonts(rpr, east_asia: str) -> None:
     rfonts.set(qn("w:hAnsi"), _LATIN)
 
 
-def _east_asian(run, font: str) -> None:
+def _run(p, text: str, font: str, size: float, bold: bool = False):
+    from docx.shared import Pt, RGBColor
+    run = p.add_run(text)
     run.font.name = _LATIN
     _set_fonts(run._element.get_or_add_rPr(), font)
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = RGBColor(0, 0, 0)
+    return run
 
 
-def _style_fonts(doc) -> None:
-    from docx.shared import Pt
-    for name, font in (("Normal", _BODY_FONT), ("Title", _HEAD_FONT), ("Heading 1", _HEAD_FONT),
-                       ("Heading 2", _HEAD_FONT), ("Table Grid", _BODY_FONT)):
+def _page_setup(doc) -> None:
+    """A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 3号 仿宋, fixed 28 pt lines."""
+    from docx.shared import Mm, Pt
+    for sec in doc.sections:
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
+        sec.left_margin, sec.right_margin = Mm(28), Mm(26)
+    st = doc.styles["Normal"]
+    st.font.name = _LATIN
+    _set_fonts(st.element.get_or_add_rPr(), _BODY_FONT)
+    st.font.size = Pt(_SIZE["body"])
+    pf = st.paragraph_format
+    pf.line_spacing = Pt(28)
+    pf.space_before = pf.space_after = 0
+    for name, font in (("Table Grid", _TABLE_FONT),):
         try:
-            st = doc.styles[name]
+            _set_fonts(doc.styles[name].element.get_or_add_rPr(), font)
         except KeyError:
-            continue
-        st.font.name = _LATIN
-        _set_fonts(st.element.get_or_add_rPr(), font)
-    doc.styles["Normal"].font.size = Pt(11)
+            pass
 
 
-def _para(doc, text: str, font: str = _BODY_FONT, style: str | None = None, bold: bool = False):
-    p = doc.add_paragraph(style=style)
-    run = p.add_run(text)
-    run.bold = bold
-    _east_asian(run, font)
+def _page_numbers(section) -> None:
+    """Footer "— N —" (a PAGE field), 4号 宋体, centred."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(p, "— ", "宋体", 14)
+    run = _run(p, "", "宋体", 14)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text.strip() == "PAGE":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._element.append(el)
+    _run(p, " —", "宋体", 14)
+
+
+def _para(doc, text: str, bold: bool = False, indent: bool = True):
+    from docx.shared import Pt
+    p = doc.add_paragraph()
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(2 * _SIZE["body"])
+    _run(p, text, _H2_FONT if bold else _BODY_FONT, _SIZE["body"], bold=False)
     return p
 
 
 def _heading(doc, text: str, level: int):
-    h = doc.add_heading(level=level)
-    run = h.add_run(text)
-    _east_asian(run, _HEAD_FONT)
-    return h
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    p = doc.add_paragraph()
+    if level == 0:
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(p, text, _TITLE_FONT, _SIZE["title"])
+    else:
+        from docx.shared import Pt
+        p.paragraph_format.first_line_indent = Pt(2 * _SIZE["body"])
+        _run(p, text, _H1_FONT if level <= 2 else _H2_FONT, _SIZE["h1"])
+    p.paragraph_format.keep_with_next = True
+    return p
 
 
-def _table(doc, df: pd.DataFrame, max_rows: int = 200):
-    from docx.shared import Pt
-    if df is None or df.empty:
-        _para(doc, "（无）")
-        return None
-    d = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
-    d = d.head(max_rows)
-    t = doc.add_table(rows=1, cols=len(d.columns))
-    t.style = "Table Grid"
-    for j, c in enumerate(d.columns):
-        cell = t.rows[0].cells[j]
-        run = cell.paragraphs[0].add_run(str(c))
-        run.bold = True
-        run.font.size = Pt(8)
-        _east_asian(run, _HEAD_FONT)
-    for r in d.itertuples(index=False):
-        cells = t.add_row().cells
-        for j, v in enumerate(r):
-            run = cells[j].paragraphs[0].add_run("" if v is None or (isinstance(v, float) and v != v) else str(v))
-            run.font.size = Pt(8)
-            _east_asian(run, _BODY_FONT)
-    # column widths in proportion to their longest text (long item names get room), 16 cm in all
-    from docx.shared import Cm
-    lengths = [min(max([len(str(c)), 4] + [len(str(v)) for v in d[c]]), 40) + 2 for c in d.columns]
-    t.autofit = False
-    for j, n in enumerate(lengths):
-        width = Cm(16.0 * n / sum(lengths))
-        t.columns[j].width = width          # the grid (LibreOffice, WPS)
-        for cell in t.columns[j].cells:     # and each cell (Word)
-            cell.width = width
-    return t
-
-
-def _figure(doc, fig, width_cm: float = 16.0) -> None:
+def _figure(doc, png: bytes, number: int, title: str, width_cm: float = 15.0) -> None:
     import io as _io
 
-    import matplotlib.pyplot as plt
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
-    buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
-    plt.close(fig)
-    buf.seek(0)
-    doc.add_picture(buf, width=Cm(width_cm))
+    doc.add_picture(_io.BytesIO(png), width=Cm(width_cm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    cap = doc.add_paragraph()
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(cap, f"图{number}　{title}", _H1_FONT, _SIZE["table"] + 1)
 
 
-def write_county_docx(rep, path: str | Path, today=None) -> Path:
-    """The narrative county report as Word (.docx): sections of reports.md with their paragraphs,
-    key tables and charts. Chinese runs carry an East Asian font (宋体 body, 黑体 headings) on
-    the styles and on every run, the Latin font being Times New Roman."""
+def _landscape(doc):
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = (
+        sec.left_margin, sec.right_margin, sec.bottom_margin, sec.top_margin)
+    return sec
+
+
+def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = None) -> Path:
+    """The county report as Word (.docx), the main deliverable: the sections and blocks of the
+    outline (:mod:`junheng_lib.outline`) in GB/T 9704 layout — A4, 公文 margins and faces (East Asian
+    font attributes set, so Word and WPS use them), page numbers "— N —", a cover (title, issuing
+    unit, date), 表N/图N captions, every chart, tables with repeated header rows, the per-school
+    annex on landscape pages, and the 落款."""
+    import datetime as _dt
+
     from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 
-    from . import narrative as nv
-    from . import plots
+    from .reporting import Chart, Text
+    from .tables import Table, to_docx
+    today = today or _dt.date.today()
+    issuer = issuer or f"{rep.county}教育局"
+    date = f"{today.year}年{today.month}月{today.day}日"
     doc = Document()
-    _style_fonts(doc)
+    _page_setup(doc)
+    _page_numbers(doc.sections[0])
+    # cover
+    for _ in range(6):
+        doc.add_paragraph()
     _heading(doc, rep.title, 0)
-    for line in rep.header_lines(today):
-        _para(doc, line)
-    for line in rep.notices():
-        _para(doc, line, bold=True)
-    t = rep.tables
-    _heading(doc, "一、基本情况", 1)
-    _para(doc, nv.overview_text(rep.county, rep.year, rep.overview(), rep.school_mix()))
-    _table(doc, rep.overview())
-    if not rep.in_scope:  # a short report: who is out of scope and why, nothing to evaluate
-        _para(doc, "不参与差异系数计算的学校：")
-        _table(doc, rep.scope_notes())
-        with atomic_path(path) as tmp:
-            doc.save(str(tmp))
-        return Path(path)
-    _heading(doc, "二、基本均衡", 1)
-    _para(doc, nv.basic_summary(t["basic"]) + nv.basic_detail(t["basic"], rep.contributions()))
-    _table(doc, rep.basic_table())
-    _figure(doc, plots.cv_chart(rep.coef, title=f"{rep.county}{rep.year}学年差异系数与标准"))
-    _heading(doc, "三、优质均衡", 1)
-    _para(doc, nv.quality_summary(t["quality"], t["compliance"]))
-    _table(doc, rep.quality_table())
-    _para(doc, nv.shortfall_text(t["shortfall_totals"]))
-    _table(doc, rep.shortfall_table())
-    _heading(doc, "四、规模与班额", 1)
-    _para(doc, nv.size_text(t["class_bands"], t["class_shortfall"], t["school_size"]))
-    bands, _, _ = rep.size_tables()
-    _table(doc, bands)
-    _heading(doc, "五、师资配置", 1)
-    from .evaluate import staffing
-    _para(doc, nv.staffing_text(staffing(rep.data.schools, rep.options, year=rep.year, county=rep.county)))
-    _table(doc, rep.staffing_table())
-    _heading(doc, "六、城乡差距", 1)
-    _para(doc, nv.gap_text(t["gap"]))
-    _table(doc, rep.gap_table())
-    _heading(doc, "七、政府保障程度、教育质量、社会认可度与经费“三个增长”", 1)
-    _para(doc, nv.items_text(t["county_items"]) + nv.growth_text(t["three_growths"]))
-    _table(doc, rep.items_table())
-    _heading(doc, "八、趋势与预警", 1)
-    _para(doc, nv.trend_text(t["trend"], rep.year))
-    _table(doc, rep.trend_table())
-    _heading(doc, "九、存在问题与下一步建议", 1)
-    probs = nv.problems(t, rep.county)
-    if probs.empty:
-        _para(doc, "未发现需要整改的问题。")
-    for k, r in enumerate(probs.itertuples(), start=1):
-        _para(doc, f"（{k}）{r.problem}", bold=True)
-        _para(doc, f"建议：{r.suggestion}")
+    for _ in range(8):
+        doc.add_paragraph()
+    for line in (issuer, date):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(p, line, _BODY_FONT, _SIZE["body"])
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    def signature():  # 落款: after the body, before the annexes
+        doc.add_paragraph()
+        for line in (issuer, date):
+            p = doc.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _run(p, line, _BODY_FONT, _SIZE["body"])
+
+    n_table = n_chart = 0
+    signed = False
+    for sec in rep.sections():
+        blocks = rep.blocks(sec)
+        if not blocks:
+            continue
+        if sec.key in ("appendix", "provenance") and not signed:
+            signature()
+            signed = True
+        landscape = any(isinstance(b, Table) and b.landscape for b in blocks) and sec.key == "appendix"
+        if landscape:
+            _landscape(doc)
+        if sec.title:
+            _heading(doc, sec.title, 1)
+        for b in blocks:
+            if isinstance(b, Text) and b.heading:
+                _heading(doc, b.text, 0)
+            elif isinstance(b, Text):
+                _para(doc, b.text, bold=b.bold)
+            elif isinstance(b, Table):
+                n_table += 1
+                to_docx(b, doc, number=n_table, width_cm=24.0 if landscape else 15.6, size_pt=_SIZE["table"])
+            elif isinstance(b, Chart):
+                n_chart += 1
+                _figure(doc, b.png(), n_chart, b.title)
+    if not signed:
+        signature()
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return Path(path)

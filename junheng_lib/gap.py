@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .evaluate import _filter, indicator_values
+from .evaluate import require_values
+from .frames import select
 from .indicators import INDICATORS, STAGE_ORDER, codes
 from .measures import grouped_theil
-from .options import Options
 from .schema import LOCATIONS
 
 __all__ = ["urban_rural_gap", "LOCATIONS"]
 
 
 
-def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=None, county=None,
-                    standard: str = "quality") -> pd.DataFrame:
+def urban_rural_gap(values: pd.DataFrame, *, year=None, county=None, standard: str = "quality") -> pd.DataFrame:
     """Per year × county × stage × indicator: group means and the Theil decomposition.
 
     Schools in the standard's scope with students and a known 城乡分类 take part. Group means are
@@ -34,7 +33,7 @@ def urban_rural_gap(data: pd.DataFrame, options: Options | None = None, *, year=
         ``year, county, stage, indicator, mean_城区, mean_镇区, mean_乡村, rural_to_urban`` (乡村 ÷ 城区),
         ``theil, between, within, between_share``.
     """
-    v = indicator_values(_filter(data, year, county), options or Options())
+    v = select(require_values(values, codes(standard)), year=year, county=county)
     scope = "in_quality" if standard == "quality" else "in_basic"
     v = v[v[scope] & (v["students"] > 0) & v["location"].isin(LOCATIONS)].copy()
     v["stage"] = v["stage"].astype(str)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, label
 
-__all__ = ["basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
+__all__ = ["warning_reason", "basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
            "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv",
            "rule_text"]
 
@@ -144,17 +144,21 @@ def shortfall_text(totals: pd.DataFrame) -> str:
 
 
 def overview_text(county: str, year: int, overview: pd.DataFrame, mix: pd.DataFrame) -> str:
-    """基本情况 in one paragraph: schools, students, teachers, change from last year."""
+    """基本情况 in one paragraph: schools, students, teachers, change from last year.
+
+    ``overview``: :func:`junheng_lib.evaluation.overview` (per stage, numbers); ``mix``:
+    :func:`junheng_lib.evaluation.school_mix` (types × 城乡 with 合计).
+    """
     total = int(mix.loc["合计", "合计"]) if "合计" in mix.index else 0
     tp = int(mix.loc["教学点", "合计"]) if "教学点" in mix.index else 0
     parts = [f"{year}学年，{county}共有义务教育阶段学校{total - tp}所" + (f"、教学点{tp}个" if tp else "")]
-    for stage, r in overview.iterrows():
-        if "学校数(含教学点)" in r and r["学校数(含教学点)"] == 0:
-            parts.append(f"无{SCHOOLS_OF.get(stage, stage)}")
+    for r in overview.itertuples():
+        if not r.schools:
+            parts.append(f"无{SCHOOLS_OF.get(r.stage, r.stage)}")
             continue
-        s = f"{stage}在校生{r['在校生数']}人、专任教师{r['专任教师数']}人"
-        if "在校生较上年" in r and isinstance(r["在校生较上年"], str):
-            d = int(r["在校生较上年"].replace(",", ""))
+        s = f"{r.stage}在校生{r.students:,.0f}人、专任教师{r.teachers:,.0f}人"
+        if not pd.isna(r.students_prev):
+            d = int(round(r.students - r.students_prev))
             s += "，在校生与上年持平" if d == 0 else f"，在校生比上年{'增加' if d > 0 else '减少'}{abs(d):,d}人"
         parts.append(s)
     return "；".join(parts) + "。"
@@ -262,12 +266,24 @@ def trend_text(trend: pd.DataFrame, year: int) -> str:
         word = "上升" if r.change > 0 else ("下降" if r.change < 0 else "持平")
         out.append(f"{r.stage}综合差异系数由上年的{fmt_cv(prev)}{word}到{fmt_cv(r.cv)}" if word != "持平"
                    else f"{r.stage}综合差异系数与上年持平（{fmt_cv(r.cv)}）")
-    w = trend[(trend["year"] == year) & (trend["warning"] != "")]
+    w = trend[(trend["year"] == year) & (trend["kind"] != "")]
     if len(w):
         out.append(f"共有{len(w)}项差异系数出现预警（连续上升、接近或超过标准）")
     else:
         out.append("各项差异系数均无预警")
     return "；".join(out) + "。"
+
+
+def warning_reason(kind: str) -> str:
+    """The reason of a CV warning in words (``kind`` of :func:`junheng_lib.trends.cv_trend`).
+
+    >>> warning_reason("near_limit")
+    '距标准不足0.05'
+    """
+    w = RULES["warning"]
+    return {"newly_failed": "上年达标、本年未达标",
+            "rising_near": f"连续{w['rising_years']}年上升且距标准不足{w['margin']:g}",
+            "near_limit": f"距标准不足{w['margin']:g}", "rising": f"连续{w['rising_years']}年上升"}.get(kind, "")
 
 
 def problems(tables: dict, county: str) -> pd.DataFrame:

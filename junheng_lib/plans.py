@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from .evaluate import _filter, indicator_values
+from .evaluate import require_values
+from .frames import select
 from .indicators import (INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit, standard_value,
                          within_limit)
 from .measures import weighted_cv
 from .options import Options
 from .schema import STAGE_SUFFIX
-from .stages import school_stages
+from .stages import split_shares
 
 __all__ = ["shortfall", "compliance_plan", "cv_plan", "combined_plan", "apply_additions", "what_if",
            "SHORTFALL_COLUMNS", "PLAN_COLUMNS", "default_costs"]
@@ -45,14 +46,14 @@ def _round_up(x: np.ndarray, count: bool) -> np.ndarray:
     return np.ceil(x - 1e-9) if count else x
 
 
-def _quality_values(data, options, year, county) -> pd.DataFrame:
-    v = indicator_values(_filter(data, year, county), options, standard=QUALITY)
+def _quality_values(values, year, county) -> pd.DataFrame:
+    v = select(require_values(values, codes(QUALITY)), year=year, county=county)
     v = v[v["in_quality"] & (v["students"] > 0)].copy()
     v["stage"] = v["stage"].astype(str)
     return v.reset_index(drop=True)
 
 
-def shortfall(data: pd.DataFrame, options: Options | None = None, *, year=None, county=None) -> pd.DataFrame:
+def shortfall(values: pd.DataFrame, *, year=None, county=None) -> pd.DataFrame:
     """What each school × stage must add to reach 100 % (and 85 %) of each Y1–Y7 standard.
 
     ``required = standard × students / scale``; ``shortfall = max(0, required − current)``, rounded up
@@ -70,7 +71,7 @@ def shortfall(data: pd.DataFrame, options: Options | None = None, *, year=None, 
     100 students, 3 networked multimedia rooms: Y7 = 3.0 ≥ 2.3, shortfall 0; with 2 rooms
     (2.0 per 100) the shortfall is ⌈2.3 − 2⌉ = 1 room.
     """
-    v = _quality_values(data, options or Options(), year, county)
+    v = _quality_values(values, year, county)
     parts = []
     floor = float(RULES["quality"]["floor_share"])
     for code in codes(QUALITY):
@@ -106,13 +107,19 @@ def shortfall(data: pd.DataFrame, options: Options | None = None, *, year=None, 
     return out[cols].reset_index(drop=True)
 
 
-def compliance_plan(data: pd.DataFrame, options: Options | None = None, costs: dict | None = None, *, year=None,
-                    county=None) -> pd.DataFrame:
+def compliance_plan(shortfalls: pd.DataFrame, costs: dict | None = None) -> pd.DataFrame:
     """Least-cost additions that bring each failing school × stage to "≥ 6 met, the rest ≥ 85 %".
 
     For each school the candidates are: meet all 7 standards, or meet 6 and keep indicator k at
     ≥ 85 % of its standard (k = Y1…Y7); the cheapest by ``costs`` (元 per unit of resource,
     :func:`default_costs`) is chosen. A school that already passes gets no additions.
+
+    Parameters
+    ----------
+    shortfalls : DataFrame
+        The :func:`shortfall` table (of the school × stages to plan for).
+    costs : dict, optional
+        Unit costs overriding :func:`default_costs`.
 
     Returns
     -------
@@ -121,7 +128,7 @@ def compliance_plan(data: pd.DataFrame, options: Options | None = None, costs: d
         indicator, addition, unit, cost, exempt`` (``exempt``: the indicator allowed to stay between
         85 % and 100 %), plus ``passed_before``.
     """
-    sf = shortfall(data, options, year=year, county=county)
+    sf = shortfalls
     cols = ["year", "county", "school_id", "school_name", "stage", "indicator", "addition", "unit", "cost", "exempt",
             "passed_before"]
     if sf.empty:
@@ -198,9 +205,8 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
     return plan(t)
 
 
-def cv_plan(data: pd.DataFrame, *, county: str, stage: str, indicator: str, year: int | None = None,
-            options: Options | None = None, limit: float | None = None, values: pd.DataFrame | None = None
-            ) -> pd.DataFrame:
+def cv_plan(values: pd.DataFrame, *, county: str, stage: str, indicator: str, year: int | None = None,
+            limit: float | None = None) -> pd.DataFrame:
     """Least total addition of one resource, over one county's schools of a stage, that brings the
     indicator's CV to its limit (0.50 小学 / 0.45 初中 for Y1–Y7; give ``limit`` for L1–L8).
 
@@ -222,8 +228,7 @@ def cv_plan(data: pd.DataFrame, *, county: str, stage: str, indicator: str, year
         if std != QUALITY:
             raise ValueError(f"{indicator} 没有单项差异系数标准，请用 --limit 指定目标")
         limit = cv_limit(QUALITY, stage)
-    if values is None:
-        values = indicator_values(data, options or Options())
+    require_values(values, [indicator])
     if year is None:
         year = int(values.loc[values["county"] == county, "year"].max())
     scope = "in_quality" if std == QUALITY else "in_basic"
@@ -252,7 +257,7 @@ def cv_plan(data: pd.DataFrame, *, county: str, stage: str, indicator: str, year
                                "cv_before", "limit", "unit"]]
 
 
-def combined_plan(data: pd.DataFrame, options: Options | None = None, costs: dict | None = None, *, county: str,
+def combined_plan(values: pd.DataFrame, costs: dict | None = None, *, county: str,
                   year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Standards and CV limits together: first the least-cost per-school compliance plan, then, for
     each Y1–Y7 CV still over its limit, the least addition that brings it to the limit.
@@ -264,12 +269,11 @@ def combined_plan(data: pd.DataFrame, options: Options | None = None, costs: dic
         ``addition`` (their sum), ``unit``, ``cost``. ``totals``: per stage and indicator, the total
         addition, unit and cost, and the CV before and after.
     """
-    options = options or Options()
     costs = {**default_costs(), **(costs or {})}
-    values = indicator_values(data, options)
+    require_values(values)
     if year is None:
         year = int(values.loc[values["county"] == county, "year"].max())
-    comp = compliance_plan(values, options, costs, year=year, county=county)
+    comp = compliance_plan(shortfall(values, year=year, county=county), costs)
     key = ["school_id", "stage", "indicator"]
     step1 = comp.set_index(key)["addition"]
     v = values.copy()
@@ -287,7 +291,7 @@ def combined_plan(data: pd.DataFrame, options: Options | None = None, costs: dic
         for code in codes(QUALITY):
             vv = v.assign(**{code: v[f"_{code}"]})
             try:
-                p = cv_plan(None, county=county, stage=stage, indicator=code, year=year, values=vv)
+                p = cv_plan(vv, county=county, stage=stage, indicator=code, year=year)
             except ValueError:
                 continue
             cv_raw = weighted_cv(v.loc[(v["year"] == year) & (v["county"] == county) & (v["stage"] == stage)
@@ -337,10 +341,7 @@ def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Opt
         return out
     if "year" not in a:
         a = a.assign(year=int(schools["year"].max()))
-    st = school_stages(schools, options)
-    st = st[~st["merged"]]
-    st["stage"] = st["stage"].astype(str)
-    share = st.set_index(["year", "school_id", "stage"])["share"]
+    shares = split_shares(schools)  # each school row's split share per stage (no expansion needed)
     res = a["indicator"].map(INDICATORS["numerator"]) if "indicator" in a else a["resource"]
     a = a.assign(resource=res.to_numpy())
     pos = pd.Series(np.arange(len(out)), index=pd.MultiIndex.from_frame(out[["year", "school_id"]]))
@@ -360,10 +361,8 @@ def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Opt
             col = _RAW[resource]
             is_split = bool(INDICATORS.loc[INDICATORS["numerator"] == resource, "split"].iloc[0])
             if is_split:
-                sh = share.reindex(pd.MultiIndex.from_arrays([g["year"], g["school_id"], g["stage"]])).to_numpy(float)
+                sh = np.where(rows >= 0, shares[stage].to_numpy(float)[rows], np.nan)
                 amount = amount / np.where(sh > 0, sh, np.nan)
-            if resource == "teaching_area" and not options.net_indoor_sports:
-                pass
             out[col] = out[col].astype(float)
             out.iloc[rows, out.columns.get_loc(col)] = out[col].to_numpy(float)[rows] + np.nan_to_num(amount)
     return out

@@ -380,7 +380,7 @@ def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, option
         the first such year — columns ``county, stage, standard, indicator, year, base_cv, cv,
         limit, warning`` (sentence "预计YYYY年…"), earliest first.
     """
-    from .evaluate import coefficients, compliance
+    from .evaluate import coefficients, compliance, values_table
     from .indicators import label
 
     if projection.empty:
@@ -391,8 +391,10 @@ def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, option
     future = projected_schools(base, projection)
     both = pd.concat([base, future], ignore_index=True)
     both.attrs = dict(schools.attrs)
-    coef = coefficients(both, options)
-    comp = compliance(future, options)
+    values = values_table(both, options)
+    coef = coefficients(values)
+    comp = compliance(values, year=None)
+    comp = comp[comp["year"] > base_year]
     judged = coef[coef["passed"].notna()]
     now = judged[judged["year"] == base_year].set_index(["county", "stage", "standard", "indicator"])
     later = judged[judged["year"] > base_year]
@@ -407,7 +409,8 @@ def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, option
     w["warning"] = [f"预计{y}年{st}{names[i]}差异系数由{b:.3f}升至{cv:.3f}，超过{lim:g}" for y, st, i, b, cv, lim
                     in w[["year", "stage", "indicator", "base_cv", "cv", "limit"]].itertuples(index=False)]
     # schools that meet the 优质均衡 rule now and not in a projected year
-    now_comp = compliance(base, options)[["school_id", "stage", "passed"]].rename(columns={"passed": "base_passed"})
+    now_comp = compliance(values, year=base_year)[["school_id", "stage", "passed"]].rename(
+        columns={"passed": "base_passed"})
     lost = comp.merge(now_comp, on=["school_id", "stage"], how="inner")
     lost = lost[lost["base_passed"] & ~lost["passed"]]
     if not lost.empty:

@@ -1,18 +1,20 @@
-"""Assembling one county-year report: the computed tables in the layouts the bureaus publish.
+"""The county report: one :class:`~junheng_lib.evaluation.Evaluation`, rendered section by section.
 
-A thin layer between the core (:mod:`evaluate`) and the notebooks: it formats (one rounding step,
-from the rule table's decimals) and collects results; it never recomputes an indicator.
+:class:`CountyReport` turns the evaluation into the blocks a report shows — paragraphs
+(:mod:`junheng_lib.narrative`), tables (:class:`junheng_lib.tables.Table`, formats from the rule
+table) and charts (:mod:`junheng_lib.plots`). It formats; it never computes an indicator or decides
+a verdict. The order of sections and blocks is declared once, in :mod:`junheng_lib.outline`, and
+both the notebook (:meth:`CountyReport.show`) and the Word writer follow it.
 
 Examples
 --------
 >>> from junheng_lib.reporting import CountyReport
 >>> rep = CountyReport.build(None, "东湖区", 2024)          # doctest: +SKIP
->>> rep.basic_table()                                       # doctest: +SKIP
+>>> rep.show("basic")                                       # doctest: +SKIP
 """
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +24,15 @@ import pandas as pd
 
 from . import __version__
 from .data import Dataset, check_request, county_row_notice, load
-from .evaluate import cv_contributions, staffing
-from .evaluation import evaluate_county
+from .evaluation import Evaluation, evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, label, standard_value
-from .names import safe_name  # file stems of the side files (unique and bounded)
+from .names import safe_name
 from .narrative import SCHOOLS_OF, fmt_cv
 from .options import Options
-from .schema import LOCATIONS, STAGE_SUFFIX
+from .tables import Column, Table, cv_column, indicator_column
 
-__all__ = ["CountyReport", "fmt_cv", "fmt_value", "md", "safe_name", "END_OF_REPORT", "end_of_report",
-           "trim_after_end"]
+__all__ = ["CountyReport", "Text", "Chart", "fmt_cv", "fmt_value", "md", "safe_name", "END_OF_REPORT",
+           "end_of_report", "trim_after_end"]
 
 
 def md(text: str, heading: int = 0):
@@ -84,42 +85,69 @@ def fmt_value(x: float, code: str) -> str:
     return f"{x:,.{int(INDICATORS.loc[code, 'decimals'])}f}"
 
 
-def _indexed(n: int):
-    """Display tables: the first ``n`` columns become the index (no 0, 1, 2 … row numbers)."""
-    def deco(fn):
-        import functools
+@dataclass(frozen=True)
+class Text:
+    """A paragraph of a report (plain text; ``bold`` for problem headings; ``heading`` 1 for the
+    report's title)."""
 
-        @functools.wraps(fn)
-        def wrapper(*a, **k):
-            df = fn(*a, **k)
-            return df.set_index(list(df.columns[:n])) if isinstance(df, pd.DataFrame) and len(df.columns) > n \
-                else df
-        return wrapper
-    return deco
+    text: str
+    bold: bool = False
+    heading: int = 0
 
 
-def _yes(b) -> str:
-    return "—" if b is None or (isinstance(b, float) and np.isnan(b)) else ("达标" if bool(b) else "未达标")
+@dataclass
+class Chart:
+    """A chart of a report: ``draw()`` returns the matplotlib figure; :meth:`png` draws it once
+    and keeps the image, which every output (notebook, Word) shows."""
+
+    title: str
+    draw: object
+    _png: bytes | None = field(default=None, repr=False)
+
+    def png(self, dpi: int = 150) -> bytes:
+        if self._png is None:
+            import io as _io
+
+            import matplotlib.pyplot as plt
+            fig = self.draw()
+            buf = _io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+            plt.close(fig)
+            self._png = buf.getvalue()
+        return self._png
+
+
+_STAGE = Column("stage", "学段")
+
+
+def _stage_sorted(df: pd.DataFrame, *more: str) -> pd.DataFrame:
+    if df.empty:
+        return df
+    return df.sort_values(["stage", *more], key=lambda s: s.map(STAGE_ORDER) if s.name == "stage" else s,
+                          kind="stable")
 
 
 @dataclass
 class CountyReport:
-    """Everything one county report shows, computed once."""
+    """A county report: the evaluation and where its data came from.
 
-    county: str
-    year: int
-    options: Options
-    data: Dataset
-    tables: dict = field(repr=False)
-    data_notes: list = field(default_factory=list)   # notices on the input tables for this county-year
+    Parameters
+    ----------
+    ev : Evaluation
+        The one evaluation of the county-year; every block reads it.
+    data : Dataset
+        The county's validated tables (names of the input files and their content hash for the
+        说明; school names for the chart note).
+    """
+
+    ev: Evaluation
+    data: Dataset = field(repr=False)
 
     @classmethod
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
               options: Options | dict | None = None) -> "CountyReport":
-        """Load the data folder, check the county and year exist, compute the tables.
-
-        ``year`` None or 0 means the latest year of the data.
-        """
+        """Load the data folder (or the runner's validated slice of it), check the county and year
+        exist, evaluate once. ``year`` None or 0 means the latest year of the data."""
         return cls.from_dataset(load(data_dir), county, year, options)
 
     @classmethod
@@ -136,91 +164,103 @@ class CountyReport:
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         year = int(year) if year else max(ds.years)
         check_request(ds.schools, [year], [county])
-        notes = [n for n in [county_row_notice(ds.schools, ds.counties, county, year)] if n]
+        note = county_row_notice(ds.schools, ds.counties, county, year)  # on the whole counties table
         ds = ds.only_county(county)
-        return cls(county, year, opts, ds, evaluate_county(ds, county, year, opts), notes)
+        ev = evaluate_county(ds, county, year, opts)
+        ev.notices = [note] if note else []
+        return cls(ev, ds)
+
+    # ------------------------------------------------------------------ shortcuts
+    @property
+    def county(self) -> str:
+        return self.ev.county
+
+    @property
+    def year(self) -> int:
+        return self.ev.year
+
+    @property
+    def options(self) -> Options:
+        return self.ev.options
+
+    @property
+    def tables(self) -> dict:
+        """The evaluation's tables by name (read-only use)."""
+        return self.ev.tables()
 
     @property
     def coef(self) -> pd.DataFrame:
-        """This year's coefficients (basic with composite, then quality)."""
-        return pd.concat([self.tables["basic"], self.tables["quality"]], ignore_index=True)
+        return self.ev.coefficients
 
     @property
     def comp(self) -> pd.DataFrame:
-        return self.tables["compliance"]
-
-    @property
-    def trend(self) -> pd.DataFrame:
-        return self.tables["trend"]
-
-    # ------------------------------------------------------------------ scope and what is missing
-    @functools.cached_property
-    def _stages_now(self) -> pd.DataFrame:
-        """This county-year's school × stage rows with their scope flags (computed once)."""
-        from .stages import school_stages
-        s = self.data.schools
-        return school_stages(s[(s["county"] == self.county) & (s["year"] == self.year)], self.options)
-
-    def stage_scope(self) -> pd.DataFrame:
-        """Per compulsory stage: schools teaching it this year, how many take part in the
-        calculations (in 基本均衡's scope, with students), and what is missing in words.
-
-        Returns
-        -------
-        DataFrame
-            Index 小学/初中; ``schools``, ``in_scope``, ``note`` ('' when the stage is evaluated; else
-            e.g. 无初中学校, or 初中学校均不参与计算（民办学校2所）).
-        """
-        st = self._stages_now
-        st = st.assign(stage=st["stage"].astype(str), live=st["in_basic"] & (st["students"] > 0))
-        g = st.groupby("stage")
-        out = pd.DataFrame({"schools": g.size(), "in_scope": g["live"].sum()}).reindex(list(STAGES), fill_value=0)
-        out = out.astype(int)
-        notes = []
-        for stage, r in out.iterrows():
-            word = SCHOOLS_OF[stage]
-            if r["schools"] == 0:
-                notes.append(f"无{word}")
-            elif r["in_scope"] == 0:
-                why = _reasons(st[(st["stage"] == stage)])
-                notes.append(f"{word}均不参与计算（{why}）" if why else f"{word}均无在校生")
-            else:
-                notes.append("")
-        out["note"] = notes
-        out.index.name = "stage"
-        return out
+        return self.ev.compliance
 
     @property
     def in_scope(self) -> bool:
-        """True when at least one school of the county-year takes part in the calculations."""
-        return bool((self.stage_scope()["in_scope"] > 0).any())
+        return self.ev.in_scope
 
-    def scope_text(self) -> str:
-        """Why nothing can be evaluated (the body of the short report of a county without a school
-        in scope); '' when the county is evaluated."""
-        if self.in_scope:
-            return ""
-        st = self._stages_now
-        n = int(st["school_id"].nunique())
-        why = _reasons(st.drop_duplicates("school_id"))
-        scope = (f"{'、'.join(RULES['scope']['ownership'])}、{'、'.join(RULES['scope']['affiliation'])}的义务教育学校"
-                 f"（不含{'、'.join(t for t, v in RULES['school_types'].items() if not v['in_scope'])}）")
-        head = f"{self.county}{self.year}学年没有纳入评估范围的学校"
-        body = (f"：全县{n}所学校中，{why}，均不参与计算" if why else f"：全县{n}所学校均无义务教育在校生") if n else \
-            "：数据中没有该县(区)本学年的学校"
-        return (f"{head}{body}。评估范围为{scope}，因此本报告不计算差异系数、学校达标情况和差额，"
-                f"只列出基本情况和不参与计算的学校。")
+    @property
+    def title(self) -> str:
+        return f"{self.county}{self.year}学年义务教育均衡发展监测报告"
 
-    def end_of_report(self):
-        """The closing line of the short report of a county without a school in scope (None otherwise)."""
-        if self.in_scope:
-            return None
-        return end_of_report(f"{self.county}{self.year}学年没有纳入评估范围的学校，报告只包括以上内容。")
+    # ------------------------------------------------------------------ rendering
+    def blocks(self, section) -> list:
+        """The blocks of one outline section, in order (None results dropped); built once per
+        report, so the notebook and the Word writer show the same objects (charts drawn once)."""
+        cache = self.__dict__.setdefault("_blocks", {})
+        if section.key not in cache:
+            cache[section.key] = self._build_blocks(section)
+        return cache[section.key]
+
+    def _build_blocks(self, section) -> list:
+        out = []
+        for name in section.blocks:
+            b = getattr(self, name)()
+            if b is None:
+                continue
+            out.extend(b if isinstance(b, list) else [b])
+        return out
+
+    def sections(self):
+        """The outline's sections this report has (a county without a school in scope: the short report)."""
+        from .outline import SECTIONS
+        return [s for s in SECTIONS if self.in_scope or s.short]
+
+    def show(self, key: str) -> None:
+        """Display one section in a notebook: its heading, paragraphs, tables (表N) and charts (图N)."""
+        from IPython.display import HTML, Image, display
+
+        from .outline import SECTIONS
+        sec = next(s for s in SECTIONS if s.key == key)
+        if sec not in self.sections():
+            return
+        counter = self.__dict__.setdefault("_numbers", {"table": 0, "chart": 0})
+        if sec.title:
+            display(md(sec.title, heading=sec.level))
+        for b in self.blocks(sec):
+            if isinstance(b, Text):
+                display(md(b.text, heading=b.heading))
+            elif isinstance(b, Table):
+                counter["table"] += 1
+                display(HTML(b.to_html(counter["table"])))
+            elif isinstance(b, Chart):
+                counter["chart"] += 1
+                display(Image(data=b.png(), format="png", width=760))
+                display(md(f"图{counter['chart']}　{b.title}"))
+
+    # ------------------------------------------------------------------ header and notes
+    def title_block(self) -> Text:
+        return Text(self.title, heading=1)
+
+    def header(self) -> list:
+        lines = [Text(f"生成日期：{_dt.date.today().isoformat()}")]
+        return lines + [Text(n, bold=True) for n in self.notices()]
 
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
         without schools (无初中学校) or without a school in scope, a stage with a single school
-        (CV 0 by rule), and input tables that lack this county-year."""
+        (CV 0 by rule), input tables that lack this county-year, names the charts cannot draw."""
         out = []
         if not self.in_scope:
             out.append(self.scope_text())
@@ -232,332 +272,421 @@ class CountyReport:
                 out.append(f"{r['note']}：本报告的{stage}部分不适用，各项计算只含{'、'.join(present)}。")
             for stage in sc.index[sc["in_scope"] == 1]:
                 out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
-        return out + list(self.data_notes)
-
-    # ------------------------------------------------------------------ header
-    @property
-    def title(self) -> str:
-        return f"{self.county}{self.year}学年义务教育均衡发展监测报告"
-
-    def contributions(self, top: int = 5) -> dict:
-        """Schools behind the largest CVs: the two largest basic CVs per stage, and every quality CV
-        over its limit — {(stage, code): table}."""
-        out = {}
-        c = self.coef[self.coef["cv"] > 0]  # a CV of 0 (one school, all equal) has no school behind it
-        picks = []
-        for stage in STAGES:
-            g = c[(c["stage"] == stage) & (c["standard"] == BASIC) & (c["indicator"] != "composite")]
-            picks += [(stage, code) for code in g.sort_values("cv", ascending=False)["indicator"].head(1)]
-            q = c[(c["stage"] == stage) & (c["standard"] == QUALITY) & c["passed"].eq(False)]
-            q = q.assign(excess=q["cv"] - q["limit"]).sort_values("excess", ascending=False)
-            picks += [(stage, code) for code in q["indicator"].head(3)]
-        for stage, code in picks:
-            out[(stage, code)] = cv_contributions(self.data.schools, self.options, county=self.county,
-                                                  year=self.year, stage=stage, indicator=code, top=top)
+        out += list(self.ev.notices)
+        if note := self.chart_note():
+            out.append(note)
         return out
-
-    @_indexed(2)
-    def contribution_table(self, contributions: dict | None = None) -> pd.DataFrame:
-        """For display: the schools that contribute most to each listed CV."""
-        contributions = contributions if contributions is not None else self.contributions()
-        rows = []
-        for (stage, code), t in contributions.items():
-            if stage not in set(self.coef["stage"]):
-                continue
-            for r in t.head(3).itertuples():
-                rows.append({"学段": stage, "指标": f"{code} {label(code)}", "学校": r.school_name,
-                             "学校值": fmt_value(r.value, code), "全县平均": fmt_value(r.mean, code),
-                             "偏离": "高于" if r.deviation >= 0 else "低于", "占离散程度": f"{r.share:.0%}"})
-        return pd.DataFrame(rows)
-
-    @_indexed(2)
-    def staffing_table(self) -> pd.DataFrame:
-        """师资配置 per stage and per 城乡, for display."""
-        a = staffing(self.data.schools, self.options, year=self.year, county=self.county).assign(location="全县")
-        b = staffing(self.data.schools, self.options, year=self.year, county=self.county, by_location=True)
-        t = pd.concat([a, b], ignore_index=True)
-        rank = {**STAGE_ORDER, "全县": 0, **{loc: i + 1 for i, loc in enumerate(LOCATIONS)}}
-        t = t.sort_values(["stage", "location"], key=lambda s: s.map(rank))
-        return pd.DataFrame({
-            "学段": t["stage"], "范围": t["location"], "在校生": t["students"].map(lambda v: f"{v:,.0f}"),
-            "专任教师": t["teachers"].map(lambda v: f"{v:,.0f}"),
-            "生师比": t["students_per_teacher"].map(lambda v: f"{v:.1f}:1"),
-            "编制标准": t["staffing_standard"].map(lambda v: f"{v:g}:1"),
-            "高于规定学历占比": t["above_degree_share"].map(lambda v: f"{v:.1%}"),
-            "中级及以上职称占比": t["mid_title_share"].map(lambda v: f"{v:.1%}"),
-            "每百生骨干教师": t["backbone_per_100"].map(lambda v: f"{v:.2f}"),
-            "每百生体艺教师": t["pe_art_per_100"].map(lambda v: f"{v:.2f}")}).reset_index(drop=True)
-
-    @_indexed(2)
-    def shortfall_table(self) -> pd.DataFrame:
-        """全县差额 per stage and indicator, in raw units, for display."""
-        t = self.tables["shortfall_totals"]
-        if t.empty:
-            return pd.DataFrame()
-        from .narrative import amount
-        return pd.DataFrame({"学段": t["stage"], "指标": t["indicator"], "资源": t["resource"],
-                             "未达标学校数": t["schools_short"], "差额(达到标准)": [amount(v, u) for v, u in
-                                                                           zip(t["shortfall"], t["unit"])],
-                             "差额(达到85%)": [amount(v, u) for v, u in zip(t["shortfall_85"], t["unit"])]})
-
-    def size_tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """(班额分布, 超规模学校, 音乐美术专用教室 by school failing) for display."""
-        b = self.tables["class_bands"]
-        labels = RULES["class_size"]["band_labels"]
-        bands = pd.DataFrame({"学段": b["stage"], "班级数": b["classes"], **{lab: b[lab] for lab in labels},
-                              "标准班额占比": b["standard_share"].map(lambda v: f"{v:.1%}"),
-                              "最大班额": b["max_size"]}) if not b.empty else pd.DataFrame()
-        cs = self.tables["class_shortfall"].groupby("stage", sort=False)[["class_shortfall", "place_shortfall"]].sum(
-            min_count=1).reset_index()
-        if not bands.empty:
-            bands = bands.merge(cs.rename(columns={"stage": "学段", "class_shortfall": "缺额(班)",
-                                                   "place_shortfall": "学位缺额(个)"}), on="学段", how="left")
-        ss = self.tables["school_size"]
-        over = ss[ss["over"]][["school_name", "school_type", "students", "limit"]].rename(columns={
-            "school_name": "学校", "school_type": "办学类型", "students": "义务教育在校生", "limit": "规模上限"})
-        r = self.tables["special_rooms"]
-        rooms = pd.DataFrame({"学校": r["school_name"], "班级数": r["classes"], "应配(间)": r["rooms_needed"],
-                              "音乐教室(间)": r["music_rooms"], "音乐间均(㎡)": r["music_area_per_room"].round(1),
-                              "美术教室(间)": r["art_rooms"], "美术间均(㎡)": r["art_area_per_room"].round(1),
-                              "结论": r["passed"].map({True: "达标", False: "未达标"}).fillna("未提供")})
-        return bands, over.reset_index(drop=True), rooms[rooms["结论"] != "达标"].reset_index(drop=True)
-
-    @_indexed(2)
-    def gap_table(self) -> pd.DataFrame:
-        g = self.tables["gap"]
-        return pd.DataFrame({
-            "学段": g["stage"], "指标": g["indicator"] + " " + g["indicator"].map(label),
-            **{loc: [fmt_value(v, c) for v, c in zip(g[f"mean_{loc}"], g["indicator"])] for loc in ("城区", "镇区", "乡村")},
-            "乡村/城区": g["rural_to_urban"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"),
-            "泰尔指数": g["theil"].map(lambda v: f"{v:.4f}"),
-            "组间占比": g["between_share"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")})
-
-    @_indexed(2)
-    def items_table(self) -> pd.DataFrame:
-        i = self.tables["county_items"]
-        return pd.DataFrame({"类别": i["group"], "序号": i["no"], "项目": i["item"], "实际": i["value"].replace("", "—"),
-                             "标准": i["standard"], "结论": i["status"]})
-
-    @_indexed(1)
-    def growth_table(self) -> pd.DataFrame:
-        g = self.tables["three_growths"]
-        return pd.DataFrame({"序号": g["no"], "项目": g["item"], "实际": g["value"].replace("", "—"),
-                             "标准": g["standard"], "结论": g["status"]})
-
-    def trend_table(self) -> pd.DataFrame:
-        """Composite and quality CVs per year (columns = years), with the limit."""
-        t = self.trend[self.trend["indicator"] != "composite"].copy()
-        t = pd.concat([self.trend[self.trend["indicator"] == "composite"], t[t["standard"] == QUALITY]])
-        t["项目"] = t["indicator"].map(lambda c: "综合差异系数" if c == "composite" else c)
-        wide = t.pivot_table(index=["stage", "项目"], columns="year", values="cv", aggfunc="first", sort=False)
-        wide = wide.map(fmt_cv)
-        wide.columns = [f"{y}学年" for y in wide.columns]
-        lim = t.groupby(["stage", "项目"], sort=False)["limit"].first()
-        wide["标准"] = lim.map(lambda v: f"≤{v:.2f}")
-        wide.index.names = ["学段", "项目"]
-        return wide.sort_index(level=0, key=lambda s: s.map(STAGE_ORDER) if s.name == "学段" else s,
-                               sort_remaining=False)
-
-    @_indexed(2)
-    def warning_table(self) -> pd.DataFrame:
-        w = self.tables["warnings"]
-        return pd.DataFrame({"学段": w["stage"], "指标": w["indicator"].replace("composite", "综合差异系数"),
-                             "差异系数": w["cv"].map(fmt_cv),
-                             "较上年": w["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.3f}"),
-                             "标准": w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"),
-                             "预警": w["warning"]})
-
-    @_indexed(2)
-    def school_appendix(self) -> pd.DataFrame:
-        """附表: per-school values of L1–L8 and Y1–Y7 (every school × stage in scope)."""
-        from .evaluate import indicator_values
-        v = indicator_values(self.data.schools, self.options)
-        v = v[(v["county"] == self.county) & (v["year"] == self.year) & v["in_basic"] & (v["students"] > 0)]
-        out = pd.DataFrame({"学段": v["stage"].astype(str), "学校": v["school_name"], "类型": v["school_type"],
-                            "城乡": v["location"], "在校生": v["students"].astype(int)})
-        for code in INDICATORS.index:
-            out[code] = [fmt_value(x, code) for x in v[code]]
-        return out.reset_index(drop=True)
-
-    def header_lines(self, today: _dt.date | None = None) -> list[str]:
-        """Data source, generation date, package version and options (open points), and the names the
-        charts cannot draw exactly (:meth:`chart_note`)."""
-        today = today or _dt.date.today()
-        src = ", ".join(f"{p.name}" for p in self.data.files.values())
-        lines = [f"数据来源：{self.data.folder}（{src}；SHA-256 {self.data.fingerprint()[:12]}）",
-                 f"生成日期：{today.isoformat()}；junheng {__version__}",
-                 "计算口径：" + "；".join(self.options.describe())]
-        return lines + [note] if (note := self.chart_note()) else lines
 
     def chart_note(self) -> str:
-        """Which names (the county's, its schools') the charts show with a substitute mark because no
-        font on this machine draws one of their characters; "" when every name can be drawn."""
+        """Which names the charts show with a substitute mark (no font here draws one of their
+        characters); "" when every name can be drawn."""
         from .plots import glyph_note
-        s = self.data.schools
-        names = s.loc[(s["county"] == self.county) & (s["year"] == self.year), "school_name"].dropna().unique()
-        return glyph_note([self.county, *names])
+        return glyph_note([self.county, *self.ev.current["school_name"].dropna().unique()])
 
-    # ------------------------------------------------------------------ 基本情况
-    def overview(self) -> pd.DataFrame:
-        """基本情况 per stage: schools, students, classes, teachers, and change from last year."""
-        s = self.data.schools
-        rows = []
-        for y in (self.year - 1, self.year):
-            cur = s[(s["county"] == self.county) & (s["year"] == y)]
-            if cur.empty:
-                continue
-            for st in STAGES:
-                suf = STAGE_SUFFIX[st]
-                has = cur[f"students_{suf}"] > 0
-                rows.append({"year": y, "学段": st, "学校数(含教学点)": int(has.sum()),
-                             "在校生数": int(cur[f"students_{suf}"].sum()),
-                             "班数": int(cur[f"classes_{suf}"].fillna(0).sum()),
-                             "专任教师数": int(cur[f"teachers_{suf}"].sum())})
-        df = pd.DataFrame(rows)
-        now = df[df["year"] == self.year].drop(columns="year").set_index("学段")
-        prev = df[df["year"] == self.year - 1].drop(columns="year").set_index("学段")
-        out = now.astype(object).copy()
-        if not prev.empty:
-            out["在校生较上年"] = (now["在校生数"] - prev["在校生数"]).map(lambda d: f"{d:+,d}")
-            out["专任教师较上年"] = (now["专任教师数"] - prev["专任教师数"]).map(lambda d: f"{d:+,d}")
-        for c in ("在校生数", "班数", "专任教师数"):
-            out[c] = now[c].map(lambda v: f"{v:,d}")
-        return out
+    def stage_scope(self) -> pd.DataFrame:
+        """:meth:`Evaluation.stage_scope` with what is missing in words (``note``)."""
+        sc = self.ev.stage_scope()
+        notes = []
+        cur = self.ev.current
+        for stage, r in sc.iterrows():
+            word = SCHOOLS_OF[stage]
+            if r["schools"] == 0:
+                notes.append(f"无{word}")
+            elif r["in_scope"] == 0:
+                why = _reasons(cur[cur["stage"].astype(str) == stage])
+                notes.append(f"{word}均不参与计算（{why}）" if why else f"{word}均无在校生")
+            else:
+                notes.append("")
+        return sc.assign(note=notes)
 
-    def school_mix(self) -> pd.DataFrame:
-        """Schools by type (rows) and 城乡 (columns), all schools of the county-year."""
-        s = self.data.schools
-        cur = s[(s["county"] == self.county) & (s["year"] == self.year)]
-        tab = pd.crosstab(cur["school_type"], cur["location"].fillna("未填"), margins=True, margins_name="合计")
-        order = [t for t in RULES["school_types"] if t in tab.index] + ["合计"]
-        cols = [c for c in ("城区", "镇区", "乡村", "未填") if c in tab.columns] + ["合计"]
-        tab = tab.reindex(index=order, columns=cols)
-        tab.index.name, tab.columns.name = "办学类型", None
-        return tab
+    def scope_text(self) -> str:
+        """Why nothing can be evaluated (a county without a school in scope); '' when evaluated."""
+        if self.in_scope:
+            return ""
+        cur = self.ev.current
+        n = int(cur["school_id"].nunique())
+        why = _reasons(cur.drop_duplicates("school_id"))
+        scope = (f"{'、'.join(RULES['scope']['ownership'])}、{'、'.join(RULES['scope']['affiliation'])}的义务教育学校"
+                 f"（不含{'、'.join(t for t, v in RULES['school_types'].items() if not v['in_scope'])}）")
+        head = f"{self.county}{self.year}学年没有纳入评估范围的学校"
+        body = (f"：全县{n}所学校中，{why}，均不参与计算" if why else f"：全县{n}所学校均无义务教育在校生") if n else \
+            "：数据中没有该县(区)本学年的学校"
+        return (f"{head}{body}。评估范围为{scope}，因此本报告不计算差异系数、学校达标情况和差额，"
+                f"只列出基本情况和不参与计算的学校。")
 
-    @_indexed(1)
-    def scope_notes(self) -> pd.DataFrame:
-        """Schools left out of the calculations and why (scope rules and options)."""
-        from .stages import school_stages
-        s = self.data.schools
-        st = school_stages(s[(s["county"] == self.county) & (s["year"] == self.year)], self.options)
-        out = st[st["scope_note"] != ""][["school_id", "school_name", "stage", "students", "scope_note"]]
-        out = out.assign(stage=out["stage"].astype(str), students=out["students"].astype(int))
-        return out.rename(columns={"school_id": "学校标识码", "school_name": "学校名称", "stage": "学段",
-                                   "students": "在校生数", "scope_note": "说明"}).reset_index(drop=True)
+    def provenance(self) -> list:
+        """说明 at the end: input file names (never a path), content hash, version, options."""
+        files = "、".join(p.name for p in self.data.files.values())
+        return [Text(f"数据文件：{files}（内容校验值 SHA-256 {self.data.fingerprint()[:16]}）"),
+                Text(f"计算口径：{'；'.join(self.options.describe())}"),
+                Text(f"本报告由 junheng {__version__} 按《县域义务教育均衡发展督导评估暂行办法》和"
+                     f"《县域义务教育优质均衡发展督导评估办法》的计算规则生成，所有数字均由上述数据计算。")]
 
-    # ------------------------------------------------------------------ published tables
-    def basic_table(self) -> pd.DataFrame:
-        """基本均衡 in the published layout: rows 小学/初中 × 平均值/差异系数, columns L1…L8, 综合."""
-        return self._published(BASIC, [*codes(BASIC), "composite"])
+    # ------------------------------------------------------------------ 一、基本情况
+    def overview_text(self) -> Text:
+        from .narrative import overview_text
+        return Text(overview_text(self.county, self.year, self.ev.overview, self.ev.school_mix))
 
-    def quality_table(self) -> pd.DataFrame:
-        """优质均衡: rows 小学/初中 × 平均值/标准/差异系数, columns Y1…Y7."""
-        return self._published(QUALITY, codes(QUALITY))
+    def overview_table(self) -> Table:
+        o = self.ev.overview
+        cols = [_STAGE, Column("schools", "学校数(含教学点)", "所", "int"), Column("students", "在校生", "人", "int"),
+                Column("classes", "班数", "个", "int"), Column("teachers", "专任教师", "人", "int")]
+        d = o.copy()
+        if o["students_prev"].notna().any():
+            d["students_change"] = o["students"] - o["students_prev"]
+            d["teachers_change"] = o["teachers"] - o["teachers_prev"]
+            cols += [Column("students_change", "在校生较上年", "人", "int"),
+                     Column("teachers_change", "专任教师较上年", "人", "int")]
+        return Table("义务教育学校基本情况", d, cols)
 
-    def _published(self, standard: str, items: list[str]) -> pd.DataFrame:
+    def school_mix_table(self) -> Table:
+        m = self.ev.school_mix.reset_index()
+        cols = [Column("school_type", "办学类型")] + [Column(c, c, "所", "int") for c in m.columns[1:]]
+        return Table("学校类型与城乡分布（所）", m, cols,
+                     note="含民办、非县属学校和教学点；各项计算的学校范围见“计算口径”和下表。")
+
+    def scope_table(self) -> Table | None:
+        n = self.ev.scope_notes()
+        if n.empty:
+            return None
+        return Table("不参与计算（或只参与一项评估）的学校", n,
+                     [Column("school_name", "学校"), _STAGE, Column("students", "在校生", "人", "int"),
+                      Column("scope_note", "说明")], merge=None)
+
+    def end_text(self):
+        return None if self.in_scope else Text(f"{self.county}{self.year}学年没有纳入评估范围的学校，报告只包括以上内容。")
+
+    # ------------------------------------------------------------------ 二、基本均衡
+    def basic_rule(self) -> Text:
+        from .narrative import rule_text
+        return Text(rule_text("basic"))
+
+    def _contrib_dict(self) -> dict:
+        """{(stage, code): the schools behind that CV} for the narrative."""
+        c = self.ev.contributions
+        return {(st, code): g.reset_index(drop=True) for (st, code), g in c.groupby(["stage", "indicator"], sort=False)}
+
+    def basic_text(self) -> Text:
+        from .narrative import basic_detail, basic_summary
+        return Text(basic_summary(self.ev.basic) + basic_detail(self.ev.basic, self._contrib_dict()))
+
+    def _published(self, standard: str, items: list[str], title: str, note: str = "") -> Table:
+        """The published layout: rows 小学/初中 × 平均值/(标准值)/差异系数, columns the indicators;
+        CVs over their limit flagged (from the evaluation's verdicts)."""
         c = self.coef[self.coef["standard"] == standard]
-        rows, index = [], []
+        cvd = int(RULES["display"]["cv_decimals"])
+        ind_dec = {i: (cvd if i == "composite" else int(INDICATORS.loc[i, "decimals"])) for i in items}
+        rows, flags, decs = [], [], []
         for st in STAGES:
             sub = c[c["stage"] == st].set_index("indicator")
             if sub.empty:
                 continue
-            rows.append([("" if i == "composite" else fmt_value(sub.loc[i, "mean"], i)) for i in items])
-            index.append((st, "平均值"))
+            rows.append({"stage": st, "item": "平均值", **{i: (np.nan if i == "composite" else sub.loc[i, "mean"])
+                                                          for i in items}})
+            flags.append({})
+            decs.append(ind_dec)
             if standard == QUALITY:
-                rows.append([fmt_value(standard_value(i, st), i) for i in items])
-                index.append((st, "标准值(每校)"))
-            rows.append([fmt_cv(sub.loc[i, "cv"]) for i in items])
-            index.append((st, "差异系数"))
-        cols = [("综合差异系数" if i == "composite" else f"{i} {label(i)}") for i in items]
-        return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["学段", "项目"]), columns=cols)
+                rows.append({"stage": st, "item": "标准值(每校)", **{i: standard_value(i, st) for i in items}})
+                flags.append({})
+                decs.append(ind_dec)
+            rows.append({"stage": st, "item": "差异系数", **{i: sub.loc[i, "cv"] for i in items}})
+            flags.append({i: sub.loc[i, "passed"] is False for i in items})
+            decs.append({i: cvd for i in items})
+        cols = [_STAGE, Column("item", "项目")] + [
+            Column(i, RULES["basic"]["composite_name"], kind="float", decimals=cvd) if i == "composite"
+            else indicator_column(i) for i in items]
+        return Table(title, pd.DataFrame(rows, columns=["stage", "item", *items]), cols, merge="stage",
+                     flags=pd.DataFrame(flags, columns=items).fillna(False).astype(bool),
+                     decimals=pd.DataFrame(decs, columns=items), note=note)
 
-    def verdicts(self) -> pd.DataFrame:
-        """Per stage: composite vs limit (基本均衡), the quality CVs over their limit (优质均衡)."""
-        rows = []
+    def basic_table(self) -> Table:
+        """基本均衡 in the published layout: rows 小学/初中 × 平均值/差异系数, columns L1…L8, 综合."""
+        return self._published(BASIC, [*codes(BASIC), "composite"], f"{self.county}{self.year}学年基本均衡差异系数表",
+                               "差异系数为学生加权总体差异系数；综合差异系数为8项差异系数的算术平均。")
+
+    def cv_chart(self) -> Chart:
+        from . import plots
+        return Chart("各项差异系数与标准", lambda: plots.cv_chart(self.coef, title=plots.chart_text(
+            f"{self.county}{self.year}学年差异系数与标准")))
+
+    def contribution_table(self) -> Table | None:
+        c = self.ev.contributions
+        c = c[c["rank"] <= 3]
+        if c.empty:
+            return None
+        d = c.assign(indicator_name=c["indicator"].map(label),
+                     value_text=[fmt_value(v, i) for v, i in zip(c["value"], c["indicator"])],
+                     mean_text=[fmt_value(v, i) for v, i in zip(c["mean"], c["indicator"])],
+                     side=np.where(c["deviation"] >= 0, "高于", "低于"))
+        return Table("离散程度主要来自的学校（各校对学生加权方差的贡献）", d,
+                     [_STAGE, Column("indicator_name", "指标"), Column("school_name", "学校"),
+                      Column("value_text", "学校值"), Column("mean_text", "全县平均"), Column("side", "偏离"),
+                      Column("share", "占离散程度", kind="pct")], merge="stage")
+
+    # ------------------------------------------------------------------ 三、优质均衡
+    def quality_rule(self) -> Text:
+        from .narrative import rule_text
+        return Text(rule_text("quality"))
+
+    def quality_table(self) -> Table:
+        return self._published(QUALITY, codes(QUALITY), f"{self.county}{self.year}学年优质均衡资源配置指标与差异系数")
+
+    def verdict_table(self) -> Table:
+        sv = self.ev.stage_verdicts()
         notes = self.stage_scope()["note"]
+        rows = []
         for st in STAGES:
-            c = self.coef[self.coef["stage"] == st].set_index("indicator")
-            if c.empty:
-                rows.append({"学段": st, **{k: "—" for k in ("综合差异系数", "基本均衡标准")},
-                             "基本均衡": notes[st] or "—", "优质均衡差异系数标准": "—", "超标指标": "—", "无法计算": "—",
-                             "学校达标": "—", "优质均衡(资源配置)": notes[st] or "—"})
+            if st not in sv.index:
+                rows.append({"stage": st, "basic": notes[st] or "—", "quality": notes[st] or "—"})
                 continue
-            comp = c.loc["composite"]
-            q = c.loc[[i for i in codes(QUALITY) if i in c.index]]
-            over = [i for i in q.index if q.loc[i, "passed"] is False]
-            undefined = [i for i in q.index if q.loc[i, "passed"] is None]
-            cm = self.comp[self.comp["stage"] == st]
-            rows.append({"学段": st,
-                         "综合差异系数": fmt_cv(comp["cv"]), "基本均衡标准": f"≤{comp['limit']:.2f}",
-                         "基本均衡": _yes(comp["passed"]),
-                         "优质均衡差异系数标准": f"≤{q['limit'].iloc[0]:.2f}" if len(q) else "—",
-                         "超标指标": "、".join(over) or "无", "无法计算": "、".join(undefined) or "无",
-                         "学校达标": f"{int(cm['passed'].sum())}/{len(cm)}",
-                         "优质均衡(资源配置)": "达标" if (not over and not undefined and len(q) and len(cm)
-                                                         and cm["passed"].all()) else "未达标"})
-        return pd.DataFrame(rows).set_index("学段")
+            r = sv.loc[st]
+            rows.append({"stage": st, "composite": r["composite"], "composite_limit": f"≤{r['composite_limit']:.2f}",
+                         "basic": {True: "达标", False: "未达标"}.get(r["basic_passed"], "—"),
+                         "quality_limit": f"≤{r['quality_limit']:.2f}",
+                         "over": "、".join(label(i) for i in r["quality_over"]) or "无",
+                         "schools": f"{r['schools_passed']}/{r['schools']}",
+                         "quality": "达标" if r["quality_resources_passed"] else "未达标"})
+        d = pd.DataFrame(rows)
+        f = pd.DataFrame({"basic": d["basic"].eq("未达标"), "quality": d["quality"].eq("未达标")})
+        return Table("达标情况", d, [_STAGE, Column("composite", "综合差异系数", kind="cv"),
+                                     Column("composite_limit", "基本均衡标准"), Column("basic", "基本均衡"),
+                                     Column("quality_limit", "优质均衡差异系数标准"), Column("over", "超标指标"),
+                                     Column("schools", "达标学校/学校数"), Column("quality", "优质均衡(资源配置)")],
+                     flags=f)
 
-    @_indexed(2)
-    def compliance_table(self) -> pd.DataFrame:
-        """Per-school compliance for display: values, met count, verdict, unmet indicators."""
-        c = self.comp.sort_values(["stage", "passed", "met", "school_id"], key=lambda s: s.map(
-            STAGE_ORDER) if s.name == "stage" else s)
-        out = pd.DataFrame({"学段": c["stage"], "学校": c["school_name"]})
-        for code in codes(QUALITY):
-            out[code] = [fmt_value(v, code) for v in c[code]]
-        out["达标项数"] = c["met"].to_numpy()
-        out["未达标指标"] = c["unmet"].replace("", "—").to_numpy()
-        out["最低达成度"] = [f"{r:.0%}" for r in c["min_ratio"]]
-        out["结论"] = np.where(c["passed"], "达标", "未达标")
-        return out.reset_index(drop=True)
+    def quality_text(self) -> Text:
+        from .narrative import quality_summary
+        return Text(quality_summary(self.ev.quality, self.ev.compliance))
 
-    # ------------------------------------------------------------------ side file
+    def heatmaps(self) -> list:
+        from . import plots
+        stages = sorted(set(self.comp["stage"]), key=list(STAGES).index)
+        return [Chart(f"{st}各校指标达成度（实际值 ÷ 标准值）", (lambda st=st: plots.compliance_heatmap(self.comp, st)))
+                for st in stages]
+
+    def compliance_table(self) -> Table:
+        """Per-school compliance: values, standards met, verdict; values below standard flagged."""
+        c = _stage_sorted(self.comp, "passed", "met", "school_id")
+        q = codes(QUALITY)
+        sf = self.ev.shortfall
+        met = sf.pivot_table(index=["school_id", "stage"], columns="indicator", values="met", aggfunc="first")
+        key = pd.MultiIndex.from_frame(c[["school_id", "stage"]])
+        f = pd.DataFrame({code: ~met.reindex(key)[code].fillna(True).astype(bool).to_numpy() for code in q})
+        f["verdict"] = ~c["passed"].to_numpy()
+        d = c.assign(verdict=c["passed"], unmet_names=c["unmet"].map(
+            lambda u: "、".join(label(x) for x in u.split("、")) if u else "—"))
+        cols = [_STAGE, Column("school_name", "学校")] + [indicator_column(x) for x in q] + [
+            Column("met", "达标项数", kind="int"), Column("unmet_names", "未达标指标"),
+            Column("min_ratio", "最低达成度", kind="pct"), Column("verdict", "结论", kind="verdict")]
+        return Table("各校优质均衡资源配置达标情况", d, cols, merge="stage", flags=f, landscape=True)
+
+    def shortfall_text(self) -> Text:
+        from .narrative import shortfall_text
+        return Text(shortfall_text(self.ev.shortfall_totals))
+
+    def shortfall_table(self) -> Table | None:
+        t = self.ev.shortfall_totals
+        if t.empty:
+            return None
+        plan = self.ev.compliance_plan
+        cost = plan.groupby(["stage", "indicator"])["cost"].sum() if not plan.empty else pd.Series(dtype=float)
+        d = t.assign(name=t["indicator"].map(label),
+                     plan_cost=[cost.get((s, i), np.nan) for s, i in zip(t["stage"], t["indicator"])])
+        return Table("全县指标差额（达到标准与达到85%）", d,
+                     [_STAGE, Column("name", "指标"), Column("resource", "资源"), Column("unit", "单位"),
+                      Column("schools_short", "未达标学校", "所", "int"),
+                      Column("shortfall", "差额(达到标准)", kind="float", decimals=0),
+                      Column("shortfall_85", "差额(达到85%)", kind="float", decimals=0),
+                      Column("plan_cost", "最低成本达标方案投入", "元", "int")], merge="stage",
+                     note="差额按每校达到标准值(或其85%)测算；最低成本达标方案使每校达到“至少6项达标、其余不低于85%”，"
+                          "投入按规则表中的单价估算。")
+
+    # ------------------------------------------------------------------ 四、规模与班额
+    def size_text(self) -> Text:
+        from .narrative import size_text
+        return Text(size_text(self.ev.class_bands, self.ev.class_shortfall, self.ev.school_size))
+
+    def bands_table(self) -> Table | None:
+        b = self.ev.class_bands
+        if b.empty:
+            return None
+        labels = RULES["class_size"]["band_labels"]
+        cs = self.ev.class_shortfall.groupby("stage", sort=False)[["class_shortfall", "place_shortfall"]].sum(
+            min_count=1)
+        d = b.assign(class_shortfall=b["stage"].map(cs["class_shortfall"]),
+                     place_shortfall=b["stage"].map(cs["place_shortfall"]))
+        return Table("班额分布", d, [_STAGE, Column("classes", "班级数", "个", "int"),
+                                     *[Column(lab, lab, "个", "int") for lab in labels],
+                                     Column("standard_share", "标准班额占比", kind="pct", decimals=1),
+                                     Column("max_size", "最大班额", "人", "int"),
+                                     Column("class_shortfall", "缺额", "班", "int"),
+                                     Column("place_shortfall", "学位缺额", "个", "int")])
+
+    def band_chart(self) -> Chart | None:
+        from . import plots
+        if self.ev.class_bands.empty:
+            return None
+        return Chart("班额分布", lambda: plots.class_band_chart(self.ev.class_bands))
+
+    def oversize_table(self) -> Table | None:
+        ss = self.ev.school_size
+        over = ss[ss["over"]]
+        if over.empty:
+            return None
+        return Table("规模超标的学校", over, [Column("school_name", "学校"), Column("school_type", "办学类型"),
+                                             Column("students", "义务教育在校生", "人", "int"),
+                                             Column("limit", "规模上限", "人", "int")])
+
+    def rooms_rule(self) -> Text:
+        from .narrative import rule_text
+        return Text(rule_text("rooms"))
+
+    def rooms_table(self) -> Table | None:
+        r = self.ev.special_rooms
+        r = r[r["passed"].ne(True)]
+        if r.empty:
+            return Text("各校音乐、美术专用教室均达到要求。")
+        return Table("音乐、美术专用教室未达到要求的学校", r,
+                     [Column("school_name", "学校"), Column("classes", "班级数", "个", "int"),
+                      Column("rooms_needed", "应配", "间", "int"), Column("music_rooms", "音乐教室", "间", "int"),
+                      Column("music_area_per_room", "音乐教室间均面积", "㎡", "float", 1),
+                      Column("art_rooms", "美术教室", "间", "int"),
+                      Column("art_area_per_room", "美术教室间均面积", "㎡", "float", 1),
+                      Column("passed", "结论", kind="verdict", missing="未提供")])
+
+    # ------------------------------------------------------------------ 五、师资配置
+    def staffing_text(self) -> Text:
+        from .narrative import staffing_text
+        s = self.ev.staffing
+        return Text(staffing_text(s[s["location"] == "全县"]))
+
+    def staffing_table(self) -> Table:
+        s = self.ev.staffing.assign(ratio=lambda d: d["students_per_teacher"].map(lambda v: f"{v:.1f}:1"),
+                                    std=lambda d: d["staffing_standard"].map(lambda v: f"{v:g}:1"))
+        return Table("师资配置（全县及城乡）", s,
+                     [_STAGE, Column("location", "范围"), Column("students", "在校生", "人", "int"),
+                      Column("teachers", "专任教师", "人", "int"), Column("ratio", "生师比"), Column("std", "编制标准"),
+                      Column("above_degree_share", "高于规定学历占比", kind="pct", decimals=1),
+                      Column("mid_title_share", "中级及以上职称占比", kind="pct", decimals=1),
+                      Column("backbone_per_100", "每百名学生骨干教师", "人", "float", 2),
+                      Column("pe_art_per_100", "每百名学生体育艺术教师", "人", "float", 2)], merge="stage")
+
+    # ------------------------------------------------------------------ 六、城乡差距
+    def gap_text(self) -> Text:
+        from .narrative import gap_text
+        return Text(gap_text(self.ev.gap))
+
+    def gap_table(self) -> Table | None:
+        g = self.ev.gap
+        if g.empty:
+            return None
+        d = g.assign(name=g["indicator"].map(label),
+                     **{f"t_{loc}": [fmt_value(v, c) for v, c in zip(g[f"mean_{loc}"], g["indicator"])]
+                        for loc in ("城区", "镇区", "乡村")})
+        return Table("城乡学校指标值与泰尔指数分解", d,
+                     [_STAGE, Column("name", "指标"), *[Column(f"t_{loc}", loc) for loc in ("城区", "镇区", "乡村")],
+                      Column("rural_to_urban", "乡村/城区", kind="pct"),
+                      Column("theil", "泰尔指数", kind="float", decimals=4),
+                      Column("between_share", "城乡组间占比", kind="pct")], merge="stage")
+
+    def gap_chart(self) -> Chart | None:
+        from . import plots
+        if self.ev.gap.empty:
+            return None
+        return Chart("城乡学校指标值", lambda: plots.urban_rural_chart(self.ev.gap))
+
+    # ------------------------------------------------------------------ 七、县级指标
+    def items_text(self) -> Text:
+        from .narrative import growth_text, items_text
+        return Text(items_text(self.ev.county_items) + growth_text(self.ev.three_growths))
+
+    def items_table(self) -> Table:
+        i = self.ev.county_items
+        f = pd.DataFrame({"status": i["status"].eq("未达标")})
+        return Table("政府保障程度、教育质量与社会认可度", i,
+                     [Column("group", "类别"), Column("no", "序号", kind="int"), Column("item", "项目"),
+                      Column("value", "实际"), Column("standard", "标准"), Column("status", "结论")],
+                     merge="group", flags=f, landscape=True)
+
+    def growth_table(self) -> Table:
+        g = self.ev.three_growths
+        return Table("教育经费“三个增长”", g, [Column("no", "序号", kind="int"), Column("item", "项目"),
+                                              Column("value", "实际"), Column("standard", "标准"),
+                                              Column("status", "结论")],
+                     flags=pd.DataFrame({"status": g["status"].eq("未达标")}))
+
+    # ------------------------------------------------------------------ 八、趋势与预警
+    def warning_rule(self) -> Text:
+        from .narrative import rule_text
+        return Text(rule_text("warning"))
+
+    def trend_text(self) -> Text:
+        from .narrative import trend_text
+        return Text(trend_text(self.ev.trend, self.year))
+
+    def trend_table(self) -> Table:
+        t = self.ev.trend
+        t = t[(t["indicator"] == "composite") | (t["standard"] == QUALITY)]
+        t = t.assign(item=t["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
+                                               else label(c)))
+        wide = t.pivot_table(index=["stage", "indicator", "item"], columns="year", values="cv", aggfunc="first",
+                             sort=False).reset_index()
+        years = [c for c in wide.columns if isinstance(c, (int, np.integer))]
+        lim = t.groupby(["stage", "indicator"], sort=False)["limit"].first()
+        wide["limit"] = [f"≤{lim[(s, i)]:.2f}" for s, i in zip(wide["stage"], wide["indicator"])]
+        wide = _stage_sorted(wide)
+        wide.columns = [f"y{c}" if isinstance(c, (int, np.integer)) else c for c in wide.columns]
+        return Table("差异系数变化", wide, [_STAGE, Column("item", "项目"),
+                                            *[cv_column(f"y{y}", f"{y}学年") for y in years],
+                                            Column("limit", "标准")], merge="stage")
+
+    def trend_chart(self) -> Chart:
+        from . import plots
+        return Chart("综合差异系数变化", lambda: plots.trend_chart(self.ev.trend, title=plots.chart_text(
+            f"{self.county}综合差异系数变化")))
+
+    def warning_table(self) -> Table | None:
+        from .narrative import warning_reason
+        w = self.ev.warnings
+        if w.empty:
+            return None
+        d = w.assign(item=w["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
+                                             else label(c)),
+                     reason=w["kind"].map(warning_reason),
+                     lim=w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"))
+        return Table("差异系数预警", _stage_sorted(d), [_STAGE, Column("item", "指标"), Column("cv", "差异系数", kind="cv"),
+                                                       Column("change", "较上年", kind="float", decimals=3),
+                                                       Column("lim", "标准"), Column("reason", "预警")], merge="stage")
+
+    # ------------------------------------------------------------------ 九、问题与建议
+    def problem_texts(self) -> list:
+        from .narrative import problems
+        probs = problems(self.tables, self.county)
+        if probs.empty:
+            return [Text("未发现需要整改的问题。")]
+        out = []
+        for k, p in enumerate(probs.itertuples(), start=1):
+            out += [Text(f"（{k}）{p.problem}", bold=True), Text(f"建议：{p.suggestion}")]
+        return out
+
+    # ------------------------------------------------------------------ 附表
+    def appendix_table(self) -> Table:
+        """附表: per-school values of L1–L8 and Y1–Y7 (every school × stage in 基本均衡's scope)."""
+        v = self.ev.current
+        v = _stage_sorted(v[v["in_basic"] & (v["students"] > 0)].assign(stage=lambda d: d["stage"].astype(str)))
+        cols = [_STAGE, Column("school_name", "学校"), Column("school_type", "类型"), Column("location", "城乡"),
+                Column("students", "在校生", "人", "int")] + [
+            indicator_column(c, label=f"{c} {INDICATORS.loc[c, 'short']}") for c in INDICATORS.index]
+        return Table("各校指标值", v, cols, merge="stage", landscape=True)
+
+    # ------------------------------------------------------------------ side files
     def results(self) -> dict:
-        """Key results as plain JSON-ready data (read by tests and the city roll-up).
-
-        A county without a school in scope has ``in_scope`` False, no ``stages`` and
-        ``basic_passed`` / ``quality_passed`` None (not judged); ``stages_missing`` names each stage
-        not evaluated and why (无初中学校 …).
-        """
-        coef = self.coef.replace({np.nan: None})
-        stages = {}
-        for st in STAGES:
-            c = coef[coef["stage"] == st]
-            if c.empty:
-                continue
-            cm = self.comp[self.comp["stage"] == st]
-            q = c[c["standard"] == QUALITY]
-            stages[st] = {
-                "basic": {r.indicator: {"mean": r.mean, "cv": r.cv} for r in c[c["standard"] == BASIC].itertuples()
-                          if r.indicator != "composite"},
-                "composite": {"cv": c.loc[c["indicator"] == "composite", "cv"].iloc[0],
-                              "limit": c.loc[c["indicator"] == "composite", "limit"].iloc[0],
-                              "passed": c.loc[c["indicator"] == "composite", "passed"].iloc[0]},
-                "quality": {r.indicator: {"mean": r.mean, "cv": r.cv, "limit": r.limit, "passed": r.passed}
-                            for r in q.itertuples()},
-                "quality_cvs_passed": bool(len(q)) and bool(q["passed"].eq(True).all()),
-                "schools": int(len(cm)), "schools_passed": int(cm["passed"].sum()),
-                "failing_schools": cm.loc[~cm["passed"], "school_name"].tolist(),
-                "n_schools_in_cv": int(c["n_schools"].iloc[0]), "students": float(c["students"].iloc[0]),
-                "shortfall": {r.indicator: {"resource": r.resource, "unit": r.unit, "amount": float(r.shortfall),
-                                            "schools": int(r.schools_short)}
-                              for r in self.tables["shortfall_totals"].itertuples() if r.stage == st},
-            }
-        judged = bool(stages)
+        """Key results as plain JSON-ready data (read by tests and the city roll-up)."""
+        r = self.ev.results(input_sha256=self.data.fingerprint(), version=__version__)
         sc = self.stage_scope()
-        return {"county": self.county, "year": self.year, "junheng_version": __version__,
-                "options": self.options.to_dict(), "options_text": self.options.describe(),
-                "input_sha256": self.data.fingerprint(), "in_scope": self.in_scope, "stages": stages,
-                "stages_missing": {st: n for st, n in sc["note"].items() if n}, "notices": self.notices(),
-                "basic_passed": all(v["composite"]["passed"] is True for v in stages.values()) if judged else None,
-                "items": self.tables["county_items"]["status"].value_counts().to_dict(),
-                "items_failed": [f"{r.group}{r.no}" for r in self.tables["county_items"].itertuples()
-                                 if r.status == "未达标"],
-                "warnings": [{"stage": r.stage, "indicator": r.indicator, "cv": r.cv, "warning": r.warning}
-                             for r in self.tables["warnings"].replace({np.nan: None}).itertuples()],
-                "quality_passed": all(v["quality_cvs_passed"] and v["schools"] == v["schools_passed"]
-                                      for v in stages.values()) if judged else None}
+        r["stages_missing"] = {st: n for st, n in sc["note"].items() if n}
+        r["notices"] = self.notices()
+        return r
 
     def write_outputs(self, folder: str | Path) -> list[Path]:
         """Side files of a report run: ``<county>.results.json``, ``.docx`` and ``.xlsx``."""

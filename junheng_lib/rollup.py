@@ -16,18 +16,32 @@ import numpy as np
 import pandas as pd
 
 from .data import Dataset, check_request, load
-from .evaluate import coefficients
-from .indicators import QUALITY, STAGE_ORDER, STAGES, codes
-from .narrative import amount, fmt_cv
+from .evaluate import coefficients, values_table
+from .indicators import QUALITY, STAGE_ORDER, STAGES, codes, label
+from .narrative import amount, fmt_cv, warning_reason
 from .options import Options
 from .outputs import current_results
-from .reporting import CountyReport, _indexed
+from .reporting import CountyReport
 from .trends import cv_trend
 
 __all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE"]
 
 #: status of a county without a current result, and of a county without a school in scope
 NOT_GENERATED, NO_SCOPE = "未生成", "无纳入评估范围的学校"
+
+
+def _indexed(n: int):
+    """Display tables: the first ``n`` columns become the index (no 0, 1, 2 … row numbers)."""
+    import functools
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            df = fn(*a, **k)
+            return df.set_index(list(df.columns[:n])) if isinstance(df, pd.DataFrame) and len(df.columns) > n \
+                else df
+        return wrapper
+    return deco
 
 
 @dataclass
@@ -59,7 +73,7 @@ class CityReport:
                 results[c] = r
             else:  # none, unreadable, or from another year or other options: not a current result
                 missing.append(c)
-        trend = cv_trend(coef=coefficients(ds.schools, opts))
+        trend = cv_trend(coefficients(values_table(ds.schools, opts)))
         return cls(year, ds, results, missing, trend, counties, absent)
 
     def notices(self) -> list[str]:
@@ -104,7 +118,7 @@ class CityReport:
             row["items_failed"] = len(r.get("items_failed", []))
             row["items_missing"] = int(r.get("items", {}).get("未提供", 0))
             row["warnings"] = len(r.get("warnings", []))
-            row["newly_failed"] = sum(1 for w in r.get("warnings", []) if "未达标" in (w["warning"] or ""))
+            row["newly_failed"] = sum(1 for w in r.get("warnings", []) if w.get("kind") == "newly_failed")
             rows.append(row)
         cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
                                       ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
@@ -175,11 +189,11 @@ class CityReport:
         for c, r in self.results.items():
             for w in r.get("warnings", []):
                 # slipping risk: a CV with a limit that newly fails or sits near its limit
-                if w["indicator"].startswith("L") or not any(k in (w["warning"] or "") for k in ("未达标", "距标准")):
+                if w["indicator"].startswith("L") or w.get("kind") not in ("newly_failed", "rising_near", "near_limit"):
                     continue
                 rows.append({"县(区)": c, "学段": w["stage"],
-                             "指标": "综合差异系数" if w["indicator"] == "composite" else w["indicator"],
-                             "差异系数": fmt_cv(w["cv"]), "预警": w["warning"]})
+                             "指标": "综合差异系数" if w["indicator"] == "composite" else label(w["indicator"]),
+                             "差异系数": fmt_cv(w["cv"]), "预警": warning_reason(w["kind"])})
         return pd.DataFrame(rows, columns=["县(区)", "学段", "指标", "差异系数", "预警"])
 
     def shortfall(self) -> pd.DataFrame:

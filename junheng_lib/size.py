@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .evaluate import _filter
+from .evaluate import require_values
+from .frames import select
 from .indicators import RULES, STAGE_ORDER
-from .options import Options
-from .stages import school_stages
 
 __all__ = ["class_bands", "class_shortfall", "school_size", "special_rooms", "band_of"]
 
@@ -50,8 +49,8 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
     cols = ["year", "county", "stage", "classes", *_BANDS, "standard_share", "large_share", "max_size"]
     if classes is None or classes.empty:
         return pd.DataFrame(columns=cols)
-    c = _filter(classes.merge(schools[["year", "school_id", "county"]], on=["year", "school_id"], how="left"),
-                year, county)
+    c = select(classes.merge(schools[["year", "school_id", "county"]], on=["year", "school_id"], how="left"),
+               year=year, county=county)
     c = c.assign(band=band_of(c["class_size"], c["stage"]))
     tab = pd.crosstab([c["year"], c["county"], c["stage"]], c["band"]).reindex(columns=_BANDS, fill_value=0)
     tab.columns.name = None
@@ -64,8 +63,7 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
                            kind="stable").reset_index(drop=True)
 
 
-def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=None, county=None,
-                    options: Options | None = None) -> pd.DataFrame:
+def class_shortfall(classes: pd.DataFrame | None, values: pd.DataFrame, *, year=None, county=None) -> pd.DataFrame:
     """Per school × stage: classes and places missing to bring every class to the standard size.
 
     ``classes_needed = ⌈students / standard size⌉``; ``class_shortfall = max(0, needed − classes)``;
@@ -73,7 +71,7 @@ def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year
     sizes, the "学位缺额"). Class counts come from the classes table when given, otherwise from the
     schools table (``classes_*``; ``place_shortfall`` is then empty).
     """
-    st = school_stages(_filter(schools, year, county), options)
+    st = select(require_values(values, []), year=year, county=county)
     st = st[(st["students"] > 0) & ~st["merged"]].copy()
     st["stage"] = st["stage"].astype(str)
     std = _std_size(st["stage"])
@@ -101,7 +99,7 @@ def class_shortfall(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year
 
 def _sized_schools(schools: pd.DataFrame, year, county) -> pd.DataFrame:
     """Public, county-run schools of a type with a size limit (items 3 and 4 of 政府保障)."""
-    s = _filter(schools, year, county)
+    s = select(schools, year=year, county=county)
     return s[s["school_type"].isin(list(RULES["school_size"]["limit"])) & s["ownership"].isin(RULES["scope"]["ownership"])
              & s["affiliation"].isin(RULES["scope"]["affiliation"])]
 

@@ -88,8 +88,8 @@ class Column:
     def numeric(self) -> bool:
         return self.kind in _NUMERIC
 
-    def text(self, v) -> str:
-        """The displayed text of one value."""
+    def text(self, v, decimals: int | None = None) -> str:
+        """The displayed text of one value (``decimals`` overrides the column's for one cell)."""
         if self.kind == "verdict":
             return VERDICT.get(None if _missing(v) else bool(v), self.missing)
         if _missing(v):
@@ -97,19 +97,20 @@ class Column:
         if self.kind == "int":
             return f"{float(v):,.0f}"
         if self.kind == "float":
-            return f"{float(v):,.{self.decimals}f}"
+            return f"{float(v):,.{self.decimals if decimals is None else decimals}f}"
         if self.kind == "cv":
             return f"{float(v):.{int(RULES['display']['cv_decimals'])}f}"
         if self.kind == "pct":
             return f"{float(v) * 100:.{self.decimals}f}%"
         return str(v)
 
-    def excel_format(self) -> str | None:
-        """Excel number format of the column (None for text)."""
+    def excel_format(self, decimals: int | None = None) -> str | None:
+        """Excel number format of the column (None for text); ``decimals`` overrides for one cell."""
         if self.kind == "int":
             return "#,##0"
         if self.kind == "float":
-            return "#,##0" + ("." + "0" * self.decimals if self.decimals else "")
+            d = self.decimals if decimals is None else decimals
+            return "#,##0" + ("." + "0" * d if d else "")
         if self.kind == "cv":
             return "0." + "0" * int(RULES["display"]["cv_decimals"])
         if self.kind == "pct":
@@ -148,6 +149,9 @@ class Table:
     flags : DataFrame, optional
         Booleans (same index as ``data``, columns a subset of the keys): True cells are highlighted
         (a failing value, a CV over its limit) — computed by the evaluation, never here.
+    decimals : DataFrame, optional
+        Per-cell decimals of ``float`` columns (same index as ``data``; NaN = the column's): the
+        published layouts mix 平均值 rows (the indicator's decimals) and 差异系数 rows (3).
     note : str
         A line under the table (scope, source).
     landscape : bool
@@ -159,6 +163,7 @@ class Table:
     columns: list[Column]
     merge: str | None = None
     flags: pd.DataFrame | None = None
+    decimals: pd.DataFrame | None = None
     note: str = ""
     landscape: bool = False
     name: str = ""
@@ -168,6 +173,8 @@ class Table:
         self.data = self.data.reset_index(drop=True)
         if self.flags is not None:
             self.flags = self.flags.reset_index(drop=True)
+        if self.decimals is not None:
+            self.decimals = self.decimals.reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -181,8 +188,15 @@ class Table:
         if "text" not in self._cache:
             cols = [(c, self.data[c.key].tolist() if c.key in self.data else [None] * len(self.data))
                     for c in self.columns]
-            self._cache["text"] = [[c.text(vals[i]) for c, vals in cols] for i in range(len(self.data))]
+            self._cache["text"] = [[c.text(vals[i], self.cell_decimals(i, c.key)) for c, vals in cols]
+                                   for i in range(len(self.data))]
         return self._cache["text"]
+
+    def cell_decimals(self, i: int, key: str) -> int | None:
+        d = self.decimals
+        if d is None or key not in d.columns or pd.isna(d[key].iloc[i]):
+            return None
+        return int(d[key].iloc[i])
 
     def flagged(self, i: int, key: str) -> bool:
         f = self.flags
@@ -274,7 +288,7 @@ class Table:
                         ws.write_string(row, j, txt, f["group"])
                     continue
                 if c.numeric and not _missing(v):
-                    key = (c.excel_format(), bad)
+                    key = (c.excel_format(self.cell_decimals(i, c.key)), bad)
                     if key not in f["num"]:
                         f["num"][key] = book.add_format({"num_format": key[0], "border": 1, "valign": "vcenter",
                                                          **(_FAIL if bad else {})})
@@ -321,3 +335,111 @@ def setup_sheet(ws, *, landscape: bool = True, header_row: int | None = None) ->
     if header_row is not None:
         ws.repeat_rows(header_row)
         ws.freeze_panes(header_row + 1, 0)
+
+
+# ---------------------------------------------------------------------------------------------- Word
+def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 15.6, font: str = "宋体",
+            size_pt: float = 10.5, head_font: str = "黑体") -> None:
+    """Append the table to a python-docx document: caption 表N above, header row repeated on every
+    page, columns sized to their text within ``width_cm``, numbers right-aligned and never wrapped,
+    the merge column merged, flagged cells shaded."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    def east(run, face):
+        run.font.name = "Times New Roman"
+        rpr = run._element.get_or_add_rPr()
+        rf = rpr.find(qn("w:rFonts"))
+        if rf is None:
+            rf = OxmlElement("w:rFonts")
+            rpr.append(rf)
+        rf.set(qn("w:eastAsia"), face)
+        run.font.size = Pt(size_pt)
+
+    cap = doc.add_paragraph()
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _tight(cap)
+    cap.paragraph_format.space_before = Pt(6)
+    r = cap.add_run(f"表{number}　{table.title}" if number else table.title)
+    east(r, head_font)
+    r.font.size = Pt(size_pt + 1)
+    cap.paragraph_format.keep_with_next = True
+    rows = table.text_rows()
+    t = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    # widths: in proportion to the widest text of each column, numbers never narrower than themselves
+    w = [max(min(x, 40), 4) + 1 for x in table.widths()]
+    total = sum(w)
+    widths = [Cm(width_cm * x / total) for x in w]
+    head = t.rows[0]
+    trpr = head._tr.get_or_add_trPr()
+    hdr = OxmlElement("w:tblHeader")
+    hdr.set(qn("w:val"), "true")
+    trpr.append(hdr)
+    for j, h in enumerate(table.headers):
+        cell = head.cells[j]
+        p = cell.paragraphs[0]
+        _tight(p)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(h)
+        run.bold = True
+        east(run, head_font)
+        _shade(cell, "DDEBF7")
+    spans = table.spans()
+    for i, row in enumerate(rows):
+        cells = t.rows[i + 1].cells
+        for j, (c, txt) in enumerate(zip(table.columns, row)):
+            cell = cells[j]
+            if c.key == table.merge and spans[i] == 0:
+                continue
+            p = cell.paragraphs[0]
+            _tight(p)
+            if c.numeric:
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                tcpr = cell._tc.get_or_add_tcPr()
+                tcpr.append(OxmlElement("w:noWrap"))
+            elif c.key == table.merge:
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = p.add_run(txt)
+            east(run, font)
+            if table.flagged(i, c.key):
+                _shade(cell, "F8CBAD")
+        # merged group cells (学段)
+    if table.merge in [c.key for c in table.columns]:
+        j = [c.key for c in table.columns].index(table.merge)
+        for i, n in enumerate(spans):
+            if n > 1:
+                t.cell(i + 1, j).merge(t.cell(i + n, j))
+    for j, width in enumerate(widths):
+        t.columns[j].width = width
+        for cell in t.columns[j].cells:
+            cell.width = width
+    if table.note:
+        p = doc.add_paragraph()
+        run = p.add_run(table.note)
+        east(run, font)
+        run.font.size = Pt(size_pt - 1)
+
+
+def _tight(p) -> None:
+    """Table text: single line spacing, no space around (the body's fixed 公文 spacing is for prose)."""
+    pf = p.paragraph_format
+    pf.line_spacing = 1.0
+    pf.space_before = pf.space_after = 0
+    pf.first_line_indent = 0
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)

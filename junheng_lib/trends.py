@@ -14,32 +14,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .evaluate import coefficients
 from .indicators import RULES, STAGE_ORDER
-from .options import Options
 
-__all__ = ["cv_trend", "warnings_table"]
+__all__ = ["cv_trend", "warnings_table", "WARNING_KINDS"]
+
+#: the kinds of a CV warning, most serious first
+WARNING_KINDS = ("newly_failed", "rising_near", "near_limit", "rising")
 
 
-def cv_trend(data: pd.DataFrame | None = None, options: Options | None = None, *, county=None,
-             coef: pd.DataFrame | None = None) -> pd.DataFrame:
+def cv_trend(coef: pd.DataFrame) -> pd.DataFrame:
     """All CVs across years with the change from the previous year and the warning flags.
 
     Parameters
     ----------
-    data : DataFrame, optional
-        Schools table (or give ``coef``, the output of :func:`junheng_lib.evaluate.coefficients`).
+    coef : DataFrame
+        :func:`junheng_lib.evaluate.coefficients` of several years.
 
     Returns
     -------
     DataFrame
         ``year, county, stage, standard, indicator, cv, limit, passed, change, rising, near_limit,
-        newly_failed, warning`` (``warning``: the reasons in Chinese, empty when none).
+        newly_failed, kind`` — ``kind`` is the warning as data: ``newly_failed`` (passed last year,
+        fails now), ``rising_near`` (rose ``rising_years`` running and within the margin),
+        ``near_limit``, ``rising``, or empty when none (the text is rendered by
+        :func:`junheng_lib.narrative.warning_reason`).
     """
     margin = float(RULES["warning"]["margin"])
     run = int(RULES["warning"]["rising_years"])
-    c = coef if coef is not None else coefficients(data, options, county=county)
-    c = c.sort_values(["county", "stage", "standard", "indicator", "year"]).reset_index(drop=True)
+    c = coef.sort_values(["county", "stage", "standard", "indicator", "year"]).reset_index(drop=True)
     g = c.groupby(["county", "stage", "standard", "indicator"], sort=False)
     prev_year = g["year"].shift(1)
     c["change"] = (c["cv"] - g["cv"].shift(1)).where(c["year"] - prev_year == 1)
@@ -51,13 +53,11 @@ def cv_trend(data: pd.DataFrame | None = None, options: Options | None = None, *
     c["near_limit"] = has_limit & (c["cv"] <= c["limit"]) & (c["cv"] > c["limit"] - margin)
     prev_passed = g["passed"].shift(1)
     c["newly_failed"] = prev_passed.eq(True) & c["passed"].eq(False) & (c["year"] - prev_year == 1)
-    reasons = np.select(
+    c["kind"] = np.select(
         [c["newly_failed"], c["rising"] & c["near_limit"], c["near_limit"], c["rising"]],
-        ["上年达标、本年未达标", f"连续{run}年上升且距标准不足{margin:g}", f"距标准不足{margin:g}", f"连续{run}年上升"],
-        default="")
-    c["warning"] = reasons
+        list(WARNING_KINDS), default="")
     cols = ["year", "county", "stage", "standard", "indicator", "cv", "limit", "passed", "change", "rising",
-            "near_limit", "newly_failed", "warning"]
+            "near_limit", "newly_failed", "kind"]
     c = c.sort_values(["county", "year", "stage"], key=lambda s: s.map(STAGE_ORDER) if s.name == "stage" else s,
                       kind="stable")
     return c[cols].reset_index(drop=True)
@@ -66,4 +66,4 @@ def cv_trend(data: pd.DataFrame | None = None, options: Options | None = None, *
 def warnings_table(trend: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """Only the rows that carry a warning (of one year: default the latest)."""
     year = int(trend["year"].max()) if year is None else int(year)
-    return trend[(trend["year"] == year) & (trend["warning"] != "")].reset_index(drop=True)
+    return trend[(trend["year"] == year) & (trend["kind"] != "")].reset_index(drop=True)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import row, write_csv
+from junheng_lib.evaluate import values_table
 from junheng_lib import data as jdata
 from junheng_lib import narrative as nv
 from junheng_lib import reporting
@@ -74,7 +75,7 @@ def test_theil_kernel_takes_no_rows():
 
 def test_gap_of_a_county_without_school_in_scope(table):
     t = table([row(ownership="民办"), junior(school_id="S2", school_name="二中", location="城区", ownership="民办")])
-    g = urban_rural_gap(t)
+    g = urban_rural_gap(values_table(t))
     assert g.empty and list(g.columns[:4]) == ["year", "county", "stage", "indicator"]
 
 
@@ -84,17 +85,18 @@ def test_county_without_school_in_scope_gets_a_short_report(city, tmp_path):
     text = rep.scope_text()
     assert text.startswith("民办县2024学年没有纳入评估范围的学校：全县2所学校中，民办学校2所，均不参与计算")
     assert rep.notices()[0] == text
-    v = rep.verdicts()
-    assert v.loc["小学", "基本均衡"] == "小学均不参与计算（民办学校1所）"
-    assert v.loc["初中", "基本均衡"] == "初中学校均不参与计算（民办学校1所）"
+    v = rep.verdict_table().data.set_index("stage")
+    assert v.loc["小学", "basic"] == "小学均不参与计算（民办学校1所）"
+    assert v.loc["初中", "basic"] == "初中学校均不参与计算（民办学校1所）"
     res = rep.results()
     assert res["in_scope"] is False and res["stages"] == {}
     assert res["basic_passed"] is None and res["quality_passed"] is None  # not judged, never "passed"
-    assert rep.end_of_report() is not None
+    assert rep.end_text() is not None and [s.key for s in rep.sections()] == ["title", "header", "overview",
+                                                                              "provenance"]
     import docx
     rep.write_outputs(tmp_path)
     paras = [p.text for p in docx.Document(str(tmp_path / "民办县.docx")).paragraphs]
-    assert text in paras and "一、基本情况" in paras and "二、基本均衡" not in paras
+    assert text in paras and "一、基本情况" in paras and not any(p.startswith("二、基本均衡") for p in paras)
 
 
 @pytest.mark.parametrize("cmd", ["coefficients", "compliance", "shortfall", "evaluate"])
@@ -149,12 +151,12 @@ def test_county_without_junior_and_with_one_school(city):
     assert rep.in_scope
     assert rep.notices()[:2] == ["无初中学校：本报告的初中部分不适用，各项计算只含小学。",
                                  "小学只有1所学校参与计算，按规定各项差异系数均为0。"]
-    assert rep.verdicts().loc["初中", "基本均衡"] == "无初中学校"
+    assert rep.verdict_table().data.set_index("stage").loc["初中", "basic"] == "无初中学校"
     assert (rep.coef["cv"] == 0).all() and set(rep.coef["stage"]) == {"小学"}   # one school: CV 0 by rule
-    text = nv.overview_text(rep.county, rep.year, rep.overview(), rep.school_mix())
+    text = nv.overview_text(rep.county, rep.year, rep.ev.overview, rep.ev.school_mix)
     assert "无初中学校" in text and "初中在校生" not in text
-    assert rep.contributions() == {}   # no school "behind" a CV of 0
-    detail = nv.basic_detail(rep.tables["basic"], rep.contributions())
+    assert rep.ev.contributions.empty   # no school "behind" a CV of 0
+    detail = nv.basic_detail(rep.ev.basic, rep._contrib_dict())
     assert detail == "小学只有1所学校参与计算，按规定各项差异系数均为0。"
     assert rep.results()["stages_missing"] == {"初中": "无初中学校"}
 
@@ -196,12 +198,28 @@ def test_rollup_without_any_county_result_goes_on(city, tmp_path):
     assert any("旧县" in n for n in c.notices())
 
 
+def _commit(folder, rep, year=None):
+    """Write a county's results as a complete output unit (what the runner does), as for ``year``."""
+    from junheng_lib import outputs
+    stage = folder / f".stage-{rep.county}"
+    stage.mkdir()
+    rep.write_results(stage)
+    names = [f"{rep.county}.results.json"]
+    for suffix in outputs.REQUIRED_SUFFIXES:
+        if not (stage / f"{rep.county}{suffix}").exists():
+            (stage / f"{rep.county}{suffix}").write_text("{}", encoding="utf-8")
+            names.append(f"{rep.county}{suffix}")
+    outputs.commit_unit(folder, rep.county, stage, names, {"kind": "county", "county": rep.county,
+                                                          "year": year or rep.year})
+    stage.rmdir()
+
+
 def test_rollup_lists_counties_without_current_result(city, tmp_path):
     ds = load(city)
-    CountyReport.from_dataset(ds, "甲县", 2024).write_results(tmp_path)
-    CountyReport.from_dataset(ds, "民办县", 2024).write_results(tmp_path)
-    stale = CountyReport.from_dataset(ds, "小学县", 2023).results()   # last year's file: not a current result
-    (tmp_path / "小学县.results.json").write_text(json.dumps(stale, ensure_ascii=False, default=float), encoding="utf-8")
+    _commit(tmp_path, CountyReport.from_dataset(ds, "甲县", 2024))
+    _commit(tmp_path, CountyReport.from_dataset(ds, "民办县", 2024))
+    # last year's results under this year's manifest: not a current result
+    _commit(tmp_path, CountyReport.from_dataset(ds, "小学县", 2023), year=2024)
     c = CityReport.build(city, 2024, tmp_path)
     assert c.missing == ["小学县"]
     s = c.summary().set_index("county")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import compliant, row
-from junheng_lib.evaluate import COEFFICIENT_COLUMNS, coefficients, compliance
+from junheng_lib.evaluate import COEFFICIENT_COLUMNS, coefficients, compliance, values_table
 from junheng_lib.options import Options
 from junheng_lib.stages import school_stages
 
@@ -41,7 +41,7 @@ def two_primary(table):
 
 
 def test_two_schools_every_basic_cv_and_composite(two_primary):
-    c = coefficients(two_primary)
+    c = coefficients(values_table(two_primary))
     p = [100, 300]
     expected = {
         "L1": 0.0,                                   # (600−100)/100 = 5 and 1500/300 = 5
@@ -66,7 +66,7 @@ def test_two_schools_every_basic_cv_and_composite(two_primary):
 
 
 def test_quality_cvs_and_limit(two_primary):
-    c = coefficients(two_primary)
+    c = coefficients(values_table(two_primary))
     # Y7: 3 and 7 rooms → 3.0 and 2.333 per 100
     assert get(c, "小学", "Y7") == pytest.approx(wcv([3.0, 700 / 300], [100, 300]))
     assert get(c, "小学", "Y7", "mean") == pytest.approx(100 * 10 / 400)
@@ -75,7 +75,7 @@ def test_quality_cvs_and_limit(two_primary):
 
 
 def test_columns_and_order(two_primary):
-    c = coefficients(two_primary)
+    c = coefficients(values_table(two_primary))
     assert list(c.columns[:9]) == COEFFICIENT_COLUMNS
     assert c["indicator"].tolist() == [f"L{i}" for i in range(1, 9)] + ["composite"] + [f"Y{i}" for i in range(1, 8)]
 
@@ -84,7 +84,7 @@ def test_composite_is_mean_of_unrounded_cvs(table):
     # CVs chosen so rounding each to 3 decimals first would change the composite
     t = table([row(school_id="A", books=100, students_primary=100),
                row(school_id="B", school_name="二小", books=1000, students_primary=100)])
-    c = coefficients(t)
+    c = coefficients(values_table(t))
     singles = c[(c["standard"] == "basic") & c["indicator"].str.startswith("L")]["cv"].to_numpy()
     assert get(c, "小学", "composite") == pytest.approx(singles.mean(), abs=1e-15)
     # books: 1 and 10 per student → X̄ 5.5, S 4.5
@@ -145,19 +145,19 @@ def test_scope_exclusions(table):
             above_degree_primary=3, books=4000),
         row(school_id="F", school_name="二小", **base, books=3000),
     ])
-    c = coefficients(t)
+    c = coefficients(values_table(t))
     # basic: A (10 books per student), F (30) — teaching points are out of 基本均衡 by default
     assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 3000) / 200)
     assert get(c, "小学", "L5") == pytest.approx(wcv([10, 30], [100, 100]))
     # quality: the teaching point under 50 students is out
-    comp = compliance(t)
+    comp = compliance(values_table(t))
     assert sorted(comp["school_id"]) == ["A", "F"]
     assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * 10 / 200)
     notes = school_stages(t).set_index("school_id")["scope_note"]
     assert notes["B"] == "民办学校不参与计算" and notes["C"] == "非县属学校不参与计算"
     assert notes["D"] == "特殊教育学校不参与计算" and "教学点" in notes["E"]
     # option: teaching points as ordinary 小学 rows of 基本均衡 — A (10), E (100, 40 pupils), F (30)
-    c = coefficients(t, Options(teaching_points="include"))
+    c = coefficients(values_table(t, Options(teaching_points="include")))
     assert get(c, "小学", "L5", "mean") == pytest.approx((1000 + 4000 + 3000) / 240)
     assert get(c, "小学", "L5") == pytest.approx(wcv([10, 100, 30], [100, 40, 100]))
 
@@ -176,32 +176,32 @@ def _tp_county(table, tp_students=60):
 
 def test_teaching_points_default_out_of_basic_in_quality_from_50(table):
     t = _tp_county(table, tp_students=60)
-    c = coefficients(t)
+    c = coefficients(values_table(t))
     # 基本均衡: C (10 books per pupil, 200) and S (20, 60); the teaching point is out
     assert get(c, "小学", "L5", "mean") == pytest.approx(3200 / 260)
     assert get(c, "小学", "L5") == pytest.approx(wcv([10, 20], [200, 60]))
     # 优质均衡: the teaching point of 60 ≥ 50 pupils is in — Y1 per 100: C 4.5, S 100/12, E 5
     assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * (9 + 5 + 3) / 320)
     assert get(c, "小学", "Y1") == pytest.approx(wcv([4.5, 500 / 60, 5], [200, 60, 60]))
-    assert sorted(compliance(t)["school_id"]) == ["C", "E", "S"]
+    assert sorted(compliance(values_table(t))["school_id"]) == ["C", "E", "S"]
     # at 49 pupils it is out of both; the cut-off is an option
     t49 = _tp_county(table, tp_students=49)
-    assert sorted(compliance(t49)["school_id"]) == ["C", "S"]
-    assert "E" in set(compliance(t49, Options(teaching_point_cutoff=40))["school_id"])
+    assert sorted(compliance(values_table(t49))["school_id"]) == ["C", "S"]
+    assert "E" in set(compliance(values_table(t49, Options(teaching_point_cutoff=40)))["school_id"])
 
 
 def test_small_schools_and_teaching_points_are_separate_options(table):
     t = _tp_county(table, tp_students=60)
     # excluding small schools (< 100) drops S from both standards, not the teaching point
     opt = Options(small_schools="exclude")
-    c = coefficients(t, opt)
+    c = coefficients(values_table(t, opt))
     assert get(c, "小学", "L5", "mean") == pytest.approx(10.0)                      # only C in 基本均衡
     assert get(c, "小学", "Y1", "mean") == pytest.approx(100 * (9 + 3) / 260)      # C and E in 优质均衡
-    assert sorted(compliance(t, opt)["school_id"]) == ["C", "E"]
+    assert sorted(compliance(values_table(t, opt))["school_id"]) == ["C", "E"]
     notes = school_stages(t, opt).set_index("school_id")["scope_note"]
     assert "小规模学校" in notes["S"] and "教学点" in notes["E"]
     # teaching points in 基本均衡 keep small schools in unless asked
-    c = coefficients(t, Options(teaching_points="include", small_schools="exclude"))
+    c = coefficients(values_table(t, Options(teaching_points="include", small_schools="exclude")))
     assert get(c, "小学", "L5", "mean") == pytest.approx(5000 / 260)                 # C and E
 
 
@@ -210,9 +210,9 @@ def test_options_small_schools_exclude_and_cutoff(table):
                row(school_id="B", school_name="小", students_primary=60, teachers_primary=5, books=1200),
                row(school_id="E", school_name="点", school_type="教学点", students_primary=40, teachers_primary=3,
                    above_degree_primary=3, books=4000)])
-    c = coefficients(t, Options(small_schools="exclude"))
+    c = coefficients(values_table(t, Options(small_schools="exclude")))
     assert get(c, "小学", "L5", "mean") == pytest.approx(10.0)   # only A (≥ 100) remains
-    comp = compliance(t, Options(teaching_point_cutoff=30))
+    comp = compliance(values_table(t, Options(teaching_point_cutoff=30)))
     assert "E" in set(comp["school_id"])
 
 
@@ -226,15 +226,15 @@ def test_option_merge_teaching_point_into_central_school(table):
     quality = st[st["in_quality"]].set_index("school_id")
     assert sorted(quality.index) == ["C", "E", "S"]
     assert quality.loc["C", "students"] == 200 and quality.loc["C", "books"] == 2000
-    c = coefficients(t, Options(teaching_points="merge"))
+    c = coefficients(values_table(t, Options(teaching_points="merge")))
     assert get(c, "小学", "L5") == pytest.approx(wcv([5000 / 260, 20], [260, 60]))
     assert get(c, "小学", "Y1") == pytest.approx(wcv([4.5, 500 / 60, 5], [200, 60, 60]))
-    comp = compliance(t, Options(teaching_points="merge"))
+    comp = compliance(values_table(t, Options(teaching_points="merge")))
     assert sorted(comp["school_id"]) == ["C", "E", "S"]
     assert comp.set_index("school_id").loc["C", "students"] == 200
     # other per-school tables see each school once (its own row, not the merged 基本均衡 view)
     from junheng_lib.size import class_shortfall
-    cs = class_shortfall(None, t, options=Options(teaching_points="merge"))
+    cs = class_shortfall(None, values_table(t, Options(teaching_points="merge")))
     assert sorted(cs["school_id"]) == ["C", "E", "S"] and cs.set_index("school_id").loc["C", "students"] == 200
 
 
@@ -253,7 +253,7 @@ def test_multimedia_rooms_split_in_nine_year_school(table):
     t = table([row(school_id="N", school_type="九年一贯制学校", students_primary=166, students_junior=210,
                    teachers_junior=15, above_degree_junior=14, mid_title_junior=6, backbone_junior=2,
                    pe_art_junior=2, multimedia_rooms=4)])
-    comp = compliance(t).set_index("stage")
+    comp = compliance(values_table(t)).set_index("stage")
     den = 166 + 1.1 * 210                                # 397
     assert comp.loc["小学", "Y7"] == pytest.approx(100 * 4 * (166 / den) / 166)          # 400/397 ≈ 1.008 < 2.3
     assert comp.loc["初中", "Y7"] == pytest.approx(100 * 4 * (1.1 * 210 / den) / 210)    # 440/397 ≈ 1.108 < 2.4
@@ -262,7 +262,7 @@ def test_multimedia_rooms_split_in_nine_year_school(table):
 
 def test_option_gross_teaching_area_and_bachelor(table):
     t = table([row(school_id="A", teaching_area_m2=600, indoor_sports_area_m2=100, bachelor_primary=2)])
-    c = coefficients(t, Options(net_indoor_sports=False, primary_degree="本科"))
+    c = coefficients(values_table(t, Options(net_indoor_sports=False, primary_degree="本科")))
     assert get(c, "小学", "L1", "mean") == pytest.approx(6.0)
     assert get(c, "小学", "L7", "mean") == pytest.approx(0.02)
     assert get(c, "小学", "Y1", "mean") == pytest.approx(2.0)
@@ -275,7 +275,7 @@ def test_undefined_cases_are_explicit(table):
                    teachers_primary=0, above_degree_primary=0, mid_title_primary=0, backbone_primary=0,
                    pe_art_primary=0, teachers_junior=25, above_degree_junior=20, mid_title_junior=10,
                    backbone_junior=3, pe_art_junior=3)])
-    c = coefficients(t)
+    c = coefficients(values_table(t))
     assert math.isnan(get(c, "小学", "L4"))
     assert "无定义" in get(c, "小学", "L4", "note")
     assert math.isnan(get(c, "小学", "composite")) and get(c, "小学", "composite", "passed") is None
@@ -287,32 +287,32 @@ def test_stage_without_students(table):
     # a single-stage 小学 that reports 0 students: no weight, no values, explicit note
     t = table([row(school_id="A", students_primary=0, teachers_primary=0, above_degree_primary=0,
                    mid_title_primary=0, backbone_primary=0, pe_art_primary=0)])
-    c = coefficients(t)
+    c = coefficients(values_table(t))
     assert np.isnan(get(c, "小学", "L1", "mean")) and "无在校生" in get(c, "小学", "L1", "note")
     assert get(c, "小学", "Y1", "passed") is None
-    assert compliance(t).empty
+    assert compliance(values_table(t)).empty
 
 
 # ---------------------------------------------------------------- compliance: ≥ 6 met, rest ≥ 85 %
 def test_compliance_all_seven(table):
-    c = compliance(table([compliant()]))
+    c = compliance(values_table(table([compliant()])))
     assert c["met"].iloc[0] == 7 and c["passed"].iloc[0]
 
 
 def test_compliance_six_met_seventh_at_85_percent(table):
-    c = compliance(table([compliant(equipment_value_yuan=170000)]))   # 1 700 = 85 % of 2 000
+    c = compliance(values_table(table([compliant(equipment_value_yuan=170000)])))   # 1 700 = 85 % of 2 000
     assert c["met"].iloc[0] == 6 and c["unmet"].iloc[0] == "Y6"
     assert c["passed"].iloc[0]
 
 
 def test_compliance_six_met_seventh_at_84_9_percent(table):
-    c = compliance(table([compliant(equipment_value_yuan=169800)]))   # 1 698 = 84.9 %
+    c = compliance(values_table(table([compliant(equipment_value_yuan=169800)])))   # 1 698 = 84.9 %
     assert c["met"].iloc[0] == 6 and not c["passed"].iloc[0]
     assert c["min_ratio"].iloc[0] == pytest.approx(0.849)
 
 
 def test_compliance_five_met_fails_even_if_close(table):
-    c = compliance(table([compliant(equipment_value_yuan=199000, multimedia_rooms=2)]))
+    c = compliance(values_table(table([compliant(equipment_value_yuan=199000, multimedia_rooms=2)])))
     assert c["met"].iloc[0] == 5 and not c["passed"].iloc[0]
 
 
@@ -323,13 +323,13 @@ def test_compliance_junior_standards(table):
                    pe_art_primary=0, teachers_junior=10, above_degree_junior=5, mid_title_junior=4,
                    backbone_junior=1, pe_art_junior=1, teaching_area_m2=580, outdoor_sports_area_m2=1020,
                    equipment_value_yuan=250000, multimedia_rooms=3)])
-    c = compliance(t)
+    c = compliance(values_table(t))
     assert c["met"].iloc[0] == 6 and c["unmet"].iloc[0] == "Y1" and c["passed"].iloc[0]
     assert c["Y1"].iloc[0] == pytest.approx(5.0)
 
 
 def test_compliance_columns(two_primary):
-    c = compliance(two_primary)
+    c = compliance(values_table(two_primary))
     assert list(c.columns[:14]) == ["year", "county", "school_id", "school_name", "stage",
                                     "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "met", "passed"]
     # S2: Y5 = 2000/300 = 6.67 < 7.5 (88.9 %), the rest met → passes

@@ -178,7 +178,7 @@ def test_county_report_names_affected_names_at_its_top(tmp_path, bundled_only):
     from junheng_lib.reporting import CountyReport
     data = _county_folder(tmp_path)
     rep = CountyReport.build(str(data), "埇桥区", 2024)
-    note = rep.header_lines()[-1]
+    note = rep.notices()[-1]
     assert note.startswith("图表说明") and f"“{EXT_B}”" in note and "王堌堆小学" not in note
     assert "“埇桥区”" not in note
 

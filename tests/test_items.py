@@ -7,6 +7,7 @@ import pytest
 
 from conftest import row, write_csv
 from junheng_lib.county_items import county_items, three_growths
+from junheng_lib.evaluate import values_table
 from junheng_lib.gap import urban_rural_gap
 from junheng_lib.io import DataError, read_classes, read_counties
 from junheng_lib.size import class_bands, class_shortfall, school_size, special_rooms
@@ -29,7 +30,7 @@ def test_class_bands_and_shortfall(tmp_path, one_school):
     b = class_bands(classes, one_school).iloc[0]
     assert (b["classes"], b["标准班额"], b["偏大班额"], b["大班额"], b["超大班额"]) == (4, 1, 1, 1, 1)
     assert b["standard_share"] == 0.25 and b["large_share"] == 0.5 and b["max_size"] == 70
-    s = class_shortfall(classes, one_school).iloc[0]
+    s = class_shortfall(classes, values_table(one_school)).iloc[0]
     assert s["classes_needed"] == 5 and s["class_shortfall"] == 1      # ⌈217/45⌉ − 4
     assert s["place_shortfall"] == 0 + 1 + 12 + 25 and s["large_classes"] == 2
 
@@ -46,7 +47,7 @@ def test_junior_bands_use_50(tmp_path, table):
 
 def test_without_classes_table(one_school):
     assert class_bands(None, one_school).empty
-    s = class_shortfall(None, one_school).iloc[0]
+    s = class_shortfall(None, values_table(one_school)).iloc[0]
     assert s["class_shortfall"] == 1 and math.isnan(s["place_shortfall"])
     items = county_items(None, one_school, None)
     item5 = items[(items["group"] == "政府保障程度") & (items["no"] == 5)].iloc[0]
@@ -135,7 +136,7 @@ def test_gap_theil_textbook(table):
     t = table([row(school_id="A", location="城区", books=1000), row(school_id="B", school_name="二", location="城区",
                                                                   books=1000),
                row(school_id="C", school_name="三", books=0), row(school_id="D", school_name="四", books=0)])
-    g = urban_rural_gap(t, standard="basic").set_index("indicator").loc["L5"]
+    g = urban_rural_gap(values_table(t), standard="basic").set_index("indicator").loc["L5"]
     assert g["mean_城区"] == 10 and g["mean_乡村"] == 0 and math.isnan(g["mean_镇区"])
     assert g["theil"] == pytest.approx(math.log(2)) and g["between"] == pytest.approx(math.log(2))
     assert g["within"] == pytest.approx(0, abs=1e-12) and g["between_share"] == pytest.approx(1)
@@ -147,7 +148,7 @@ def test_gap_weighted_means_and_within(table):
                row(school_id="B", school_name="二", location="城区", students_primary=300, teachers_primary=15,
                    above_degree_primary=14, books=2400),
                row(school_id="C", school_name="三", books=400)])
-    g = urban_rural_gap(t, standard="basic").set_index("indicator").loc["L5"]
+    g = urban_rural_gap(values_table(t), standard="basic").set_index("indicator").loc["L5"]
     assert g["mean_城区"] == pytest.approx(7.0) and g["mean_乡村"] == pytest.approx(4.0)
     total = 400 + 2400 + 400
     mean = total / 500
@@ -167,21 +168,21 @@ def _coef(values, passed=None, limit=0.65):
 
 
 def test_warning_rising_and_near_limit():
-    t = cv_trend(coef=_coef([0.50, 0.55, 0.62]))
+    t = cv_trend(_coef([0.50, 0.55, 0.62]))
     last = t.iloc[-1]
-    assert bool(last["rising"]) and bool(last["near_limit"]) and "连续2年上升" in last["warning"]
-    assert t.iloc[1]["warning"] == ""                      # one rise only, 0.10 from the limit
+    assert bool(last["rising"]) and bool(last["near_limit"]) and last["kind"] == "rising_near"
+    assert t.iloc[1]["kind"] == ""                         # one rise only, 0.10 from the limit
     assert last["change"] == pytest.approx(0.07)
 
 
 def test_warning_newly_failed_and_one_year():
-    t = cv_trend(coef=_coef([0.60, 0.70]))
-    assert bool(t.iloc[-1]["newly_failed"]) and t.iloc[-1]["warning"] == "上年达标、本年未达标"
-    one = cv_trend(coef=_coef([0.3]))
-    assert math.isnan(one["change"].iloc[0]) and one["warning"].iloc[0] == ""
+    t = cv_trend(_coef([0.60, 0.70]))
+    assert bool(t.iloc[-1]["newly_failed"]) and t.iloc[-1]["kind"] == "newly_failed"
+    one = cv_trend(_coef([0.3]))
+    assert math.isnan(one["change"].iloc[0]) and one["kind"].iloc[0] == ""
     assert warnings_table(t)["year"].tolist() == [2021]
 
 
 def test_zero_students_in_a_stage(table):
     t = table([row(school_type="九年一贯制学校", students_junior=0, teachers_junior=0)])
-    assert (class_shortfall(None, t)["stage"] == "小学").all()
+    assert (class_shortfall(None, values_table(t))["stage"] == "小学").all()

@@ -77,7 +77,7 @@ def test_shortfall_sentence():
 def trend(cvs, year0=2022):
     return pd.DataFrame({"year": [year0 + i for i in range(len(cvs))], "stage": "小学", "indicator": "composite",
                          "cv": cvs, "change": [np.nan] + [b - a for a, b in zip(cvs, cvs[1:])],
-                         "warning": [""] * len(cvs)})
+                         "kind": [""] * len(cvs)})
 
 
 def test_trend_rise_fall_flat():

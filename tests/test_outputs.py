@@ -65,10 +65,10 @@ def test_county_workbook_writes_names_and_title_as_text(hostile, tmp_path):
     path = export.write_county_xlsx(rep, tmp_path / "c.xlsx")
     wb = openpyxl.load_workbook(path)
     title = wb["差异系数表"]["A1"]
-    assert title.data_type == "s" and title.value == f"{COUNTY}2023学年基本均衡差异系数表"
-    names = [(c.value, c.data_type) for c in wb["学校达标情况"]["C"][1:]]
+    assert title.data_type == "s" and title.value == f"表1　{COUNTY}2023学年基本均衡差异系数表"
+    names = [(c.value, c.data_type) for c in wb["学校达标情况"]["B"][2:]]   # caption, header, then the rows
     assert sorted(names) == sorted((n, "s") for n in HOSTILE + ["一小"])
-    names = {(c.value, c.data_type) for c in wb["学校指标差额"]["C"][1:]}
+    names = {(c.value, c.data_type) for c in wb["学校指标差额"]["C"][2:]}
     assert names == {(n, "s") for n in HOSTILE + ["一小"]}
 
 

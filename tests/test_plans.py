@@ -7,6 +7,7 @@ import pytest
 from scipy import optimize
 
 from conftest import compliant, row
+from junheng_lib.evaluate import values_table
 from junheng_lib.evaluate import coefficients, compliance
 from junheng_lib.measures import weighted_cv
 from junheng_lib.plans import (_water_fill, apply_additions, combined_plan, compliance_plan, cv_plan, shortfall,
@@ -18,7 +19,7 @@ def sf_of(t, code, col="shortfall", school="S1"):
 
 
 def test_shortfall_in_raw_units(table):
-    t = shortfall(table([compliant(teaching_area_m2=400, multimedia_rooms=2, above_degree_primary=3)]))
+    t = shortfall(values_table(table([compliant(teaching_area_m2=400, multimedia_rooms=2, above_degree_primary=3)])))
     assert sf_of(t, "Y4") == pytest.approx(50.0)          # 4.5 × 100 − 400 ㎡
     assert sf_of(t, "Y4", "shortfall_85") == 0.0          # 400 ≥ 0.85 × 450
     assert sf_of(t, "Y7") == 1.0                          # ⌈2.3 − 2⌉ rooms
@@ -34,7 +35,7 @@ def test_shortfall_junior_and_split(table):
     t = table([row(school_id="N", school_type="九年一贯制学校", students_primary=166, students_junior=210,
                    teachers_junior=15, above_degree_junior=14, mid_title_junior=6, backbone_junior=2,
                    pe_art_junior=2, equipment_value_yuan=397000)])
-    s = shortfall(t)
+    s = shortfall(values_table(t))
     junior = s[(s["stage"] == "初中") & (s["indicator"] == "Y6")].iloc[0]
     have = 397000 * 231 / 397
     assert junior["current"] == pytest.approx(have)
@@ -44,11 +45,11 @@ def test_shortfall_junior_and_split(table):
 def test_compliance_plan_picks_the_cheaper_exemption(table):
     # Y4 4.0 (short 50 ㎡ × 3 000 元) and Y6 1 800 (short 20 000 元): leaving Y4 at 89 % is cheapest
     t = table([compliant(teaching_area_m2=400, equipment_value_yuan=180000)])
-    p = compliance_plan(t).set_index("indicator")
+    p = compliance_plan(shortfall(values_table(t))).set_index("indicator")
     assert p.loc["Y6", "addition"] == pytest.approx(20000) and p.loc["Y4", "addition"] == 0
     assert p.loc["Y4", "exempt"] == "Y4" and p["cost"].sum() == pytest.approx(20000)
     # with teaching rooms cheaper than equipment, the other choice wins
-    p2 = compliance_plan(t, costs={"teaching_area": 100, "equipment_value": 10}).set_index("indicator")
+    p2 = compliance_plan(shortfall(values_table(t)), costs={"teaching_area": 100, "equipment_value": 10}).set_index("indicator")
     assert p2.loc["Y4", "addition"] == pytest.approx(50) and p2.loc["Y6", "addition"] == 0
     assert p2.loc["Y6", "exempt"] == "Y6"
 
@@ -56,15 +57,15 @@ def test_compliance_plan_picks_the_cheaper_exemption(table):
 def test_compliance_plan_when_exemption_is_not_enough(table):
     # Y6 at 80 %: it must be raised to 85 % at least (34 000 元 to 1 700) if it is the one left below
     t = table([compliant(equipment_value_yuan=160000, teaching_area_m2=400)])
-    p = compliance_plan(t).set_index("indicator")
+    p = compliance_plan(shortfall(values_table(t))).set_index("indicator")
     # choices: all → 50·3000 + 40 000 = 190 000; Y4 exempt → 40 000; Y6 exempt → 150 000 + 10 000
     assert p["cost"].sum() == pytest.approx(40000)
-    applied = apply_additions(t, compliance_plan(t))
-    assert compliance(applied)["passed"].iloc[0]
+    applied = apply_additions(t, compliance_plan(shortfall(values_table(t))))
+    assert compliance(values_table(applied))["passed"].iloc[0]
 
 
 def test_compliance_plan_nothing_for_passing_schools(table):
-    p = compliance_plan(table([compliant()]))
+    p = compliance_plan(shortfall(values_table(table([compliant()]))))
     assert p["addition"].sum() == 0 and p["passed_before"].all()
 
 
@@ -116,26 +117,26 @@ def test_cv_plan_contract_and_what_if(table):
                        above_degree_primary=max(5, p // 20), backbone_primary=max(1, p // 100),
                        pe_art_primary=max(1, p // 100), teachers_primary=max(6, p // 15))
                for i, (a, p) in enumerate([(100, 100), (1200, 200), (2700, 300), (150, 150)])])
-    p = cv_plan(t, county="甲县", stage="小学", indicator="Y4")
+    p = cv_plan(values_table(t), county="甲县", stage="小学", indicator="Y4")
     assert list(p.columns[:4]) == ["school_id", "addition", "value_after", "cv_after"]
     assert (p["addition"] >= 0).all() and p["cv_after"].nunique() == 1
     assert p["cv_after"].iloc[0] == pytest.approx(0.50) and p["cv_after"].iloc[0] <= 0.50
     # applying the plan and recomputing gives the same CV
     after = apply_additions(t, p[p["addition"] > 0])
-    c = coefficients(after)
+    c = coefficients(values_table(after))
     assert c[(c["indicator"] == "Y4")]["cv"].iloc[0] == pytest.approx(p["cv_after"].iloc[0])
 
 
 def test_cv_plan_already_passing_adds_nothing(table):
     t = table([compliant(school_id="A"), compliant(school_id="B", school_name="二小", teaching_area_m2=500)])
-    p = cv_plan(t, county="甲县", stage="小学", indicator="Y4")
+    p = cv_plan(values_table(t), county="甲县", stage="小学", indicator="Y4")
     assert (p["addition"] == 0).all() and p["cv_after"].iloc[0] == pytest.approx(p["cv_before"].iloc[0])
 
 
 def test_cv_plan_counts_are_whole_and_hold(table):
     rows = [compliant(school_id=f"S{i}", school_name=f"校{i}", backbone_primary=b, teachers_primary=8)
             for i, b in enumerate([0, 1, 3, 6])]
-    p = cv_plan(table(rows), county="甲县", stage="小学", indicator="Y2")
+    p = cv_plan(values_table(table(rows)), county="甲县", stage="小学", indicator="Y2")
     assert (p["addition"] == np.round(p["addition"])).all()
     assert p["cv_after"].iloc[0] <= 0.50
 
@@ -144,11 +145,11 @@ def test_combined_plan_passes_everything(table):
     rows = [compliant(school_id=f"S{i}", school_name=f"校{i}", teaching_area_m2=a, equipment_value_yuan=e)
             for i, (a, e) in enumerate([(200, 90000), (450, 200000), (900, 400000), (300, 150000)])]
     t = table(rows)
-    adds, totals = combined_plan(t, county="甲县")
+    adds, totals = combined_plan(values_table(t), county="甲县")
     after = apply_additions(t, adds)
-    c = coefficients(after)
+    c = coefficients(values_table(after))
     assert c[c["standard"] == "quality"]["passed"].all()
-    assert compliance(after)["passed"].all()
+    assert compliance(values_table(after))["passed"].all()
     assert set(totals.columns) >= {"stage", "indicator", "for_standard", "for_cv", "addition", "unit", "cost"}
     assert totals.set_index("indicator").loc["Y4", "addition"] == pytest.approx(
         adds[adds["indicator"] == "Y4"]["addition"].sum())

@@ -31,7 +31,7 @@ def test_font_licence_ships_beside_font():
 
 def test_chart_renders_chinese_without_missing_glyphs(tmp_path):
     ds = load(None)
-    coef = evaluate.coefficients(ds.schools, county="白石县", year=max(ds.years))
+    coef = evaluate.coefficients(evaluate.values_table(ds.schools), county="白石县", year=max(ds.years))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning, a missing glyph included, fails the test
         fig = plots.cv_chart(coef, title="白石县差异系数与标准")
@@ -52,14 +52,14 @@ def test_papermill_report_and_side_file(run_one):
     results = json.loads((out / "永宁县.results.json").read_text(encoding="utf-8"))
     assert results["county"] == "永宁县" and results["year"] == 2024
     ds = load(None)
-    coef = evaluate.coefficients(ds.schools, county="永宁县", year=2024).set_index(["stage", "indicator"])
+    coef = evaluate.coefficients(evaluate.values_table(ds.schools), county="永宁县", year=2024).set_index(["stage", "indicator"])
     for stage in ("小学", "初中"):
         got = results["stages"][stage]
         assert got["composite"]["cv"] == pytest.approx(coef.loc[(stage, "composite"), "cv"], rel=1e-12)
         assert got["composite"]["passed"] == coef.loc[(stage, "composite"), "passed"]
         for code in ("Y1", "Y7"):
             assert got["quality"][code]["cv"] == pytest.approx(coef.loc[(stage, code), "cv"], rel=1e-12)
-    comp = evaluate.compliance(ds.schools, county="永宁县", year=2024)
+    comp = evaluate.compliance(evaluate.values_table(ds.schools), county="永宁县", year=2024)
     assert results["stages"]["小学"]["schools_passed"] == int(comp[comp["stage"] == "小学"]["passed"].sum())
     assert results["options"]["small_schools"] == "include"
     assert "永宁县" in (out / "永宁县.results.json").read_text(encoding="utf-8")  # Chinese readable, not \u escapes
@@ -81,9 +81,11 @@ def test_docx_sets_east_asian_font_on_every_chinese_run(run_one):
     assert len(cjk) > 100
     for r in cjk:
         fonts = r._element.rPr.find(qn("w:rFonts"))
-        assert fonts is not None and fonts.get(qn("w:eastAsia")) in ("宋体", "黑体"), r.text
+        # GB/T 9704 faces: title 小标宋, headings 黑体/楷体, body 仿宋, tables 宋体
+        assert fonts is not None and fonts.get(qn("w:eastAsia")) in (
+            "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"), r.text
     normal = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
-    assert normal.get(qn("w:eastAsia")) == "宋体"
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
     text = "\n".join(p.text for p in d.paragraphs)
     for heading in ("基本情况", "基本均衡", "优质均衡", "规模与班额", "师资配置", "城乡差距", "趋势与预警", "存在问题"):
         assert heading in text
@@ -93,18 +95,18 @@ def test_xlsx_highlights_failing_cells(run_one):
     import openpyxl
     out, _ = run_one
     wb = openpyxl.load_workbook(out / "永宁县.xlsx")
-    assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额"]
+    assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额", "各校指标值"]
     ws = wb["学校达标情况"]
-    header = [c.value for c in ws[1]]
+    header = [c.value for c in ws[2]]                      # row 1: the caption, row 2: the header
     j = header.index("结论") + 1
-    for row in ws.iter_rows(min_row=2):
+    for row in ws.iter_rows(min_row=3):
         cell = row[j - 1]
         red = cell.fill is not None and cell.fill.fgColor.rgb and cell.fill.fgColor.rgb.endswith("F8CBAD")
         assert bool(red) == (cell.value == "未达标")
     sheet = wb["差异系数表"]
     reds = [c.value for r in sheet.iter_rows() for c in r if c.fill.fgColor.rgb and str(c.fill.fgColor.rgb).endswith("F8CBAD")]
     ds = load(None)
-    coef = evaluate.coefficients(ds.schools, county="永宁县", year=2024)
+    coef = evaluate.coefficients(evaluate.values_table(ds.schools), county="永宁县", year=2024)
     assert len(reds) == int(coef["passed"].eq(False).sum())
 
 

@@ -1,0 +1,53 @@
+"""The county report's outline, declared once: sections, and the blocks each shows, in order.
+
+Each block names a method of :class:`junheng_lib.reporting.CountyReport` that returns a
+paragraph (``Text``), a table (:class:`junheng_lib.tables.Table`), a chart (``Chart``), a list of
+them, or None (nothing to show). The notebook displays a section with ``rep.show(key)``; the Word
+writer walks the same list — so a new section is one entry here (plus its method and its test).
+Sections marked ``short`` make up the short report of a county without a school in scope.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Section", "SECTIONS", "section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    blocks: tuple[str, ...]
+    level: int = 2
+    short: bool = False
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("title", "", ("title_block",), short=True),
+    Section("header", "", ("header",), short=True),
+    Section("overview", "一、基本情况",
+            ("overview_text", "overview_table", "school_mix_table", "scope_table", "end_text"), short=True),
+    Section("basic", "二、基本均衡（8项指标）",
+            ("basic_rule", "basic_table", "basic_text", "cv_chart", "contribution_table")),
+    Section("quality", "三、优质均衡（资源配置7项指标）",
+            ("quality_rule", "quality_table", "verdict_table", "quality_text", "heatmaps", "compliance_table",
+             "shortfall_text", "shortfall_table")),
+    Section("size", "四、规模与班额",
+            ("size_text", "bands_table", "band_chart", "oversize_table", "rooms_rule", "rooms_table")),
+    Section("staffing", "五、师资配置", ("staffing_text", "staffing_table")),
+    Section("gap", "六、城乡差距", ("gap_text", "gap_table", "gap_chart")),
+    Section("items", "七、政府保障程度、教育质量、社会认可度与经费“三个增长”",
+            ("items_text", "items_table", "growth_table")),
+    Section("trend", "八、趋势与预警", ("warning_rule", "trend_text", "trend_table", "trend_chart", "warning_table")),
+    Section("problems", "九、存在问题与下一步建议", ("problem_texts",)),
+    Section("appendix", "附表：各校指标值", ("appendix_table",)),
+    Section("provenance", "说明", ("provenance",), short=True),
+)
+
+
+def section(key: str) -> Section:
+    """The section of that key."""
+    for s in SECTIONS:
+        if s.key == key:
+            return s
+    raise KeyError(key)
