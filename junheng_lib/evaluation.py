@@ -19,7 +19,7 @@ from .gap import urban_rural_gap
 from .indicators import BASIC, QUALITY
 from .options import Options
 from .plans import compliance_plan, shortfall
-from .size import class_bands, class_shortfall, school_size, special_rooms
+from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
 
 __all__ = ["evaluate_county", "TABLES"]
@@ -28,7 +28,8 @@ __all__ = ["evaluate_county", "TABLES"]
 TABLES = {
     "basic": "基本均衡差异系数", "quality": "优质均衡差异系数", "compliance": "学校达标情况",
     "shortfall": "学校指标差额", "shortfall_totals": "全县指标差额", "compliance_plan": "学校达标补足方案",
-    "class_bands": "班额分布", "class_shortfall": "班额与学位缺额", "school_size": "学校规模",
+    "class_bands": "班额分布", "class_shortfall": "班额与学位缺额", "class_reconciliation": "班级表与学校表核对",
+    "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警",
 }
@@ -74,6 +75,7 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         "compliance_plan": compliance_plan(s, options, costs, year=year, county=county),
         "class_bands": class_bands(data.classes, s, year=year, county=county),
         "class_shortfall": class_shortfall(data.classes, s, year=year, county=county, options=options),
+        "class_reconciliation": class_reconciliation(data.classes, s, year=year, county=county),
         "school_size": school_size(s, year=year, county=county),
         "special_rooms": special_rooms(s, year=year, county=county),
         "county_items": county_items(data.counties, s, data.classes, year=year, county=county),
