@@ -198,17 +198,21 @@ def _has_formulas(data: bytes) -> bool:
 def _mark_uncached(data: bytes, sheets: list[_Sheet]) -> None:
     """Keep in ``uncached`` only the cells that hold a formula (no cached value was read for them)."""
     import openpyxl
-    wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False)
-    for ws, s in zip(wb.worksheets, sheets):
-        if s.uncached is None or not len(s.grid):
+    try:
+        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False)
+        formulas = [pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object) for ws in wb.worksheets]
+        wb.close()
+    except Exception:  # noqa: BLE001 - read once already; without the formulas, blank cells stay blank
+        formulas = [None] * len(sheets)
+    for f, s in zip(formulas, sheets):
+        if f is None or s.uncached is None or not len(s.grid):
             s.uncached = None
             continue
-        f = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object).reindex_like(s.grid)
+        f = f.reindex_like(s.grid)
         is_formula = f.apply(lambda col: col.map(lambda v: (isinstance(v, str) and v.startswith("="))
                                                  or type(v).__name__ in ("ArrayFormula", "DataTableFormula")))
         mask = s.uncached & is_formula.fillna(False).astype(bool)
         s.uncached = mask if mask.to_numpy().any() else None
-    wb.close()
 
 
 def _decode(name: str, data: bytes) -> tuple[str, bytes]:
@@ -274,9 +278,9 @@ def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
     n = len(b)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    nl_byte = 10 if b"\n" in raw else 13
     d = ord(delim)
-    nl = np.flatnonzero(b == nl_byte)
+    # a record ends at LF, CRLF or a lone CR (as the csv module and pandas read them)
+    nl = np.flatnonzero((b == 10) | ((b == 13) & (np.append(b[1:], 0) != 10)))
     dl = np.flatnonzero(b == d)
     if b'"' in raw:
         q = np.flatnonzero(b == 34)
@@ -601,7 +605,8 @@ def _school_label(df: pd.DataFrame) -> pd.Series:
     return (sid.fillna("") + " " + sname.fillna("")).str.strip()
 
 
-def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd.DataFrame, list[tuple]]:
+def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: dict | None = None
+            ) -> tuple[pd.DataFrame, list[tuple]]:
     """Coerce columns to their kinds; return the frame and (column, mask, message) failures."""
     out = pd.DataFrame({ROW: df[ROW]}, index=df.index)
     fails: list[tuple] = []
@@ -629,7 +634,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
                               "不能为负数（“{value}”）" if c.min == 0 else f"应不小于{c.min:g}（“{{value}}”）"))
             if c.kind == "int":
                 fails.append((c.name, ok & (num >= (c.min or 0)) & (num != np.floor(num)), "应为整数（“{value}”）"))
-            factor = df.attrs.get("factors", {}).get(c.name, 1.0)
+            factor = (factors or {}).get(c.name, 1.0)
             num = num * factor
             if c.default is not None:
                 num = num.where(~blank, float(c.default))
@@ -702,15 +707,19 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
     otherwise.
     """
     issues = list(issues or [])
-    out, fails, int_cols = _coerce(df, schema, name)
-    headers = df.attrs.get("headers", {})
+    # the reading metadata, kept out of the frame's attrs (pandas deep-copies attrs on every operation)
+    meta = df.attrs
+    df = df.copy(deep=False)
+    df.attrs = {}
+    out, fails, int_cols = _coerce(df, schema, name, meta.get("factors"))
+    headers = meta.get("headers", {})
     zh = {c.name: c.zh for c in schema}
     label = _school_label(out) if "school_id" in out else None
     order = {c.name: i for i, c in enumerate(schema)}
     # problems found while reading (rows with the wrong number of fields, control characters)
     found: list[tuple[int, int, DataIssue]] = [(r, -1 if col is None else order.get(col, 999), i)
-                                               for r, col, i in df.attrs.get("row_issues", [])]
-    reported = df.attrs.get("reported", set())
+                                               for r, col, i in meta.get("row_issues", [])]
+    reported = meta.get("reported", set())
 
     def add(col, mask, msg):
         mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)

@@ -73,13 +73,15 @@ def test_quoted_commas_and_line_breaks_and_trailing_delimiters_are_not_field_err
 def test_decimal_comma_is_an_error_and_only_a_thousands_pattern_is_a_separator(tmp_path):
     p = write_csv(tmp_path / "s.csv", [
         row(teaching_area_m2="23136,7"),                                  # row 2: decimal comma
-        row(school_id="S2", school_name="二小", outdoor_sports_area_m2="12,34"),  # row 3: not every 3 digits
+        row(school_id="S2", school_name="二小", outdoor_sports_area_m2="12,34",  # row 3: not every 3 digits
+            books="4096，5"),                                            # a full-width decimal comma
         row(school_id="S3", books="1,234", computers="1，234", equipment_value_yuan="1,234,567.5",
             teaching_area_m2="1,234.5"),                                  # row 4: thousands separators
     ])
     found = issues_of(p)
     assert [(i.row, i.column, i.school) for i in found] == [(2, "teaching_area_m2", "S1 一小"),
-                                                           (3, "outdoor_sports_area_m2", "S2 二小")]
+                                                           (3, "outdoor_sports_area_m2", "S2 二小"),
+                                                           (3, "books", "S2 二小")]
     assert all("逗号不是千位分隔符" in i.message for i in found)
     assert "（“23136,7”）" in found[0].message
     ok = read_schools(write_csv(tmp_path / "ok.csv", [row(books="1,234", computers="1，234",
