@@ -425,13 +425,15 @@ def input_hashes(ds, years: list[int], counties: list[str], options: Options) ->
     import hashlib
     import json as _json
 
+    from .io import ROW
+
     base = hashlib.sha256()
     base.update(code_hash().encode())
     base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-    s = ds.schools.drop(columns=["source_row"], errors="ignore")
+    s = ds.schools.drop(columns=[ROW], errors="ignore")
     by_county = dict(tuple(s.groupby("county", sort=False)))
-    cl = ds.classes.drop(columns=["source_row"], errors="ignore") if ds.classes is not None else None
-    co = ds.counties.drop(columns=["source_row"], errors="ignore") if ds.counties is not None else None
+    cl = ds.classes.drop(columns=[ROW], errors="ignore") if ds.classes is not None else None
+    co = ds.counties.drop(columns=[ROW], errors="ignore") if ds.counties is not None else None
     out = {}
     for c in counties:
         h = base.copy()

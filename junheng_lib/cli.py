@@ -9,11 +9,124 @@ is left behind (:mod:`junheng_lib.fileio`).
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 
 __all__ = ["main"]
 
 EXIT_DATA = 2
+
+
+# --------------------------------------------------------------------------- argparse in Chinese
+# argparse prints its own words in English ("usage:", "error:", "invalid choice" …). The parser below
+# says them in Chinese: titles and the help option at construction, the usage prefix in the
+# formatter, and every message argparse raises is translated in ``error`` (the English texts of
+# Python 3.11–3.13; anything else is shown as argparse wrote it). Nothing global is patched.
+
+#: argparse's messages (regular expressions over the English text) → Chinese
+_ARGPARSE_ZH: list[tuple[str, str]] = [
+    (r"the following arguments are required: (.+)", "缺少必需的参数：{0}"),
+    (r"unrecognized arguments: (.+)", "无法识别的参数：{0}"),
+    (r"invalid choice: (.+?) \(choose from (.+)\)", "取值{0}无效，可选：{1}"),
+    (r"invalid (\w+) value: (.+)", "应为{0}，而不是{1}"),
+    (r"expected one argument", "需要给出一个值"),
+    (r"expected at most one argument", "最多只能给出一个值"),
+    (r"expected at least one argument", "至少需要给出一个值"),
+    (r"expected (\d+) arguments?", "需要给出{0}个值"),
+    (r"ambiguous option: (\S+) could match (.+)", "选项 {0} 有歧义，可能是：{1}"),
+    (r"not allowed with argument (.+)", "不能与参数 {0} 同时使用"),
+    (r"one of the arguments (.+) is required", "须给出以下参数之一：{0}"),
+    (r"ignored explicit argument (.+)", "不接受取值{0}"),
+    (r"unexpected option string: (.+)", "无法识别的选项：{0}"),
+]
+_TYPE_ZH = {"int": "整数", "float": "数值"}
+
+
+def _quoted(text: str) -> str:
+    """'a', 'b' (argparse's repr of values) → “a”、“b”."""
+    items = re.findall(r"'((?:[^'\\]|\\.)*)'", text)
+    return "、".join(f"“{i}”" for i in items) if items else text
+
+
+def _zh_message(message: str) -> str:
+    m = re.fullmatch(r"argument (.+?): (.*)", message, re.S)
+    if m:
+        return f"参数 {m.group(1)}：{_zh_message(m.group(2))}"
+    for pattern, zh in _ARGPARSE_ZH:
+        m = re.fullmatch(pattern, message, re.S)
+        if m:
+            groups = [_TYPE_ZH.get(g, g) for g in m.groups()]
+            if pattern.startswith(("invalid", "ignored")):
+                groups = [_quoted(g) if "'" in g else g for g in groups]
+            return zh.format(*groups)
+    return message
+
+
+class _ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose help, usage and error messages are in Chinese (exit status 2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示此帮助信息并退出")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_DATA, f"{self.prog}：参数错误：{_zh_message(message)}\n")
+
+
+def _int_arg(low: int | None = None):
+    """An argparse type: a whole number, at least ``low``, with Chinese messages."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"应为整数，而不是“{text}”") from None
+        if low is not None and value < low:
+            raise argparse.ArgumentTypeError(f"应为不小于{low}的整数，而不是“{text}”")
+        return value
+    parse.__name__ = "整数"
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为数值，而不是“{text}”") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"应为大于0的有限数值，而不是“{text}”")
+    return value
+
+
+def _cost_item(text: str) -> tuple[str, float]:
+    """An argparse type: ``资源=单价`` with a resource of the rule table's ``[costs]`` and a finite price ≥ 0."""
+    from .indicators import RULES
+    known = list(RULES["costs"])
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep:
+        raise argparse.ArgumentTypeError(f"应写作“资源=单价”（如 teaching_area=2500），而不是“{text}”")
+    if key not in known:
+        raise argparse.ArgumentTypeError(f"资源名“{key}”无效，可用：{'、'.join(known)}")
+    try:
+        price = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}：单价应为数字") from None
+    if not math.isfinite(price) or price < 0:
+        raise argparse.ArgumentTypeError(f"{text}：单价应为不小于0的有限数值")
+    return key, price
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
@@ -26,13 +139,13 @@ def _add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--small-schools", choices=["include", "exclude"], default=d.small_schools,
                    help=f"小规模学校(教学点除外)：include 纳入；exclude 剔除在校生不足 --small-school-threshold 人的学校"
                         f"(默认 {d.small_schools})")
-    g.add_argument("--small-school-threshold", type=int, default=d.small_school_threshold, metavar="N",
+    g.add_argument("--small-school-threshold", type=_int_arg(0), default=d.small_school_threshold, metavar="N",
                    help=f"小规模学校人数界限(默认{d.small_school_threshold})")
     g.add_argument("--primary-degree", choices=["专科", "本科"], default=d.primary_degree,
                    help="小学“高于规定学历”口径(默认 专科及以上)")
     g.add_argument("--gross-teaching-area", action="store_true",
                    help="生均教学及辅助用房面积不扣除室内体育用房(默认扣除)")
-    g.add_argument("--teaching-point-cutoff", type=int, default=d.teaching_point_cutoff, metavar="N",
+    g.add_argument("--teaching-point-cutoff", type=_int_arg(0), default=d.teaching_point_cutoff, metavar="N",
                    help=f"优质均衡(差异系数、达标、差额、方案)不计在校生不足 N 人的教学点(默认{d.teaching_point_cutoff})")
 
 
@@ -167,25 +280,34 @@ def cmd_evaluate(args) -> int:
     ev = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
     tables = ev.tables()
     _report_empty(ds.schools, tables["basic"], year, args.county)
+    _report_reconciliation(tables.get("class_reconciliation"), TABLES.get("class_reconciliation", ""))
     paths = write_tables(tables, args.output, titles=TABLES, notify=lambda m: print(m, file=sys.stderr))
     for p in paths:
         print(p, file=sys.stderr)
     return 0
 
 
-def _costs(items: list[str] | None) -> dict:
-    """``--cost teaching_area=2500`` → {"teaching_area": 2500.0}, checked against the rule table."""
-    from .plans import default_costs
-    known = default_costs()
+def _report_reconciliation(rec, title: str, shown: int = 20) -> None:
+    """提示 for the school-stages whose classes do not add up to the schools table."""
+    if rec is None or rec.empty:
+        return
+    print(f"提示：{len(rec)}个学校学段的班级表与学校表不一致，未计入班额统计（见表“{title}”）：", file=sys.stderr)
+    for r in rec.head(shown).itertuples():
+        print(f"  {r.year}学年 {r.county} {r.school_id} {r.school_name} {r.stage}：{r.note}", file=sys.stderr)
+    if len(rec) > shown:
+        print(f"  ……另有{len(rec) - shown}处", file=sys.stderr)
+
+
+def _costs(items: list | None) -> dict:
+    """``--cost teaching_area=2500`` (parsed by :func:`_cost_item`) → {"teaching_area": 2500.0}."""
     out = {}
     for item in items or []:
-        key, _, value = item.partition("=")
-        if key not in known:
-            raise ValueError(f"--cost 的资源名“{key}”无效，可用：{'、'.join(known)}")
-        try:
-            out[key] = float(value)
-        except ValueError:
-            raise ValueError(f"--cost {item}：单价应为数字") from None
+        if isinstance(item, str):
+            try:
+                item = _cost_item(item)
+            except argparse.ArgumentTypeError as e:
+                raise ValueError(f"--cost {e}") from None
+        out[item[0]] = item[1]
     return out
 
 
@@ -282,9 +404,9 @@ def _add_project(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .indicators import INDICATORS
 
-    p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
-    p.add_argument("--version", action="version", version=_version())
-    sub = p.add_subparsers(dest="command", required=True)
+    p = ChineseArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
+    p.add_argument("--version", action="version", version=_version(), help="显示版本号并退出")
+    sub = p.add_subparsers(dest="command", required=True, metavar="子命令")
 
     for name, text, func in (
             ("coefficients", "各县各学段的平均值与差异系数(基本均衡 L1–L8、综合；优质均衡 Y1–Y7)", cmd_coefficients),
@@ -292,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
             ("shortfall", "每校每学段优质均衡7项指标距标准的差额(㎡、元、人、间)", cmd_shortfall)):
         c = sub.add_parser(name, help=text)
         c.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
-        c.add_argument("--year", type=int, help="只计算该学年")
+        c.add_argument("--year", type=_int_arg(), help="只计算该学年")
         c.add_argument("--county", help="只计算该县(区)")
         c.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
         _add_options(c)
@@ -304,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--stage", required=True, choices=["小学", "初中"], help="学段")
     pl.add_argument("--indicator", required=True, choices=list(INDICATORS.index),
                     help="指标(Y1–Y7；L1–L8 须同时给出 --limit)")
-    pl.add_argument("--year", type=int, help="学年(默认最新)")
-    pl.add_argument("--limit", type=float, help="目标差异系数(默认为该指标的标准)")
+    pl.add_argument("--year", type=_int_arg(), help="学年(默认最新)")
+    pl.add_argument("--limit", type=_positive_float, help="目标差异系数(默认为该指标的标准)")
     pl.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
     _add_options(pl)
     pl.set_defaults(func=cmd_plan)
@@ -314,10 +436,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("schools", help="学校表，或含 schools/classes/counties 表的数据文件夹")
     e.add_argument("--classes", help="班级表(可选)")
     e.add_argument("--counties", help="县区表(可选)")
-    e.add_argument("--year", type=int, help="学年(默认最新)")
+    e.add_argument("--year", type=_int_arg(), help="学年(默认最新)")
     e.add_argument("--county", help="县(区)(默认全部)")
     e.add_argument("-o", "--output", required=True, help="输出：以 .xlsx 结尾则写一个工作簿，否则写入该文件夹(每表一个 CSV)")
-    e.add_argument("--cost", action="append", metavar="资源=单价",
+    e.add_argument("--cost", action="append", metavar="资源=单价", type=_cost_item,
                    help="达标补足方案的单价(元)，可重复，如 --cost teaching_area=2500；默认见 rules.toml [costs]")
     _add_options(e)
     e.set_defaults(func=cmd_evaluate)
@@ -330,20 +452,20 @@ def build_parser() -> argparse.ArgumentParser:
     ck.set_defaults(func=cmd_check)
 
     sm = sub.add_parser("sample", help="生成样例数据(默认：云州市10个县区)")
-    sm.add_argument("--counties", type=int, help="县区数(给出时随机生成任意规模的数据)")
-    sm.add_argument("--years", type=int, default=3, help="学年数(默认3)")
-    sm.add_argument("--first-year", type=int, default=2022, help="第一个学年(默认2022)")
-    sm.add_argument("--seed", type=int, default=2024, help="随机种子(默认2024)")
+    sm.add_argument("--counties", type=_int_arg(1), help="县区数(给出时随机生成任意规模的数据)")
+    sm.add_argument("--years", type=_int_arg(1), default=3, help="学年数(默认3)")
+    sm.add_argument("--first-year", type=_int_arg(1949), default=2022, help="第一个学年(默认2022)")
+    sm.add_argument("--seed", type=_int_arg(0), default=2024, help="随机种子(默认2024)")
     sm.add_argument("--out", default="data/sample", help="输出文件夹")
     sm.set_defaults(func=cmd_sample)
 
     r = sub.add_parser("report", help="生成各县年度监测报告(默认：样例数据、最新学年、全部县区)")
     r.add_argument("--data", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)，或学校表文件(CSV 或 .xlsx)；"
                                   "默认样例数据")
-    r.add_argument("--year", type=int, help="学年(默认最新)")
+    r.add_argument("--year", type=_int_arg(), help="学年(默认最新)")
     r.add_argument("--county", action="append", help="县(区)，可重复(重复给出的只生成一次)；默认全部")
     r.add_argument("--out", default="reports", help="输出文件夹(默认 reports)")
-    r.add_argument("--workers", type=int, default=1, help="并行运行的报告数(默认1)")
+    r.add_argument("--workers", type=_int_arg(1), default=1, help="并行运行的报告数(默认1)")
     r.add_argument("--no-rollup", action="store_true", help="不生成全市汇总报告")
     r.add_argument("--force", action="store_true", help="全部重新生成(默认跳过输入、口径和代码都未变化的报告)")
     r.add_argument("--scheduler", choices=["local", "dask"], default="local",
@@ -352,7 +474,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(r)
     r.set_defaults(func=cmd_report)
     _add_project(sub)
+    _chinese_metavars(p)
     return p
+
+
+#: placeholders shown in usage and help instead of argparse's upper-cased English names (dest → 中文)
+_METAVARS = {"schools": "学校表", "year": "学年", "county": "县区", "output": "文件", "classes": "班级表",
+             "counties": "县区表", "data": "文件夹", "out": "文件夹", "workers": "N", "dask_address": "地址",
+             "years": "N", "first_year": "学年", "seed": "N", "limit": "差异系数"}
+
+
+def _chinese_metavars(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                _chinese_metavars(sub)
+                if name == "sample":  # --counties there is a number of counties, not the counties table
+                    next(a for a in sub._actions if a.dest == "counties").metavar = "N"
+        elif action.metavar is None and action.choices is None and action.dest in _METAVARS and action.nargs != 0:
+            action.metavar = _METAVARS[action.dest]
 
 
 def _version() -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .indicators import RULES, at_least
-from .size import school_size, special_rooms
+from .size import class_size_summary, school_size, special_rooms
 
 __all__ = ["county_items", "three_growths", "ITEM_COLUMNS", "PASS", "FAIL", "MISSING"]
 
@@ -60,12 +60,14 @@ def _computed(kind: str, counties: pd.DataFrame, schools, classes) -> tuple[pd.S
     if classes is None or classes.empty:
         empty = pd.Series([np.nan] * len(counties))
         return empty, pd.Series(False, index=empty.index), pd.Series(["无班级表"] * len(counties))
-    over = classes.merge(schools[["year", "school_id", "county"]], on=["year", "school_id"])
-    std = over["stage"].map({k: float(v) for k, v in RULES["class_size"]["standard"].items()})
-    over = over.assign(over=over["class_size"] > std)
-    g = over.groupby(["year", "county"])["over"].agg(["sum", "size"]).reindex(key)
-    txt = [("" if pd.isna(n) else f"超标准班额{int(o)}个/{int(n)}个班") for o, n in zip(g["sum"], g["size"])]
-    return (g["sum"] == 0).reset_index(drop=True), g["size"].notna().reset_index(drop=True), pd.Series(txt)
+    # only school-stages whose classes add up to the schools table count; with any left out, a county
+    # without an oversize class among the rest cannot be declared 达标
+    g = class_size_summary(classes, schools).set_index(["year", "county"]).reindex(key)
+    txt = [("" if pd.isna(n) else f"超标准班额{int(o)}个/{int(n)}个班"
+            + (f"；{int(u)}个学校学段的班级表与学校表不一致，未计入" if u else ""))
+           for o, n, u in zip(g["over_standard"], g["classes"], g["unreconciled"])]
+    known = g["classes"].notna() & ((g["over_standard"] > 0) | (g["unreconciled"] == 0))
+    return (g["over_standard"] == 0).reset_index(drop=True), known.reset_index(drop=True), pd.Series(txt)
 
 
 def county_items(counties: pd.DataFrame | None, schools: pd.DataFrame | None = None,

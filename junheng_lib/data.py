@@ -16,6 +16,7 @@ __all__ = ["Dataset", "load", "find_table", "check_request", "county_name_mismat
 _NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
           "counties": ("counties", "县区", "县区表")}
 _SUFFIXES = (".csv", ".xlsx")
+_TITLES = {"schools": "学校表", "classes": "班级表", "counties": "县区表"}
 
 
 @dataclass
@@ -62,13 +63,20 @@ class Dataset:
 
 
 def find_table(folder: Path, kind: str) -> Path | None:
-    """The file of a table in a folder (``schools.csv``, ``学校.xlsx`` …), or None."""
-    for stem in _NAMES[kind]:
-        for suf in _SUFFIXES:
-            p = folder / f"{stem}{suf}"
-            if p.exists():
-                return p
-    return None
+    """The file of a table in a folder (``schools.csv``, ``学校.xlsx`` …), or None.
+
+    Raises
+    ------
+    DataError
+        When the folder holds more than one file for the table (``schools.csv`` and ``schools.xlsx``):
+        which one is current cannot be told, so neither is read.
+    """
+    found = [p for stem in _NAMES[kind] for suf in _SUFFIXES if (p := folder / f"{stem}{suf}").is_file()]
+    if len(found) > 1:
+        names = "、".join(p.name for p in found)
+        raise DataError([DataIssue(str(folder), f"{_TITLES[kind]}有{len(found)}个文件：{names}；无法判断应使用哪一个，"
+                                                "请只保留其中一个（其余移出数据文件夹或改名）")])
+    return found[0] if found else None
 
 
 def load(folder: str | Path | None = None) -> Dataset:
@@ -84,7 +92,17 @@ def load(folder: str | Path | None = None) -> Dataset:
         return load_files(folder)
     if not folder.is_dir():
         raise DataError([DataIssue(str(folder), "数据文件夹或学校表文件不存在")])
-    files = {k: p for k in _NAMES if (p := find_table(folder, k)) is not None}
+    files, problems = {}, []
+    for k in _NAMES:  # every ambiguous table at once
+        try:
+            p = find_table(folder, k)
+        except DataError as e:
+            problems += e.issues
+            continue
+        if p is not None:
+            files[k] = p
+    if problems:
+        raise DataError(problems)
     if "schools" not in files:
         raise DataError([DataIssue(str(folder), "数据文件夹中没有学校表（schools.csv / schools.xlsx / 学校.csv）")])
     schools = read_schools(files["schools"])

@@ -29,7 +29,7 @@ from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
 from .schema import LOCATIONS
-from .size import class_bands, class_shortfall, school_size, special_rooms
+from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
 
 __all__ = ["Evaluation", "evaluate_county", "TABLES", "contributions"]
@@ -38,7 +38,8 @@ __all__ = ["Evaluation", "evaluate_county", "TABLES", "contributions"]
 TABLES = {
     "basic": "基本均衡差异系数", "quality": "优质均衡差异系数", "compliance": "学校达标情况",
     "shortfall": "学校指标差额", "shortfall_totals": "全县指标差额", "compliance_plan": "学校达标补足方案",
-    "class_bands": "班额分布", "class_shortfall": "班额与学位缺额", "school_size": "学校规模",
+    "class_bands": "班额分布", "class_shortfall": "班额与学位缺额", "class_reconciliation": "班级表与学校表核对",
+    "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警",
 }
@@ -59,7 +60,7 @@ class Evaluation:
     coefficients : DataFrame
         This year's coefficients (basic with the composite, then quality).
     compliance, shortfall, shortfall_totals, compliance_plan, class_bands, class_shortfall,
-    school_size, special_rooms, county_items, three_growths, gap, trend, warnings : DataFrame
+    class_reconciliation, school_size, special_rooms, county_items, three_growths, gap, trend, warnings : DataFrame
         As :data:`TABLES` names them.
     staffing : DataFrame
         :func:`junheng_lib.evaluate.staffing` for the whole county (``location`` 全县) and per 城乡.
@@ -84,6 +85,7 @@ class Evaluation:
     compliance_plan: pd.DataFrame = field(repr=False)
     class_bands: pd.DataFrame = field(repr=False)
     class_shortfall: pd.DataFrame = field(repr=False)
+    class_reconciliation: pd.DataFrame = field(repr=False)
     school_size: pd.DataFrame = field(repr=False)
     special_rooms: pd.DataFrame = field(repr=False)
     county_items: pd.DataFrame = field(repr=False)
@@ -371,6 +373,7 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         shortfall=sf, shortfall_totals=totals, compliance_plan=compliance_plan(sf, costs),
         class_bands=class_bands(data.classes, s, year=year, county=county),
         class_shortfall=class_shortfall(data.classes, values, year=year),
+        class_reconciliation=class_reconciliation(data.classes, s, year=year),
         school_size=school_size(s, year=year), special_rooms=special_rooms(s, year=year),
         county_items=county_items(data.counties, s, data.classes, year=year, county=county),
         three_growths=three_growths(data.counties, year=year, county=county),

@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _io
 import re
@@ -29,7 +30,8 @@ from .schema import (CLASS_RULES, CLASSES, COUNTIES, COUNTY_RULES, SCHOOL_RULES,
 
 __all__ = ["DataError", "DataIssue", "read_schools", "read_classes", "read_counties", "read_table", "validate"]
 
-ROW = "source_row"  # spreadsheet row number kept on every validated frame
+#: spreadsheet row number kept on every validated frame: a private name no input column can take
+ROW = "_junheng_row"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class DataIssue:
             parts.append(f"列“{self.column}”")
         if self.school:
             parts.append(f"学校 {self.school}")
-        return "，".join(parts) + "：" + self.message
+        return _visible("，".join(parts) + "：" + self.message)
 
 
 class DataError(ValueError):
@@ -73,6 +75,27 @@ _SKIP_RE = re.compile(r"^\s*(合\s*计|小\s*计|总\s*计|注[:：]|说明[:：
 
 _UNIT_RE = re.compile(r"\((平方米|㎡|m2|m²|元|台|册|间|人|个|所|班)\)$")
 
+#: invisible control characters, an error in any cell: C0 except tab/LF/CR, DEL and C1
+_CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: line breaks and tabs: an error inside a name or code (they are fine in free-text columns)
+_BREAK_RE = re.compile(r"[\t\n\r\u2028\u2029]")
+_CTRL_NAMES = {0x00: "空字符", 0x09: "制表符", 0x0A: "换行符", 0x0B: "垂直制表符，常见于从 Word 复制的换行",
+               0x0C: "换页符", 0x0D: "回车符", 0x7F: "删除符", 0x2028: "行分隔符", 0x2029: "段分隔符"}
+#: signatures of binary files that are not tables
+_BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"7z\xbc\xaf",
+                 b"Rar!", b"MZ", b"\x7fELF")
+_DELIM_NAMES = {",": "逗号", "\t": "制表符", ";": "分号"}
+
+
+def _visible(s: str) -> str:
+    """``s`` with control characters shown as [U+XXXX] (messages never print invisible bytes)."""
+    return _CTRL_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", s) if _CTRL_RE.search(s) else s
+
+
+def _char_names(chars) -> str:
+    return "、".join(f"U+{ord(c):04X}" + (f" {_CTRL_NAMES[ord(c)]}" if ord(c) in _CTRL_NAMES else "")
+                    for c in sorted(set(chars)))
+
 
 def _norm(h: object) -> str:
     """Header normalization: full-width brackets, spaces and line breaks removed, lower case, and a
@@ -83,71 +106,203 @@ def _norm(h: object) -> str:
     return _UNIT_RE.sub("", s)
 
 
-def _read_grid(path: Path) -> list[tuple[str, pd.DataFrame]]:
-    """All cells of the file as strings (blank → ''), per sheet: [(sheet name, frame)]; row i of a
-    frame is spreadsheet row i + 1. A CSV is one unnamed sheet."""
+@dataclass
+class _Sheet:
+    """One sheet of an input file as strings (row i is spreadsheet row i + 1)."""
+
+    name: str
+    grid: pd.DataFrame
+    fields: np.ndarray | None = None     # CSV: number of fields of each record (None: not known)
+    delim: str = ","
+    uncached: pd.DataFrame | None = None  # xlsx: formula cells without a cached value (bool, grid's shape)
+    may_ctrl: bool = True                 # the sheet may hold control characters (checked per column)
+
+
+def _read_grid(path: Path) -> list[_Sheet]:
+    """All cells of the file as strings (blank → ''), per sheet; a CSV is one unnamed sheet."""
     name = str(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise DataError([DataIssue(name, "文件不存在")]) from None
+    except IsADirectoryError:
+        raise DataError([DataIssue(name, "这是一个文件夹，不是表格文件")]) from None
     except OSError as e:
         raise DataError([DataIssue(name, f"无法读取文件（{e.strerror}）")]) from None
     if not data.strip():
         raise DataError([DataIssue(name, "文件为空，没有任何内容")])
     suffix = path.suffix.lower()
-    if suffix == ".xls":
+    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError([DataIssue(name, "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV(UTF-8)")])
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         return _read_xlsx(name, data)
-    return [("", _read_csv(name, data))]
+    return [_read_csv(name, data)]
 
 
-def _read_xlsx(name: str, data: bytes) -> list[tuple[str, pd.DataFrame]]:
+_XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
     import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise DataError([DataIssue(name, f"无法作为 Excel(.xlsx) 文件打开，文件可能已损坏或不是表格（{type(e).__name__}）")]) from None
+    def corrupt(e, sheet=None):
+        where = f"工作表“{sheet}”已损坏，无法读取" if sheet else "无法作为 Excel(.xlsx) 文件打开，文件可能已损坏或不是表格"
+        return DataError([DataIssue(name, f"{where}（{type(e).__name__}）；请在 Excel 中打开并另存为 .xlsx 后再导入"
+                                    if sheet else f"{where}（{type(e).__name__}）")])
+
     def cell(v):  # whole-number floats as Excel shows them ("12", not "12.0"); other cells as text
         if v is None:
             return ""
         if isinstance(v, float):
             return str(int(v)) if v.is_integer() else repr(v)
+        if isinstance(v, str):
+            # Excel stores characters XML cannot hold as _xHHHH_ (ECMA-376 §22.9.2.19); openpyxl keeps the escape
+            return _XLSX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), v) if "_x" in v else v
         return str(v)
 
+    # openpyxl raises many kinds of exception on a damaged package or sheet (zip, XML, KeyError …): each is
+    # a damaged input file, reported in Chinese
+    try:
+        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - see above
+        raise corrupt(e) from None
     sheets = []
     for ws in wb.worksheets:
-        grid = pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object)
-        sheets.append((ws.title, grid.apply(lambda col: col.map(cell)) if len(grid) else grid))
+        try:
+            rows = list(ws.iter_rows(values_only=True))
+        except Exception as e:  # noqa: BLE001
+            raise corrupt(e, ws.title) from None
+        grid = pd.DataFrame(rows, dtype=object)
+        none = grid.isna() if len(grid) else None
+        sheets.append(_Sheet(ws.title, grid.apply(lambda col: col.map(cell)) if len(grid) else grid,
+                             uncached=none))
     wb.close()
+    if _has_formulas(data):
+        _mark_uncached(data, sheets)
+    else:
+        for s in sheets:
+            s.uncached = None
     return sheets
 
 
-def _read_csv(name: str, data: bytes) -> pd.DataFrame:
-    if b"\x00" in data[:4096]:
-        raise DataError([DataIssue(name, "不是文本表格（含二进制内容），请提供 CSV 或 .xlsx 文件")])
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the package holds a formula cell (``<f>`` element)."""
+    try:
+        with zipfile.ZipFile(_io.BytesIO(data)) as z:
+            return any(re.search(rb"<(?:\w+:)?f[ >/]", z.read(n)) for n in z.namelist()
+                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError):  # pragma: no cover - opened fine just before
+        return False
+
+
+def _mark_uncached(data: bytes, sheets: list[_Sheet]) -> None:
+    """Keep in ``uncached`` only the cells that hold a formula (no cached value was read for them)."""
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=False)
+        formulas = [pd.DataFrame(list(ws.iter_rows(values_only=True)), dtype=object) for ws in wb.worksheets]
+        wb.close()
+    except Exception:  # noqa: BLE001 - read once already; without the formulas, blank cells stay blank
+        formulas = [None] * len(sheets)
+    for f, s in zip(formulas, sheets):
+        if f is None or s.uncached is None or not len(s.grid):
+            s.uncached = None
             continue
-    else:  # pragma: no cover - gb18030 decodes almost everything
-        raise DataError([DataIssue(name, "无法识别文件编码（应为 UTF-8 或 GBK/GB18030）")])
-    if sum(ch in "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t") for ch in text[:4096]) > 8:
+        f = f.reindex_like(s.grid)
+        is_formula = f.apply(lambda col: col.map(lambda v: (isinstance(v, str) and v.startswith("="))
+                                                 or type(v).__name__ in ("ArrayFormula", "DataTableFormula")))
+        mask = s.uncached & is_formula.fillna(False).astype(bool)
+        s.uncached = mask if mask.to_numpy().any() else None
+
+
+def _decode(name: str, data: bytes) -> tuple[str, bytes]:
+    """The text of a CSV, and its bytes as UTF-8 or GB18030 (where , ; tab " and newline are single bytes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本" is UTF-16
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError([DataIssue(name, "文件标记为 UTF-16 编码，但内容不是有效的 UTF-16，请另存为 CSV(UTF-8)")]) from None
+        return text, text.encode("utf-8")
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8-sig"), data[3:] if bom else data
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        if bom or len(_CJK_RE.findall(data[:e.start].decode("utf-8", errors="ignore"))) >= 8:
+            lead = "文件开头有 UTF-8 编码标记(BOM)" if bom else "文件前面部分是 UTF-8 编码"
+            raise DataError([DataIssue(name, f"编码混用：{lead}，但从这一行起含有不是 UTF-8 的字节（可能是 GBK 编码）；"
+                                             "请把整个文件另存为同一种编码（CSV UTF-8 或 GBK）后再导入", row=line)]) from None
+    try:
+        return data.decode("gb18030"), data
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DataError([DataIssue(name, "无法识别文件编码（应为 UTF-8 或 GBK/GB18030），从这一行起含有无效的字节",
+                                   row=line)]) from None
+
+
+_CJK_RE = re.compile("[\u4e00-\u9fff]")
+
+
+def _read_csv(name: str, data: bytes) -> _Sheet:
+    if data.startswith(_BINARY_MAGIC):
+        raise DataError([DataIssue(name, "不是文本表格（含二进制内容），请提供 CSV 或 .xlsx 文件")])
+    text, raw = _decode(name, data)
+    sample = text[:4096]
+    # a text table with a few stray control characters is read (they are reported at their cells);
+    # a file made mostly of them is not a text table
+    if len(_CTRL_RE.findall(sample)) + sample.count("\ufffd") > 0.1 * len(sample):
         raise DataError([DataIssue(name, "不是文本表格，请提供 CSV 或 .xlsx 文件")])
     try:
         delim = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
     except csv.Error:
         delim = ","
-    width = max(line.count(delim) for line in text.splitlines()) + 1 if text.strip() else 1
+    fields = _record_fields(raw, delim)
+    width = int(fields.max()) if fields is not None and len(fields) else (
+        max(line.count(delim) for line in text.splitlines()) + 1 if text.strip() else 1)
     try:
-        return pd.read_csv(_io.StringIO(text), sep=delim, header=None, names=range(width), dtype=str,
+        grid = pd.read_csv(_io.StringIO(text), sep=delim, header=None, names=range(width), dtype=str,
                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
     except (pd.errors.ParserError, ValueError) as e:
         raise DataError([DataIssue(name, f"无法解析为 CSV 表格（{e}）")]) from None
+    if fields is None or len(fields) != len(grid):
+        fields = _record_fields_csv(text, delim, len(grid))
+    return _Sheet("", grid, fields=fields, delim=delim, may_ctrl=bool(_CTRL_RE.search(text))
+                  or ('"' in text) or (delim != "\t" and "\t" in text))
+
+
+def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
+    """Number of fields of each CSV record, vectorized over the bytes (UTF-8 and GB18030 never use the
+    bytes of , ; tab " CR LF inside a multi-byte character). Quoted fields (RFC 4180) may hold
+    delimiters and line breaks; None when quotes are used otherwise (the csv module decides then)."""
+    b = np.frombuffer(raw, dtype=np.uint8)
+    n = len(b)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    d = ord(delim)
+    # a record ends at LF, CRLF or a lone CR (as the csv module and pandas read them)
+    nl = np.flatnonzero((b == 10) | ((b == 13) & (np.append(b[1:], 0) != 10)))
+    dl = np.flatnonzero(b == d)
+    if b'"' in raw:
+        q = np.flatnonzero(b == 34)
+        if len(q) % 2:
+            return None
+        seps = {d, 10, 13, 34}
+        opening, closing = q[0::2], q[1::2]
+        before = np.where(opening > 0, b[np.maximum(opening - 1, 0)], 10)
+        after = np.where(closing < n - 1, b[np.minimum(closing + 1, n - 1)], 10)
+        if not (np.isin(before, list(seps)).all() and np.isin(after, list(seps)).all()):
+            return None
+        # a byte is inside quotes when an odd number of quotes precede it
+        nl = nl[np.searchsorted(q, nl) % 2 == 0]
+        dl = dl[np.searchsorted(q, dl) % 2 == 0]
+    n_records = len(nl) + (0 if len(nl) and nl[-1] == n - 1 else 1)
+    return np.bincount(np.searchsorted(nl, dl), minlength=n_records)[:n_records] + 1
+
+
+def _record_fields_csv(text: str, delim: str, n: int) -> np.ndarray | None:
+    """Field counts from the csv module (files whose quoting the vectorized count cannot follow)."""
+    counts = [len(r) or 1 for r in csv.reader(_io.StringIO(text, newline=""), delimiter=delim)]
+    return np.asarray(counts, dtype=np.int64) if len(counts) == n else None
 
 
 def _norm_series(s: pd.Series) -> pd.Series:
@@ -167,42 +322,13 @@ def _header_map(schema: tuple[Column, ...]) -> dict[str, tuple[str, float]]:
     return out
 
 
-def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[DataIssue], list[str]]:
-    """Read a file into a frame of strings with English column names.
-
-    Returns the frame (with column ``source_row``: the spreadsheet row number), structural issues
-    (missing or doubled columns) and notices (skipped summary rows). The header row is the first
-    of the first 20 rows in which at least three cells are known headers (title rows above it are
-    skipped).
-    """
-    path = Path(path)
-    name = str(path)
-    sheets = _read_grid(path)
-    hmap = _header_map(schema)
-    grid, hits = None, []
-    for k, (sheet, g) in enumerate(sheets):  # the first sheet that holds the table (cover sheets are common)
-        if len(g) == 0:
-            continue
-        head = g.head(20).apply(lambda col: col.map(lambda c: _norm(c) in hmap)).sum(axis=1)
-        hits = np.flatnonzero(head.to_numpy() >= min(3, len(schema)))
-        if len(hits):
-            grid = g
-            if k > 0:
-                name = f"{name}[{sheet}]"
-            break
-    if grid is None:
-        if not any(len(g) and g.apply(lambda col: col.astype(str).str.strip().ne("")).to_numpy().any()
-                   for _, g in sheets):
-            raise DataError([DataIssue(name, "文件为空，没有任何数据")])
-        raise DataError([DataIssue(name, "找不到表头：前20行中没有可识别的列名（如“学校标识码”“学校名称”或 school_id）；"
-                                         "该文件可能不是所需的表格")])
-    header_idx = int(hits[0])
-    header = grid.iloc[header_idx].tolist()
-    header_rows = 1
+def _header(grid: pd.DataFrame, idx: int, hmap: dict) -> tuple[list, int]:
+    """The header of a table whose header row is ``idx``: (cells, number of header rows)."""
+    header = grid.iloc[idx].tolist()
     # a two-row header (merged parent cells over 小学/初中 …): combine "parent(sub)" when that names more
     # known columns than the first row alone
-    if header_idx + 1 < len(grid):
-        sub = [str(x).strip() for x in grid.iloc[header_idx + 1].tolist()]
+    if idx + 1 < len(grid):
+        sub = [str(x).strip() for x in grid.iloc[idx + 1].tolist()]
         parents, last = [], ""
         for h in header:
             last = str(h).strip() or last
@@ -210,7 +336,69 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
         combined = [f"{p}({x})" if x else (str(h).strip()) for p, x, h in zip(parents, sub, header)]
         known = sum(_norm(h) in hmap for h in header)
         if sum(_norm(h) in hmap for h in combined) > known and any(x in ("小学", "初中", "高中") for x in sub):
-            header, header_rows = combined, 2
+            return combined, 2
+    return header, 1
+
+
+def _find_table(sheets: list[_Sheet], schema: tuple[Column, ...], hmap: dict):
+    """The sheet holding the table and its header: the sheet whose header names the most required
+    columns (the first such sheet on a tie), so a summary sheet before the detail sheet is passed over.
+    Returns (sheet index, header row, header cells, header rows, candidates) or None."""
+    required = {c.name for c in schema if c.required}
+    cands = []
+    for k, sh in enumerate(sheets):
+        g = sh.grid
+        if len(g) == 0:
+            continue
+        head = g.head(20).apply(lambda col: col.map(lambda c: _norm(c) in hmap)).sum(axis=1)
+        hits = np.flatnonzero(head.to_numpy() >= min(3, len(schema)))
+        if not len(hits):
+            continue
+        idx = int(hits[0])
+        header, rows = _header(g, idx, hmap)
+        found = {hmap[_norm(h)][0] for h in header if _norm(h) in hmap}
+        cands.append((len(required & found), -k, k, idx, header, rows, required - found))
+    if not cands:
+        return None
+    best = max(cands)
+    return best[2], best[3], best[4], best[5], cands
+
+
+def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[DataIssue], list[str]]:
+    """Read a file into a frame of strings with English column names.
+
+    Returns the frame (with the private column :data:`ROW`: the spreadsheet row number), structural
+    issues (missing or doubled columns) and notices (skipped summary rows, the sheet read). The header
+    row is the first of the first 20 rows in which at least three cells are known headers (title rows
+    above it are skipped); in a workbook, the sheet whose header names the most required columns.
+    Row-level problems found while reading (a CSV row with the wrong number of fields, control
+    characters) are in ``df.attrs["row_issues"]`` and reported by :func:`validate` with the others.
+    """
+    path = Path(path)
+    name = str(path)
+    sheets = _read_grid(path)
+    hmap = _header_map(schema)
+    found = _find_table(sheets, schema, hmap)
+    if found is None:
+        if not any(len(s.grid) and s.grid.apply(lambda col: col.astype(str).str.strip().ne("")).to_numpy().any()
+                   for s in sheets):
+            raise DataError([DataIssue(name, "文件为空，没有任何数据")])
+        raise DataError([DataIssue(name, "找不到表头：前20行中没有可识别的列名（如“学校标识码”“学校名称”或 school_id）；"
+                                         "该文件可能不是所需的表格")])
+    k, header_idx, header, header_rows, cands = found
+    sheet = sheets[k]
+    grid = sheet.grid
+    notices: list[str] = []
+    if sum(len(s.grid) > 0 for s in sheets) > 1:
+        name = f"{name}[{sheet.name}]"
+        first = min(cands, key=lambda c: c[2])
+        if first[2] != k:
+            zh = {c.name: c.zh for c in schema}
+            lacks = "、".join(f"“{zh[m]}”" for m in sorted(first[6], key=list(zh).index)[:3])
+            notices.append(f"{path}：工作表“{sheets[first[2]].name}”不是明细表（没有{lacks}等列），"
+                           f"已读取工作表“{sheet.name}”")
+    if sheet.uncached is not None:
+        _uncached_error(name, sheet, header_idx)
     issues: list[DataIssue] = []
     cols: dict[str, tuple[int, float, str]] = {}
     extra: dict[str, int] = {}
@@ -224,10 +412,12 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
                 continue
             cols[target] = (j, factor, h)
         elif str(h).strip():
+            if str(h).strip() == ROW:  # pragma: no cover - a private name no export uses
+                issues.append(DataIssue(name, f"列名“{ROW}”为程序内部使用，请改名", row=header_idx + 1, column=ROW))
+                continue
             extra[str(h).strip()] = j
-    body = grid.iloc[header_idx + header_rows:]
-    if len(body):
-        body = body.apply(lambda col: col.astype(str).str.strip())
+    raw_body = grid.iloc[header_idx + header_rows:]
+    body = raw_body.apply(lambda col: col.astype(str).str.strip()) if len(raw_body) else raw_body
     rownums = np.arange(header_idx + 1 + header_rows, header_idx + 1 + header_rows + len(body))
     cells = body.to_numpy(dtype=object)
     filled = cells != ""
@@ -238,9 +428,20 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
     no_id = (body[cols["school_id"][0]].str.match(r"^$|" + _SKIP_RE.pattern) if "school_id" in cols
              else pd.Series(True, index=body.index))
     summary = (first.str.match(_SKIP_RE) & no_id).to_numpy() & keep
-    notices = [f"{name}，第{r}行：汇总/说明行（“{f[:20]}”）不是学校数据，已跳过"
-               for r, f in zip(rownums[summary], first[summary])]
+    notices += [f"{name}，第{r}行：汇总/说明行（“{_visible(f[:20])}”）不是学校数据，已跳过"
+                for r, f in zip(rownums[summary], first[summary])]
     keep = keep & ~summary
+    label = _raw_label(body, cols)
+    row_issues: list[tuple[int, int, DataIssue]] = []
+    reported: set[tuple[int, str]] = set()
+    # a CSV row whose number of fields differs from the header's has its cells in the wrong columns
+    if sheet.fields is not None:
+        shifted = _width_issues(name, sheet, header_idx, header_rows, keep, rownums, label, row_issues)
+        keep = keep & ~shifted
+    if sheet.may_ctrl:
+        names = {j: (t, h) for t, (j, _, h) in cols.items()} | {j: (h, h) for h, j in extra.items()}
+        _control_issues(name, schema, grid.iloc[header_idx], raw_body, body, keep, rownums, header_idx, names,
+                        label, row_issues, reported)
     body = body[keep]
     data = {target: body[j].to_numpy(dtype=object) for target, (j, _, _) in cols.items()}
     factors = {target: f for target, (_, f, _) in cols.items()}
@@ -249,15 +450,110 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
             data[h] = body[j].to_numpy(dtype=object)
     df = pd.DataFrame(data, dtype=object)
     df.insert(0, ROW, rownums[keep].astype(np.int64))
-    df.attrs["name"] = name  # the file (and sheet, when not the first) as messages cite it
+    df.attrs["name"] = name  # the file (and sheet, when the workbook has several) as messages cite it
     df.attrs["factors"] = factors
     df.attrs["headers"] = {t: h for t, (_, _, h) in cols.items()}
-    if df.empty:
+    df.attrs["row_issues"] = row_issues
+    df.attrs["reported"] = reported
+    if df.empty and not row_issues:
         issues.append(DataIssue(name, "文件只有表头，没有数据行", row=header_idx + 1))
     missing = [c for c in schema if c.required and c.name not in cols]
     for c in missing:
         issues.append(DataIssue(name, f"缺少必需的列“{c.zh}”（{c.name}）", row=header_idx + 1, column=c.zh))
+    if missing and len(sheets) > 1:
+        others = "、".join(f"“{s.name}”" for i, s in enumerate(sheets) if i != k)
+        issues.append(DataIssue(name, f"其他工作表（{others}）中也没有包含全部必需列的明细表"))
     return df, issues, notices
+
+
+def _raw_label(body: pd.DataFrame, cols: dict):
+    """School label (id and name as read) of body row i, for messages raised while reading."""
+    parts = [body[cols[c][0]] for c in ("school_id", "school_name") if c in cols]
+
+    def label(i: int) -> str | None:
+        return _visible(" ".join(str(p.iloc[i]) for p in parts).strip()) or None
+    return label
+
+
+def _width_issues(name, sheet: _Sheet, header_idx, header_rows, keep, rownums, label, row_issues) -> np.ndarray:
+    """Mark the data rows of a CSV whose number of fields is not the header's (an error naming the row)."""
+    w = sheet.fields
+    hw = int(w[header_idx])
+    bw = w[header_idx + header_rows:]
+    rows = keep & (bw != hw)
+    if rows.any():
+        # a trailing delimiter on every data row but not on the header (or the reverse) is a consistent
+        # export habit, not a shifted row: accepted when the extra cells are empty throughout
+        widths = np.unique(bw[keep])
+        if len(widths) == 1:
+            w2 = int(widths[0])
+            lo, hi = min(w2, hw), max(w2, hw)
+            g = sheet.grid
+            extra = (g.iloc[header_idx + header_rows:, lo:hi][keep] if w2 > hw else g.iloc[[header_idx], lo:hi])
+            if not extra.astype(str).apply(lambda c: c.str.strip().ne("")).to_numpy().any():
+                return np.zeros(len(keep), dtype=bool)
+    dname = _DELIM_NAMES.get(sheet.delim, sheet.delim)
+    for i in np.flatnonzero(rows):
+        n = int(bw[i])
+        what = "少" if n < hw else "多"
+        row_issues.append((int(rownums[i]), None, DataIssue(
+            name, f"该行有{n}个字段，表头行有{hw}个（{what}了{abs(hw - n)}个）：各列会错位，未读取该行；"
+                  f"请补齐漏填的单元格或删去多余的{dname}（单元格内的{dname}须用英文双引号括起）",
+            row=int(rownums[i]), school=label(i))))
+    return rows
+
+
+def _control_issues(name, schema, header_row, raw_body, body, keep, rownums, header_idx, names, label, row_issues,
+                    reported) -> None:
+    """Control characters anywhere in the header or a data row (before any trimming), and line breaks
+    or tabs inside a name or code: one error per cell, naming row and column. Only a column whose text
+    holds such a character is looked at cell by cell."""
+    one_line = {c.name for c in schema if c.kind in ("text", "enum") and not c.multiline}
+    for j in raw_body.columns:
+        target, shown = names.get(j, (None, None))
+        shown = shown if shown is not None else (str(header_row[j]).strip() or f"第{j + 1}列")
+        head = str(header_row[j])
+        raw = raw_body[j].astype(str)
+        ctrl_in = bool(_CTRL_RE.search("".join(raw.tolist())))
+        breaks_in = target in one_line and bool(_BREAK_RE.search("".join(body[j].tolist())))
+        if _CTRL_RE.search(head):
+            row_issues.append((header_idx + 1, "", DataIssue(
+                name, f"列名含不可见的控制字符（{_char_names(_CTRL_RE.findall(head))}），请在原表中删除后再导入",
+                row=header_idx + 1, column=_visible(head.strip()))))
+        if not (ctrl_in or breaks_in):
+            continue
+        hit = np.zeros(len(raw), dtype=bool)
+        if ctrl_in:
+            hit |= raw.str.contains(_CTRL_RE.pattern, regex=True).to_numpy(dtype=bool)
+        if breaks_in:
+            hit |= body[j].str.contains(_BREAK_RE.pattern, regex=True).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hit & keep):
+            v = raw.iloc[i]
+            ctrl = _CTRL_RE.findall(v)
+            if ctrl:
+                msg = f"含不可见的控制字符（{_char_names(ctrl)}）"
+            else:
+                msg = f"含换行符或制表符（{_char_names(_BREAK_RE.findall(v.strip()))}），名称和代码应写在一行内"
+            row = int(rownums[i])
+            reported.add((row, target or shown))
+            shown_v = _BREAK_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", _visible(v).strip())
+            row_issues.append((row, target or shown, DataIssue(name, f"{msg}：“{shown_v}”，请在原表中删除后再导入",
+                                                 row=row, column=_visible(shown), school=label(i))))
+
+
+def _uncached_error(name: str, sheet: _Sheet, header_idx: int) -> None:
+    """Formula cells without a cached result (files written by programs, never opened in Excel):
+    their values are unknown, so nothing else of the sheet can be judged."""
+    from openpyxl.utils import get_column_letter
+    m = sheet.uncached.iloc[header_idx:].to_numpy()
+    if not m.any():
+        return
+    r, c = np.nonzero(m)
+    r = r + header_idx + 1
+    shown = "、".join(f"{get_column_letter(int(cc) + 1)}{int(rr)}" for rr, cc in list(zip(r, c))[:5])
+    rows = f"第{int(r.min())}行" if r.min() == r.max() else f"第{int(r.min())}–{int(r.max())}行"
+    raise DataError([DataIssue(name, f"有{int(m.sum())}个单元格含公式但没有计算结果（{shown}{'等' if m.sum() > 5 else ''}，"
+                                     f"{rows}）：请用 Excel 打开并保存后再导入")])
 
 
 # --------------------------------------------------------------------------- validation
@@ -265,6 +561,42 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
 _DASHES = ["-", "—", "–", "－", "/", "——"]
 _TRUE = {"是", "true", "1", "yes", "y", "t", "√"}
 _FALSE = {"否", "false", "0", "no", "n", "f", ""}
+#: full-width digits and signs (typed in a Chinese input method's full-width mode): the same number
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+#: thousands separators: only this pattern (1,234,567 / 1,234.5 / 1 234); any other comma is an error
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:(?:,\d{3})+|(?:[ \u00a0\u2009\u202f]\d{3})+)(?:\.\d*)?")
+_NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
+def _to_number(raw: pd.Series, blank: pd.Series, kind: str) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """Numbers of a column of trimmed strings, and (mask, message) failures.
+
+    Plain cells are converted at once; only the cells that fail are looked at again: full-width
+    digits are the same number, a thousands pattern loses its separators, a trailing % (``pct``) is
+    dropped. A comma anywhere else (a decimal comma "23136,7"), an infinite value ("inf", "1e400")
+    and "nan" typed as a value are errors; nothing is stripped silently.
+    """
+    num = pd.to_numeric(raw.where(~blank), errors="coerce").astype("float64")
+    retry = ~blank & num.isna()
+    bad_comma = pd.Series(False, index=raw.index)
+    typed_nan = pd.Series(False, index=raw.index)
+    if retry.any():
+        s = raw[retry]
+        if s.str.contains(r"[^\x00-\x7f]", regex=True).any():
+            s = s.str.translate(_FULLWIDTH)
+        if kind == "pct":
+            s = s.str.replace(r"\s*%$", "", regex=True)
+        thousands = s.str.fullmatch(_THOUSANDS.pattern).fillna(False).astype(bool)
+        s = s.where(~thousands, s.str.replace(r"[, \u00a0\u2009\u202f]", "", regex=True))
+        num.loc[s.index] = pd.to_numeric(s, errors="coerce").astype("float64")
+        bad_comma.loc[s.index] = s.str.contains(",", regex=False).fillna(False).astype(bool)
+        typed_nan.loc[s.index] = s.str.fullmatch(_NONFINITE.pattern, case=False).fillna(False).astype(bool)
+    nonfinite = ~blank & (np.isinf(num) | typed_nan)
+    bad = ~blank & num.isna() & ~nonfinite & ~bad_comma
+    return num.where(np.isfinite(num)), [
+        (bad_comma, "数字中的逗号不是千位分隔符（“{value}”）：小数请用小数点，千位分隔须每三位一个逗号，如 1,234,567"),
+        (nonfinite, "不是有限的数值（“{value}”）"),
+        (bad, "不是百分比数值（“{value}”）" if kind == "pct" else "不是数字（“{value}”）")]
 
 
 def _school_label(df: pd.DataFrame) -> pd.Series:
@@ -273,7 +605,8 @@ def _school_label(df: pd.DataFrame) -> pd.Series:
     return (sid.fillna("") + " " + sname.fillna("")).str.strip()
 
 
-def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd.DataFrame, list[tuple]]:
+def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: dict | None = None
+            ) -> tuple[pd.DataFrame, list[tuple]]:
     """Coerce columns to their kinds; return the frame and (column, mask, message) failures."""
     out = pd.DataFrame({ROW: df[ROW]}, index=df.index)
     fails: list[tuple] = []
@@ -293,17 +626,15 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
             raw = raw.str.replace(r"^(\d{4})\s*(?:学年|年|[-—–/~～]\s*\d{2,4}\s*(?:学年)?)$", r"\1", regex=True)
         blank = raw.isna() | (raw == "")
         if c.kind in ("int", "num"):
-            cleaned = raw.str.replace(r"[,，\s]", "", regex=True)
-            num = pd.to_numeric(cleaned.where(~blank), errors="coerce").astype("float64")
-            bad_num = ~blank & num.isna()
-            fails.append((c.name, bad_num, "不是数字（“{value}”）"))
-            ok = ~blank & ~bad_num
+            num, number_fails = _to_number(raw, blank, c.kind)
+            fails += [(c.name, m, msg) for m, msg in number_fails]
+            ok = ~blank & num.notna()
             if c.min is not None:
                 fails.append((c.name, ok & (num < c.min),
                               "不能为负数（“{value}”）" if c.min == 0 else f"应不小于{c.min:g}（“{{value}}”）"))
             if c.kind == "int":
                 fails.append((c.name, ok & (num >= (c.min or 0)) & (num != np.floor(num)), "应为整数（“{value}”）"))
-            factor = df.attrs.get("factors", {}).get(c.name, 1.0)
+            factor = (factors or {}).get(c.name, 1.0)
             num = num * factor
             if c.default is not None:
                 num = num.where(~blank, float(c.default))
@@ -319,10 +650,9 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str) -> tuple[pd
             # one rule for percentages: "95%" and 95 are percent; a bare number ≤ 1 is a fraction
             # (0.95 → 95%) except for columns where small percentages are normal (辍学率)
             has_pct = raw.str.endswith("%").fillna(False) | raw.str.endswith("％").fillna(False)
-            cleaned = raw.str.replace(r"[%％,\s]", "", regex=True)
-            num = pd.to_numeric(cleaned.where(~blank), errors="coerce").astype("float64")
+            num, number_fails = _to_number(raw, blank, "pct")
+            fails += [(c.name, m, msg) for m, msg in number_fails]
             bad_num = ~blank & num.isna()
-            fails.append((c.name, bad_num, "不是百分比数值（“{value}”）"))
             if c.fraction_ok:
                 num = num.where(has_pct | (num > 1), num * 100)
             hi = np.inf if c.over_100 else 100.0
@@ -370,19 +700,26 @@ def _type_lacking(stage: str) -> frozenset:
 
 def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule, ...], name: str,
              issues: list[DataIssue] | None = None) -> pd.DataFrame:
-    """Coerce ``df`` (strings, English names, ``source_row``) to ``schema`` and check ``rules``.
+    """Coerce ``df`` (strings, English names, :data:`ROW`) to ``schema`` and check ``rules``.
 
     Raises :class:`DataError` with every failure (structural ``issues`` included); returns the
     typed frame otherwise. Whole-number columns come back as ``Int64`` when complete, float
     otherwise.
     """
     issues = list(issues or [])
-    out, fails, int_cols = _coerce(df, schema, name)
-    headers = df.attrs.get("headers", {})
+    # the reading metadata, kept out of the frame's attrs (pandas deep-copies attrs on every operation)
+    meta = df.attrs
+    df = df.copy(deep=False)
+    df.attrs = {}
+    out, fails, int_cols = _coerce(df, schema, name, meta.get("factors"))
+    headers = meta.get("headers", {})
     zh = {c.name: c.zh for c in schema}
     label = _school_label(out) if "school_id" in out else None
-    found: list[tuple[int, int, DataIssue]] = []
     order = {c.name: i for i, c in enumerate(schema)}
+    # problems found while reading (rows with the wrong number of fields, control characters)
+    found: list[tuple[int, int, DataIssue]] = [(r, -1 if col is None else order.get(col, 999), i)
+                                               for r, col, i in meta.get("row_issues", [])]
+    reported = meta.get("reported", set())
 
     def add(col, mask, msg):
         mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
@@ -390,6 +727,8 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
             return
         idx = np.flatnonzero(mask.to_numpy())
         for i in idx:
+            if (int(out[ROW].iloc[i]), col) in reported:  # a cell already reported (control characters)
+                continue
             value = df[col].iloc[i] if col in df else ""
             found.append((int(out[ROW].iloc[i]), order.get(col, 999), DataIssue(
                 name, msg.format(value=value), row=int(out[ROW].iloc[i]),
@@ -432,7 +771,8 @@ def read_schools(path) -> pd.DataFrame:
     DataFrame
         One row per school per year, English column names of the contract, numbers as floats
         or ints (万元 equipment already in 元), defaults filled (ownership 公办, affiliation 县属,
-        indoor sports area 0), extra columns kept as text, plus ``source_row``.
+        indoor sports area 0), extra columns kept as text, plus the spreadsheet row number in the
+        private column :data:`ROW`.
         ``attrs["source"]`` is the path and ``attrs["notices"]`` the skipped summary rows.
 
     Raises

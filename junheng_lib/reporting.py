@@ -522,6 +522,16 @@ class CountyReport:
                                      Column("class_shortfall", "缺额", "班", "int"),
                                      Column("place_shortfall", "学位缺额", "个", "int")])
 
+    def reconciliation_table(self) -> Table | None:
+        r = self.ev.class_reconciliation
+        if r is None or r.empty:
+            return None
+        return Table("班级表与学校表不一致的学校（未计入班额分布和学位缺额）", r,
+                     [Column("school_name", "学校"), _STAGE, Column("students", "学校表在校生", "人", "int"),
+                      Column("classes", "学校表班数", "个", "int"), Column("table_students", "班级表班额合计", "人", "int"),
+                      Column("table_classes", "班级表班数", "个", "int"), Column("note", "说明")],
+                     note="两表描述同一统计时点，班额合计应等于在校生；请核实后更正。")
+
     def band_chart(self) -> Chart | None:
         from . import plots
         if self.ev.class_bands.empty:

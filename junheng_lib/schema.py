@@ -50,6 +50,7 @@ class Column:
     scaled_headers: dict = field(default_factory=dict)  # header -> factor
     fraction_ok: bool = True    # pct: a bare number ≤ 1 is a fraction (not for 辍学率)
     over_100: bool = False      # pct: values above 100 % are allowed (巩固率, 入学率)
+    multiline: bool = False     # text: free text that may hold line breaks (names and codes may not)
 
     def headers(self) -> tuple[str, ...]:
         return (self.name, self.zh, *self.alt_headers)
@@ -234,7 +235,8 @@ COUNTIES: tuple[Column, ...] = (
     Column("quality_monitoring_level_ok", "质量监测达到Ⅲ级以上", kind="bool", required=False),
     _num("quality_gap_rate", "校际差异率"),
     *(_flag(k, v) for k, v in QUALITATIVE.items()),
-    *(Column(f"{k}_evidence", f"{v}(佐证)", kind="text", required=False) for k, v in QUALITATIVE.items()),
+    *(Column(f"{k}_evidence", f"{v}(佐证)", kind="text", required=False, multiline=True)
+      for k, v in QUALITATIVE.items()),
 )
 
 COUNTY_RULES: tuple[RowRule, ...] = (

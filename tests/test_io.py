@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE, row, write_csv
-from junheng_lib.io import DataError, read_classes, read_schools
+from junheng_lib.io import ROW, DataError, read_classes, read_schools
 from junheng_lib.schema import SCHOOLS
 
 ZH = {c.name: c.zh for c in SCHOOLS}
@@ -63,7 +63,7 @@ def test_xlsx_with_title_rows_and_total_row(tmp_path):
         ws.cell(row=6, column=1, value="合计")
     out = read_schools(p)
     assert out["school_id"].tolist() == ["S1", "S2"]
-    assert out["source_row"].tolist() == [4, 5]
+    assert out[ROW].tolist() == [4, 5]
     assert any("第6行" in n and "合计" in n for n in out.attrs["notices"])
 
 
@@ -168,7 +168,7 @@ def test_two_row_merged_header_xlsx(tmp_path):
     wb.save(p)
     df = read_schools(p)
     assert df["school_id"].tolist() == ["S1", "S2"]
-    assert df["source_row"].tolist() == [4, 5]
+    assert df[ROW].tolist() == [4, 5]
     assert df["year"].tolist() == [2023, 2023]
     assert df["location"].tolist() == ["镇区", "乡村"]
     assert df["teachers_primary"].tolist() == [6, 10] and df["above_degree_primary"].tolist() == [5, 9]
