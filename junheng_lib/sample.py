@@ -287,10 +287,11 @@ def _classes(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         cc = np.repeat(c, c)
         pp = np.repeat(P, c)
         size = pp // cc + (k < (pp % cc))
-        d = np.repeat(rng.integers(0, 7, len(c)), c)
+        # a pair moves ±d; d never takes the smaller class below 1 pupil, so the sizes still add up
+        d = np.repeat(np.minimum(rng.integers(0, 7, len(c)), np.maximum(P // c - 1, 0)), c)
         pair_ok = (k | 1) < cc  # the last class of an odd count keeps its size
         dev = np.where(pair_ok, np.where(k % 2 == 0, d, -d), 0)
-        size = np.maximum(size + dev, 1)
+        size = size + dev
         grade = k % grades + (1 if stage == "小学" else 7)
         parts.append(pd.DataFrame({"year": schools["year"].to_numpy()[rows],
                                    "school_id": schools["school_id"].to_numpy()[rows],

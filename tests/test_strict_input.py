@@ -368,3 +368,11 @@ def test_evaluate_says_where_classes_and_schools_differ(tmp_path):
     assert "班级表与学校表核对" in wb.sheetnames
     bands = pd.read_excel(out, sheet_name="班额分布")
     assert bands["超大班额"].sum() == 0 and bands["classes"].sum() == 1
+
+
+def test_sample_city_classes_add_up_to_its_schools():
+    # the generator moves class sizes in pairs and never below 1 pupil: both tables agree everywhere
+    from junheng_lib.data import load
+    from junheng_lib.size import class_reconciliation
+    ds = load(None)
+    assert class_reconciliation(ds.classes, ds.schools).empty
