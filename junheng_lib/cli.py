@@ -156,10 +156,6 @@ def _options(args):
                    teaching_point_cutoff=args.teaching_point_cutoff)
 
 
-class UsageError(Exception):
-    """A request that does not fit the data (unknown county or year)."""
-
-
 def _check_filters(schools, year, counties) -> None:
     """A year, a county, or a county without schools in that year: a data error naming it."""
     from .data import check_request

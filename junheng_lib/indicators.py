@@ -22,7 +22,7 @@ from importlib import resources
 import pandas as pd
 
 __all__ = [
-    "RULES", "INDICATORS", "STAGES", "BASIC", "QUALITY", "codes", "cv_limit", "composite_limit",
+    "RULES", "INDICATORS", "STAGES", "BASIC", "QUALITY", "codes", "cv_limit",
     "standard_value", "label", "within_limit", "at_least",
 ]
 
@@ -71,22 +71,9 @@ def cv_limit(standard: str, stage: str) -> float:
     return float(RULES["quality"]["cv_limit"][stage])
 
 
-def composite_limit(stage: str) -> float:
-    """Limit of the 基本均衡 综合差异系数 for a stage (0.65 小学, 0.55 初中)."""
-    return cv_limit(BASIC, stage)
-
-
 def standard_value(code: str, stage: str) -> float:
     """Per-school standard of a quality indicator for a stage (e.g. Y4 小学 → 4.5)."""
     return float(INDICATORS.loc[code, _STAGE_COL[stage]])
-
-
-def standards_frame() -> pd.DataFrame:
-    """Tidy table of per-school standards: columns ``stage, indicator, standard``."""
-    q = INDICATORS[INDICATORS["standard"] == QUALITY]
-    return pd.concat(
-        [pd.DataFrame({"stage": s, "indicator": q.index, "standard_value": q[_STAGE_COL[s]].to_numpy()})
-         for s in STAGES], ignore_index=True)
 
 
 def label(code: str, with_unit: bool = False) -> str:
