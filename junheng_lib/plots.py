@@ -3,9 +3,8 @@
 Every function returns the Figure; nothing here saves files or computes indicators or verdicts: a
 chart colours values against the rule table's numbers (with its tolerance) and shows the verdicts
 it is given. Figures are drawn at the width they are printed at (:data:`PAGE_WIDTH`, the text width
-of an A4 page with GB/T 9704 margins), each on its own Agg canvas (not a pyplot figure: nothing is
-shown twice or kept alive by pyplot; ``plt.close(fig)`` stays harmless). A limit is a dashed line
-across the bars, labelled outside the plot area where no bar or line covers the label.
+of an A4 page with GB/T 9704 margins); they are pyplot figures, which the caller closes. A limit is a
+dashed line across the bars, labelled outside the plot area where no bar or line covers the label.
 
 seaborn draws the roll-up's county × indicator grid (:func:`rollup_grid`: an annotated categorical
 heatmap is what it does best). The county report's charts stay with matplotlib: importing seaborn
@@ -28,11 +27,11 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import matplotlib
+import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager, ft2font, patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -198,12 +197,9 @@ _BAND_NORM = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3)
 
 
 def _figure(height: float, width: float = PAGE_WIDTH, **kw) -> Figure:
-    """A Figure on its own Agg canvas: rendered the same under any backend, never shown by pyplot
-    on its own (``plt.close(fig)`` stays harmless), nothing kept alive by a figure manager."""
+    """A pyplot figure (so that a notebook's inline backend displays it; the caller closes it)."""
     use_cjk_font()
-    fig = Figure(figsize=(width, height), **kw)
-    FigureCanvasAgg(fig)
-    return fig
+    return plt.figure(figsize=(width, height), **kw)
 
 
 def _short(code: str) -> str:

@@ -7,6 +7,7 @@ import sys
 import warnings
 
 import numpy as np
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
@@ -33,6 +34,12 @@ def _render(fig) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig.savefig(io.BytesIO(), format="png", dpi=60)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 def _comp(names, ratios=None, stage="小学"):
