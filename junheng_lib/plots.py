@@ -299,7 +299,8 @@ def cv_chart(coef: pd.DataFrame, *, title: str | None = None) -> Figure:
             sub = coef[(coef["standard"] == standard) & (coef["stage"] == stage)].set_index("indicator")
             vals = sub["cv"].reindex(items).to_numpy(float)
             ok = np.isfinite(vals)
-            ax.bar(x[ok] + (k - 0.5) * width, vals[ok], width, label=stage, color=_STAGE_COLORS[stage], zorder=2)
+            ax.bar(x[ok] + (k - 0.5) * width, vals[ok], width, label=stage if ok.any() else None,
+                   color=_STAGE_COLORS[stage], zorder=2)
             if ok.any():
                 top = max(top, float(vals[ok].max()))
                 drawn.append(stage)
@@ -630,18 +631,18 @@ def rollup_chart(summary: pd.DataFrame) -> Figure:
     here. A county without a value (status 未生成 …) keeps its place, with its status written in.
     """
     n = len(summary)
-    width = max(PAGE_WIDTH, 0.3 * n + 1.4)
+    width = max(PAGE_WIDTH, 0.24 * n + 1.4)           # A4 width up to 20 counties
     fig = _figure(3.4, width)
     ax = fig.add_subplot()
     x = np.arange(n)
-    top, drawn = 0.0, []
+    top = 0.0
     for k, stage in enumerate(STAGES):
         vals = summary[f"composite_{stage}"].to_numpy(float)
         ok = np.isfinite(vals)
-        ax.bar(x[ok] + (k - 0.5) * 0.38, vals[ok], 0.38, label=stage, color=_STAGE_COLORS[stage], zorder=2)
+        ax.bar(x[ok] + (k - 0.5) * 0.38, vals[ok], 0.38, label=stage if ok.any() else None,
+               color=_STAGE_COLORS[stage], zorder=2)
         if ok.any():
             top = max(top, float(vals[ok].max()))
-            drawn.append(stage)
     limits = {stage: cv_limit(BASIC, stage) for stage in STAGES}
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(0, max(top, *limits.values()) * 1.12)

@@ -192,6 +192,15 @@ def test_cv_chart_limit_labels_are_clear():
     _render(fig)
 
 
+def test_cv_chart_of_a_county_without_junior_schools_has_no_junior_limit_or_legend():
+    rows = [dict(standard=s, stage="小学", indicator=i, cv=0.3)
+            for s, items in (("basic", [f"L{k}" for k in range(1, 9)] + ["composite"]), ("quality", Q)) for i in items]
+    fig = plots.cv_chart(pd.DataFrame(rows))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["小学"]
+    assert [t.get_text() for ax in fig.axes for t in ax.texts] == ["小学标准 0.65", "小学标准 0.50"]
+    _render(fig)
+
+
 def test_rollup_chart_limit_labels_are_clear_with_the_last_bars_over_the_limits():
     summary = pd.DataFrame({"county": ["甲县", "乙县", "丙县", "丁县"], "composite_小学": [0.2, 0.3, 0.5, 0.9],
                             "composite_初中": [0.25, 0.35, 0.6, 0.95], "status": ""})
