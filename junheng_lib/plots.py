@@ -183,7 +183,7 @@ PAGE_WIDTH = (210 - 28 - 26) / 25.4
 PAGE_HEIGHT = (297 - 37 - 35 - 12) / 25.4
 _ROW = 0.17                 # inches per school row of the heatmap (8-pt names)
 _HEAT_HEAD = 1.15           # inches above the rows: title, rotated indicator names
-_HEAT_FOOT = 0.55           # … below them: the band legend (and 0.95 more when the names are repeated)
+_HEAT_FOOT = 0.56           # … below them: the band legend (and 0.95 more when the names are repeated)
 _TICK_FONT = 8
 _LABEL_PAD = 4              # points between the right edge of the axes and a limit label
 _STAGE_COLORS = {"小学": "#3b75af", "初中": "#e1812c"}
@@ -219,7 +219,7 @@ def _limit_line(ax, y: float, text: str, color: str, *, xmin: float = 0.0):
     halo keeps it visible over any bar) and its label just outside the right edge
     of the axes, where no bar or line can cover it. :func:`_finish` spreads labels that would touch."""
     ax.axhline(y, xmin=xmin, xmax=1, color=color, linestyle=(0, (6, 2)), linewidth=1.4, zorder=4,
-               path_effects=[patheffects.withStroke(linewidth=2.4, foreground="white")])
+               path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
     ann = ax.annotate(text, xy=(1, y), xycoords=ax.get_yaxis_transform(), xytext=(_LABEL_PAD, 0),
                       textcoords="offset points", ha="left", va="center", fontsize=_TICK_FONT,
                       color=color, annotation_clip=False)
@@ -545,7 +545,7 @@ def class_band_chart(bands: pd.DataFrame) -> Figure:
     """Stacked bars of class-size bands per stage (share of classes)."""
     labels = RULES["class_size"]["band_labels"]
     colors = ["#4c9a5b", "#e9c46a", "#f4a261", "#c0392b"]
-    fig = _figure(2.4)
+    fig = _figure(2.5)
     ax = fig.add_subplot()
     if bands.empty:
         ax.text(0.5, 0.5, "未提供班级表", ha="center", va="center")
