@@ -211,6 +211,12 @@ def _pct(share: float) -> str:
     return f"{share * 100:g}%"
 
 
+def _legend(ax, **kw) -> None:
+    """The axes' legend, when anything in it has a label (matplotlib warns on an empty one)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 # ----------------------------------------------------------------------------------------------
 # Limit lines
 
@@ -317,7 +323,7 @@ def cv_chart(coef: pd.DataFrame, *, title: str | None = None) -> Figure:
         ax.set_title(head, fontsize=10, loc="left")
         ax.set_ylabel("差异系数", fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
-    axes[0].legend(frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
+    _legend(axes[0], frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
                    borderaxespad=0.2)
     if title:
         fig.suptitle(chart_text(title), fontsize=11)
@@ -587,7 +593,7 @@ def urban_rural_chart(gap: pd.DataFrame) -> Figure:
         ax.tick_params(axis="y", labelsize=_TICK_FONT)
         ax.set_title(f"{stage}：镇区、乡村学校相当于城区的比例", fontsize=10, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
+        _legend(ax, frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
                   borderaxespad=0.2)
     return _finish(fig)
 
@@ -614,7 +620,7 @@ def trend_chart(trend: pd.DataFrame, *, indicators=("composite",), title: str | 
     ax.tick_params(labelsize=_TICK_FONT)
     ax.set_ylabel("差异系数", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=_TICK_FONT, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.0),
+    _legend(ax, frameon=False, fontsize=_TICK_FONT, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.0),
               borderaxespad=0.2)
     if title:
         fig.suptitle(chart_text(title), fontsize=10)
@@ -663,7 +669,7 @@ def rollup_chart(summary: pd.DataFrame) -> Figure:
     ax.set_ylabel("综合差异系数", fontsize=9)
     ax.set_title("各县(区)基本均衡综合差异系数", fontsize=10, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
+    _legend(ax, frameon=False, fontsize=_TICK_FONT, ncol=2, loc="lower right", bbox_to_anchor=(1, 1.0),
               borderaxespad=0.2)
     return _finish(fig)
 

@@ -355,3 +355,21 @@ plots.compliance_heatmap(comp, "小学"); plots.distribution_chart(comp, "小学
 assert "seaborn" not in sys.modules
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_degenerate_inputs_draw_without_a_warning():
+    """One county, none with a result, no county at all, one year, an empty CV table, a stage without
+    schools: each chart still draws (an empty legend used to warn)."""
+    one = _comp(["甲小学"])
+    nan = float("nan")
+    figs = [plots.rollup_chart(pd.DataFrame({"county": ["甲县"], "composite_小学": [0.3], "composite_初中": [nan]})),
+            plots.rollup_chart(pd.DataFrame({"county": ["甲县", "乙县"], "composite_小学": [nan, nan],
+                                             "composite_初中": [nan, nan], "status": ["未生成", "未生成"]})),
+            plots.rollup_chart(pd.DataFrame({"county": [], "composite_小学": [], "composite_初中": []})),
+            plots.trend_chart(pd.DataFrame({"year": [2024], "stage": ["小学"], "indicator": ["composite"],
+                                            "cv": [0.4], "limit": [0.65]})),
+            plots.cv_chart(pd.DataFrame(columns=["standard", "stage", "indicator", "cv"])),
+            plots.distribution_chart(one, "初中"), *plots.compliance_heatmap_pages(one, "初中"),
+            plots.rollup_grid(pd.DataFrame(columns=["county", "stage", "indicator", "cv", "passed"]), ["甲县"])]
+    for fig in figs:
+        _render(fig)
