@@ -373,7 +373,7 @@ def _heading(doc, text: str, level: int):
     return p
 
 
-def _figure(doc, png: bytes, number: int, title: str, width_cm: float = 15.0) -> None:
+def _figure(doc, png: bytes, number: int, title: str, width_cm: float = 15.6) -> None:
     import io as _io
 
     from docx.enum.text import WD_ALIGN_PARAGRAPH

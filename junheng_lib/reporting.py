@@ -106,15 +106,23 @@ class Chart:
 
     def png(self, dpi: int = 150) -> bytes:
         if self._png is None:
-            import io as _io
-
-            import matplotlib.pyplot as plt
-            fig = self.draw()
-            buf = _io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-            plt.close(fig)
-            self._png = buf.getvalue()
+            self._png = _png_of(self.draw(), dpi)
         return self._png
+
+    @classmethod
+    def of(cls, fig, title: str) -> "Chart":
+        """A chart from a figure already drawn (rendered to PNG now, the figure closed)."""
+        return cls(title, None, _png_of(fig, 150))
+
+
+def _png_of(fig, dpi: int) -> bytes:
+    import io as _io
+
+    import matplotlib.pyplot as plt
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
 
 
 _STAGE = Column("stage", "学段")
@@ -459,10 +467,16 @@ class CountyReport:
         return Text(quality_summary(self.ev.quality, self.ev.compliance))
 
     def heatmaps(self) -> list:
+        """Per stage: the schools × indicators grid in three bands (in page-sized parts, every school)
+        and the distribution of the school values against the standard."""
         from . import plots
-        stages = sorted(set(self.comp["stage"]), key=list(STAGES).index)
-        return [Chart(f"{st}各校指标达成度（实际值 ÷ 标准值）", (lambda st=st: plots.compliance_heatmap(self.comp, st)))
-                for st in stages]
+        out = []
+        for st in sorted(set(self.comp["stage"]), key=list(STAGES).index):
+            pages = plots.compliance_heatmap_pages(self.comp, st)
+            for k, fig in enumerate(pages, start=1):
+                out.append(Chart.of(fig, f"{st}各校优质均衡指标达成情况" + (f"（{k}/{len(pages)}）" if len(pages) > 1 else "")))
+            out.append(Chart(f"{st}各校优质均衡指标值与标准", (lambda st=st: plots.distribution_chart(self.comp, st))))
+        return out
 
     def compliance_table(self) -> Table:
         """Per-school compliance: values, standards met, verdict; values below standard flagged."""
