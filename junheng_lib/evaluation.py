@@ -41,7 +41,7 @@ TABLES = {
     "class_bands": "班额分布", "class_shortfall": "班额与学位缺额", "class_reconciliation": "班级表与学校表核对",
     "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
-    "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警",
+    "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
 }
 
 
@@ -70,6 +70,8 @@ class Evaluation:
         :func:`overview`: schools, students, classes and teachers per stage, with last year's.
     school_mix : DataFrame
         :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
+    ledger : DataFrame
+        :func:`junheng_lib.ledger.ledger`: the 整改台账, one row per failing item.
     notices : list of str
         What the inputs leave out for this county-year (counties-table rows), said by the reports.
     """
@@ -97,6 +99,7 @@ class Evaluation:
     contributions: pd.DataFrame = field(repr=False)
     overview: pd.DataFrame = field(repr=False)
     school_mix: pd.DataFrame = field(repr=False)
+    ledger: pd.DataFrame = field(default=None, repr=False)
     notices: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ tables by name
@@ -234,6 +237,11 @@ class Evaluation:
                 "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
                 "items": items["status"].value_counts().to_dict(),
                 "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == "未达标"],
+                "ledger": {"items": int(len(self.ledger)),
+                           "school_items": int((self.ledger["level"] == "学校").sum()),
+                           "county_items": int((self.ledger["level"] == "全县").sum()),
+                           "cost": float(self.ledger.loc[self.ledger["level"] == "学校", "cost"].sum()),
+                           "plan_cost": float(self.compliance_plan["cost"].sum()) if len(self.compliance_plan) else 0.0},
                 "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
                               "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()]}
 
@@ -367,7 +375,7 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
               .agg(schools_short=("shortfall", lambda x: int((x > 0).sum())), shortfall=("shortfall", "sum"),
                    shortfall_85=("shortfall_85", "sum")).reset_index()) if not sf.empty else sf
     trend = cv_trend(coef_all)
-    return Evaluation(
+    ev = Evaluation(
         county=county, year=year, options=options, values=values, coefficients=coef,
         compliance=compliance(values, year=year),
         shortfall=sf, shortfall_totals=totals, compliance_plan=compliance_plan(sf, costs),
@@ -380,3 +388,6 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
         staffing=_staffing(values, year, None), contributions=contributions(values, coef),
         overview=overview(s, year), school_mix=school_mix(s, year))
+    from .ledger import ledger
+    ev.ledger = ledger(ev, costs)
+    return ev

@@ -257,7 +257,9 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
                                     "shortfall_85": (sf["shortfall_85"] > 0).to_numpy()}))
             detail.data["indicator_name"] = detail.data["indicator"].map(_label)
             for name, t in (("学校达标情况", rep.compliance_table()), ("学校指标差额", detail),
-                            ("各校指标值", rep.appendix_table())):
+                            ("各校指标值", rep.appendix_table()), ("整改台账", rep.ledger_table())):
+                if not isinstance(t, Table):
+                    continue
                 ws = book.add_worksheet(name)
                 _, head = t.to_xlsx(book, ws, 0, formats=f)
                 setup_sheet(ws, landscape=True, header_row=head)
@@ -438,10 +440,10 @@ def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = No
         blocks = rep.blocks(sec)
         if not blocks:
             continue
-        if sec.key in ("appendix", "provenance") and not signed:
+        if sec.key in ("appendix", "ledger", "provenance") and not signed:
             signature()
             signed = True
-        landscape = any(isinstance(b, Table) and b.landscape for b in blocks) and sec.key == "appendix"
+        landscape = any(isinstance(b, Table) and b.landscape for b in blocks) and sec.key in ("appendix", "ledger")
         if landscape:
             _landscape(doc)
         if sec.title:

@@ -42,6 +42,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("trend", "八、趋势与预警", ("warning_rule", "trend_text", "trend_table", "trend_chart", "warning_table")),
     Section("problems", "九、存在问题与下一步建议", ("problem_texts",)),
     Section("appendix", "附表：各校指标值", ("appendix_table",)),
+    Section("ledger", "附表：整改台账", ("ledger_table",)),
     Section("provenance", "说明", ("provenance",), short=True),
 )
 

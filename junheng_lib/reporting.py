@@ -262,8 +262,9 @@ class CountyReport:
         return Text(self.title, heading=1)
 
     def header(self) -> list:
-        lines = [Text(f"生成日期：{_dt.date.today().isoformat()}")]
-        return lines + [Text(n, bold=True) for n in self.notices()]
+        """What the reader must know before the figures (the notices); the date and the data
+        sources are on the cover and in the 说明 at the end."""
+        return [Text(n, bold=True) for n in self.notices()]
 
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
@@ -323,9 +324,10 @@ class CountyReport:
                 f"只列出基本情况和不参与计算的学校。")
 
     def provenance(self) -> list:
-        """说明 at the end: input file names (never a path), content hash, version, options."""
+        """说明 at the end: input file names (never a path), content hash, version, options, date."""
         files = "、".join(p.name for p in self.data.files.values())
-        return [Text(f"数据文件：{files}（内容校验值 SHA-256 {self.data.fingerprint()[:16]}）"),
+        return [Text(f"数据文件：{files}（内容校验值 SHA-256 {self.data.fingerprint()[:16]}）；"
+                     f"生成日期：{_dt.date.today().isoformat()}"),
                 Text(f"计算口径：{'；'.join(self.options.describe())}"),
                 Text(f"本报告由 junheng {__version__} 按《县域义务教育均衡发展督导评估暂行办法》和"
                      f"《县域义务教育优质均衡发展督导评估办法》的计算规则生成，所有数字均由上述数据计算。")]
@@ -451,7 +453,7 @@ class CountyReport:
             rows.append({"stage": st, "composite": r["composite"], "composite_limit": f"≤{r['composite_limit']:.2f}",
                          "basic": {True: "达标", False: "未达标"}.get(r["basic_passed"], "—"),
                          "quality_limit": f"≤{r['quality_limit']:.2f}",
-                         "over": "、".join(label(i) for i in r["quality_over"]) or "无",
+                         "over": "、".join(INDICATORS.loc[i, "short"] for i in r["quality_over"]) or "无",
                          "schools": f"{r['schools_passed']}/{r['schools']}",
                          "quality": "达标" if r["quality_resources_passed"] else "未达标"})
         d = pd.DataFrame(rows)
@@ -692,6 +694,38 @@ class CountyReport:
         for k, p in enumerate(probs.itertuples(), start=1):
             out += [Text(f"（{k}）{p.problem}", bold=True), Text(f"建议：{p.suggestion}")]
         return out
+
+    # ------------------------------------------------------------------ 整改台账
+    def ledger_table(self) -> Table | None:
+        """整改台账: one row per failing item (schools first), amounts in their units, the estimated cost
+        at the rule table's unit costs, and the columns the bureau fills in (完成时限, 责任人)."""
+        led = self.ev.ledger
+        if led is None or led.empty:
+            return Text("未发现需要整改的项目。")
+
+        def fmt(v, item, level, standard=False):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
+                return "—"
+            if isinstance(v, str):
+                return v
+            if level == "全县" and (item in INDICATORS.index or item == "composite"):
+                return f"≤{v:.2f}" if standard else fmt_cv(v)
+            if item in INDICATORS.index:
+                return fmt_value(v, item)
+            return f"{v:,.0f}"
+        d = led.assign(current_text=[fmt(v, i, lv) for v, i, lv in zip(led["current"], led["item"], led["level"])],
+                       standard_text=[fmt(v, i, lv, True) for v, i, lv in zip(led["standard"], led["item"], led["level"])])
+        dec = pd.DataFrame({"gap": [3 if u == "差异系数" else (1 if u == "㎡" else 0) for u in led["unit"]],
+                            "plan": [1 if u == "㎡" else 0 for u in led["unit"]]})
+        return Table("整改台账", d, [Column("responsible", "责任单位"), _STAGE, Column("problem", "问题"),
+                                      Column("current_text", "现状"), Column("standard_text", "标准"),
+                                      Column("gap", "差额", kind="float"), Column("unit", "单位"),
+                                      Column("plan", "达标方案补足", kind="float"),
+                                      Column("cost", "估算投入", "元", "int"), Column("measure", "整改措施"),
+                                      Column("deadline", "完成时限", missing=""), Column("person", "责任人", missing="")],
+                     decimals=dec, landscape=True,
+                     note="差额：达到标准(差异系数：降到标准)还差的数量；达标方案补足：使学校达到“至少6项达标、其余不低于85%”"
+                          "或使差异系数降到标准的最少投入；估算投入按规则表单价，可按本地价格调整。完成时限、责任人由各单位填写。")
 
     # ------------------------------------------------------------------ 附表
     def appendix_table(self) -> Table:

@@ -222,6 +222,26 @@ class CityReport:
                              "全市差额": [amount(a, u) for a, u in zip(g["amount"], g["unit"])],
                              "涉及学校": g["schools"], "涉及县(区)": g["counties"]})
 
+    def ledger_summary(self):
+        """整改台账 summed by county (from each county's results): items at schools and county level,
+        the estimated cost of bringing every school to 100 % of the standards and of the least-cost
+        plan that makes every school pass."""
+        from .tables import Column, Table
+        rows = []
+        for c in self.counties or list(self.results):
+            r = self.results.get(c)
+            led = (r or {}).get("ledger")
+            rows.append({"county": c, **(led or {}), "status": "" if led else NOT_GENERATED})
+        d = pd.DataFrame(rows, columns=["county", "items", "school_items", "county_items", "cost", "plan_cost",
+                                        "status"])
+        tot = d[d["status"] == ""][["items", "school_items", "county_items", "cost", "plan_cost"]].sum()
+        d = pd.concat([d, pd.DataFrame([{"county": "合计", **tot.to_dict(), "status": ""}])], ignore_index=True)
+        return Table("整改台账汇总", d, [
+            Column("county", "县(区)"), Column("items", "整改项目", "项", "int", missing=NOT_GENERATED),
+            Column("school_items", "学校层面", "项", "int"), Column("county_items", "县级层面", "项", "int"),
+            Column("cost", "各校达到标准估算投入", "元", "int"), Column("plan_cost", "最低成本达标方案投入", "元", "int")],
+            note="估算投入按规则表中的单价；明细见各县报告的整改台账。")
+
     def trend_table(self) -> pd.DataFrame:
         """综合差异系数 per county and year (rows county × stage, columns years)."""
         t = self.trend[self.trend["indicator"] == "composite"]

@@ -36,7 +36,8 @@ import pandas as pd
 
 from .indicators import INDICATORS, RULES
 
-__all__ = ["Column", "Table", "indicator_column", "cv_column", "text_width", "xlsx_formats", "setup_sheet", "VERDICT"]
+__all__ = ["Column", "Table", "indicator_column", "cv_column", "text_width", "fit_widths", "xlsx_formats", "setup_sheet",
+           "to_docx", "VERDICT", "TABLE_CSS"]
 
 #: text of a verdict (True / False / unknown)
 VERDICT = {True: "达标", False: "未达标", None: "—"}
@@ -224,10 +225,11 @@ class Table:
         return [max([text_width(c.header)] + [text_width(r[j]) for r in rows]) for j, c in enumerate(self.columns)]
 
     # ------------------------------------------------------------------ HTML
-    def to_html(self, number: int | None = None) -> str:
-        """An HTML ``<table>`` with a caption; numbers right-aligned, every row."""
+    def to_html(self, number: int | None = None, *, css: bool = True) -> str:
+        """An HTML ``<table>`` with a caption; numbers right-aligned, every row (with the style
+        rules of :data:`TABLE_CSS` unless ``css`` is False)."""
         cap = f"表{number}　{self.title}" if number else self.title
-        out = [f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
+        out = [TABLE_CSS if css else "", f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
         out += [f'<th scope="col">{_html.escape(h)}</th>' for h in self.headers]
         out.append("</tr></thead><tbody>")
         spans = self.spans()
@@ -238,7 +240,7 @@ class Table:
                     if spans[i] == 0:
                         continue
                     rs = f' rowspan="{spans[i]}"' if spans[i] > 1 else ""
-                    out.append(f'<th scope="row"{rs}>{_html.escape(txt)}</th>')
+                    out.append(f'<th scope="row" class="grp"{rs}>{_html.escape(txt)}</th>')
                     continue
                 cls = ["num"] if c.numeric else []
                 if self.flagged(i, c.key):
@@ -306,6 +308,22 @@ class Table:
 
 _FAIL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
 
+#: style of the report tables in HTML (overrides JupyterLab's right-aligned cells; prints on A4)
+TABLE_CSS = """<style>
+table.jh-table{border-collapse:collapse;margin:0.4em 0 0.2em;font-size:0.92em;page-break-inside:auto}
+table.jh-table caption{caption-side:top;font-weight:bold;padding:0.3em 0;text-align:center}
+.jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
+table.jh-table td,table.jh-table th{border:1px solid #9a9a9a;padding:2px 6px;text-align:left;vertical-align:middle}
+.jp-RenderedHTMLCommon table.jh-table thead th,table.jh-table thead th{background:#ddebf7;text-align:center}
+.jp-RenderedHTMLCommon table.jh-table td.num,table.jh-table td.num{text-align:right;white-space:nowrap;
+font-variant-numeric:tabular-nums}
+.jp-RenderedHTMLCommon table.jh-table th.grp,table.jh-table th.grp{text-align:center;white-space:nowrap;background:#f7f7f7}
+table.jh-table td.fail{background:#f8cbad;color:#9c0006}
+table.jh-table tr{page-break-inside:avoid}
+table.jh-table thead{display:table-header-group}
+p.jh-note{font-size:0.85em;color:#595959;margin:0.1em 0 0.8em}
+</style>"""
+
 
 def xlsx_formats(book) -> dict:
     """The cell formats every workbook of junheng shares (created once per workbook)."""
@@ -372,10 +390,17 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
-    # widths: in proportion to the widest text of each column, numbers never narrower than themselves
-    w = [max(min(x, 40), 4) + 1 for x in table.widths()]
-    total = sum(w)
-    widths = [Cm(width_cm * x / total) for x in w]
+    layout = OxmlElement("w:tblLayout")   # fixed: Word, WPS and LibreOffice keep the widths below
+    layout.set(qn("w:type"), "fixed")
+    t._tbl.tblPr.append(layout)
+    mar = OxmlElement("w:tblCellMar")     # narrow cell margins (0.08 cm a side): more room for text
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "45")
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    t._tbl.tblPr.append(mar)
+    widths = [Cm(x) for x in fit_widths(table, width_cm, size_pt)]
     head = t.rows[0]
     trpr = head._tr.get_or_add_trPr()
     hdr = OxmlElement("w:tblHeader")
@@ -424,6 +449,37 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
         run = p.add_run(table.note)
         east(run, font)
         run.font.size = Pt(size_pt - 1)
+
+
+def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
+    """Column widths (cm) that fit ``total_cm``.
+
+    Numbers, the merge column and short texts get their natural width (never broken mid-number
+    or one character a line); headers may wrap over several lines; long texts (names, 说明) take
+    what is left, up to their natural width, then the headers get room to wrap less.
+    """
+    unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
+    pad = 0.22                           # cell margins (set to 0.08 cm a side by to_docx) and borders
+    rows = table.text_rows()
+    data_w = [max([text_width(r[j]) for r in rows] or [0]) for j in range(len(table.columns))]
+    head_w = [text_width(h) for h in table.headers]
+    long = [not (c.numeric or c.key == table.merge) and d > 12 for c, d in zip(table.columns, data_w)]
+    base = [(min(d, 12) if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]
+    total = sum(base)
+    if total >= total_cm:               # wider than the page at its narrowest: scale (rare: use landscape)
+        return [b * total_cm / total for b in base]
+    widths, left = list(base), total_cm - total
+    for stage in (lambda j: data_w[j] if long[j] else 0, lambda j: max(head_w[j], data_w[j])):
+        want = [max(stage(j) * unit + pad - widths[j], 0) for j in range(len(widths))]
+        w = sum(want)
+        if w <= 0:
+            continue
+        give = min(left, w)
+        widths = [x + give * y / w for x, y in zip(widths, want)]
+        left -= give
+        if left <= 1e-9:
+            break
+    return widths
 
 
 def _tight(p) -> None:

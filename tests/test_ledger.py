@@ -1,0 +1,49 @@
+"""整改台账: rows, amounts and costs worked out by hand from the rules and the unit costs."""
+import pytest
+
+from conftest import compliant
+from junheng_lib.data import Dataset
+from junheng_lib.evaluation import evaluate_county
+from junheng_lib.indicators import RULES
+
+
+def _ev(table, costs=None):
+    # A: Y4 = 400/100 = 4.0 (88.9 % of 4.5): the school passes (6 met, the rest ≥ 85 %)
+    # B: Y4 = 350/100 = 3.5 (77.8 %) and Y7 = 2 rooms per 100 (87 % of 2.3): 5 met, fails
+    s = table([compliant(school_id="A", teaching_area_m2=400),
+               compliant(school_id="B", school_name="二小", teaching_area_m2=350, multimedia_rooms=2)])
+    return evaluate_county(Dataset(None, s), "甲县", 2023, costs=costs)
+
+
+def test_school_rows_shortfall_plan_and_cost(table):
+    led = _ev(table).ledger.set_index(["school_id", "item"])
+    area, room = RULES["costs"]["teaching_area"], RULES["costs"]["multimedia_rooms"]
+    a = led.loc[("A", "Y4")]
+    assert a["gap"] == pytest.approx(50) and a["plan"] == 0 and a["cost"] == pytest.approx(50 * area)
+    assert a["responsible"] == "一小" and a["level"] == "学校" and a["unit"] == "㎡"
+    # B: cheapest way to pass keeps Y4 at 85 % (3.825 × 100 − 350 = 32.5 ㎡) and adds 1 room for Y7
+    b4, b7 = led.loc[("B", "Y4")], led.loc[("B", "Y7")]
+    assert b4["gap"] == pytest.approx(100) and b4["plan"] == pytest.approx(32.5)
+    assert b4["cost"] == pytest.approx(100 * area)
+    assert b7["gap"] == 1 and b7["plan"] == 1 and b7["cost"] == pytest.approx(room)
+    assert "教学及辅助用房" in b4["measure"] and b4["deadline"] == "" and b4["person"] == ""
+    assert set(led.index.get_level_values("item")) == {"Y4", "Y7"}      # no CV over its limit here
+
+
+def test_unit_costs_are_inputs(table):
+    led = _ev(table, costs={"teaching_area": 1000}).ledger.set_index(["school_id", "item"])
+    assert led.loc[("A", "Y4"), "cost"] == pytest.approx(50 * 1000)
+
+
+def test_county_rows_for_cvs_over_their_limit_and_the_rollup_total():
+    from junheng_lib.data import load
+    ev = evaluate_county(load(None), "白石县", 2024)
+    led = ev.ledger
+    county = led[led["level"] == "全县"]
+    over = ev.coefficients[ev.coefficients["passed"].eq(False)]
+    assert len(county[county["item"].isin([*over["indicator"]])]) == len(over)   # one row per CV over its limit
+    y4 = county[(county["item"] == "Y4") & (county["stage"] == "小学")].iloc[0]
+    assert y4["current"] > y4["standard"] and y4["gap"] == pytest.approx(y4["current"] - y4["standard"])
+    assert y4["plan"] > 0 and y4["cost"] == pytest.approx(y4["plan"] * RULES["costs"]["teaching_area"])
+    r = ev.results()["ledger"]
+    assert r["items"] == len(led) and r["cost"] == pytest.approx(led.loc[led["level"] == "学校", "cost"].sum())
