@@ -13,6 +13,7 @@ import numbers
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .fileio import atomic_dir, atomic_path
@@ -246,15 +247,17 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
                 row, head = t.to_xlsx(book, ws, row, number=n, formats=f)
                 first = head if first is None else first
             setup_sheet(ws, landscape=True)
-            sf = rep.ev.shortfall
-            detail = Table("学校指标差额", _stage_sorted(sf), [
+            sf = _stage_sorted(rep.ev.shortfall).reset_index(drop=True)
+            whole = sf["unit"].isin(["人", "间", "台", "册"])   # people and rooms are whole numbers
+            dec = pd.DataFrame({"shortfall": np.where(whole, 0, 2), "shortfall_85": np.where(whole, 0, 2)})
+            detail = Table("学校指标差额", sf, [
                 Column("stage", "学段"), Column("school_id", "学校标识码"), Column("school_name", "学校"),
                 Column("indicator_name", "指标"), Column("resource", "资源"), Column("unit", "单位"),
                 Column("value", "实际值", kind="float", decimals=2), Column("standard", "标准值", kind="float", decimals=2),
                 Column("shortfall", "差额(达到标准)", kind="float", decimals=2),
                 Column("shortfall_85", "差额(达到85%)", kind="float", decimals=2)], merge="stage",
                 flags=pd.DataFrame({"shortfall": (sf["shortfall"] > 0).to_numpy(),
-                                    "shortfall_85": (sf["shortfall_85"] > 0).to_numpy()}))
+                                    "shortfall_85": (sf["shortfall_85"] > 0).to_numpy()}), decimals=dec)
             detail.data["indicator_name"] = detail.data["indicator"].map(_label)
             for name, t in (("学校达标情况", rep.compliance_table()), ("学校指标差额", detail),
                             ("各校指标值", rep.appendix_table()), ("整改台账", rep.ledger_table())):
@@ -381,19 +384,24 @@ def _figure(doc, png: bytes, number: int, title: str, width_cm: float = 15.6) ->
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
     doc.add_picture(_io.BytesIO(png), width=Cm(width_cm))
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pic = doc.paragraphs[-1]
+    pic.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pic.paragraph_format.line_spacing = 1.0      # not the body's fixed 28 pt, which would crop the picture
+    pic.paragraph_format.first_line_indent = 0
+    pic.paragraph_format.keep_with_next = True   # the picture stays with its caption
     cap = doc.add_paragraph()
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(cap, f"图{number}　{title}", _H1_FONT, _SIZE["table"] + 1)
 
 
 def _landscape(doc):
+    """A new landscape A4 section (for the wide annexes), margins turned with the page."""
     from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Mm
     sec = doc.add_section(WD_SECTION.NEW_PAGE)
     sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = sec.page_height, sec.page_width
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = (
-        sec.left_margin, sec.right_margin, sec.bottom_margin, sec.top_margin)
+    sec.page_width, sec.page_height = Mm(297), Mm(210)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(28), Mm(26), Mm(37), Mm(35)
     return sec
 
 
@@ -416,6 +424,7 @@ def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = No
     doc = Document()
     _page_setup(doc)
     _page_numbers(doc.sections[0])
+    doc.sections[0].different_first_page_header_footer = True   # no page number on the cover
     # cover
     for _ in range(6):
         doc.add_paragraph()
@@ -455,7 +464,7 @@ def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = No
                 _para(doc, b.text, bold=b.bold)
             elif isinstance(b, Table):
                 n_table += 1
-                to_docx(b, doc, number=n_table, width_cm=24.0 if landscape else 15.6, size_pt=_SIZE["table"])
+                to_docx(b, doc, number=n_table, width_cm=22.4 if landscape else 15.6, size_pt=_SIZE["table"])
             elif isinstance(b, Chart):
                 n_chart += 1
                 _figure(doc, b.png(), n_chart, b.title)

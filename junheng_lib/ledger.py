@@ -9,10 +9,13 @@ county items and 经费 growths not met. The bureau fills in 完成时限 and �
 
 Columns (:data:`LEDGER_COLUMNS`): ``year, county, level`` (学校 / 全县), ``responsible`` (责任单位),
 ``school_id, school_name, stage, item`` (code), ``problem`` (问题), ``current, standard, gap``
-(差额, in ``unit``), ``plan`` (least-cost plan's addition, same unit), ``cost`` (元), ``measure``
+(差额, in ``unit``), ``plan`` (least-cost plan's addition, same unit), ``cost`` (元, of the gap),
+``plan_cost`` (元, of the plan), ``measure``
 (整改措施), ``deadline`` and ``person`` (empty).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -23,7 +26,7 @@ from .plans import cv_plan, default_costs
 __all__ = ["ledger", "LEDGER_COLUMNS"]
 
 LEDGER_COLUMNS = ["year", "county", "level", "responsible", "school_id", "school_name", "stage", "item", "problem",
-                  "current", "standard", "gap", "unit", "plan", "cost", "measure", "deadline", "person"]
+                  "current", "standard", "gap", "unit", "plan", "cost", "plan_cost", "measure", "deadline", "person"]
 
 
 def _measure(key: str) -> str:
@@ -53,19 +56,20 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
             rows.append({"year": r.year, "county": r.county, "level": "学校",
                          "responsible": L["school_unit"].format(school=r.school_name), "school_id": r.school_id,
                          "school_name": r.school_name, "stage": r.stage, "item": r.indicator,
-                         "problem": f"{label(r.indicator)}未达到标准（达标准的{r.ratio:.0%}）",
+                         "problem": f"{label(r.indicator)}未达到标准（为标准的{math.floor(r.ratio * 1000) / 10:g}%）",
                          "current": r.value, "standard": r.standard, "gap": r.shortfall, "unit": r.unit,
-                         "plan": r.plan, "cost": r.shortfall * uc, "measure": _measure(rs)})
+                         "plan": r.plan, "cost": r.shortfall * uc, "plan_cost": r.plan * uc,
+                         "measure": _measure(rs)})
     # ---- schools over the size limit
     for r in ev.school_size[ev.school_size["over"]].itertuples():
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"],
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": "", "item": "school_size",
                      "problem": f"学校规模超过{r.limit:,.0f}人", "current": r.students, "standard": r.limit,
                      "gap": r.students - r.limit, "unit": "人", "measure": _measure("school_size")})
     # ---- classes over the standard size (classes missing to bring every class to it)
     cs = ev.class_shortfall
     for r in cs[cs["class_shortfall"] > 0].itertuples():
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"],
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": r.stage, "item": "class_size",
                      "problem": f"班额超过{r.standard_size:.0f}人（平均{r.avg_size:.1f}人）", "current": r.classes,
                      "standard": r.classes_needed, "gap": r.class_shortfall, "unit": "班",
@@ -74,7 +78,7 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
     sr = ev.special_rooms
     for r in sr[sr["passed"].eq(False)].itertuples():
         short = max(r.rooms_needed - r.music_rooms, 0) + max(r.rooms_needed - r.art_rooms, 0)
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"],
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": "", "item": "rooms",
                      "problem": "音乐、美术专用教室数量或面积不足", "current": r.music_rooms + r.art_rooms,
                      "standard": 2 * r.rooms_needed, "gap": short if short else np.nan, "unit": "间",
@@ -85,7 +89,7 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
     for r in bad.itertuples():
         is_comp = r.indicator == "composite"
         name = RULES["basic"]["composite_name"] if is_comp else f"{label(r.indicator)}差异系数"
-        row = {"year": r.year, "county": r.county, "level": "全县", "responsible": L["county_unit"],
+        row = {"year": r.year, "county": r.county, "level": "全县", "responsible": L["county_unit"].format(county=r.county),
                "school_id": "", "school_name": "", "stage": r.stage, "item": r.indicator,
                "problem": f"{r.stage}{name}超过{r.limit:.2f}", "current": r.cv, "standard": r.limit,
                "gap": r.cv - r.limit, "unit": "差异系数", "measure": _measure("composite" if is_comp else "cv")}
@@ -93,7 +97,7 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
             try:
                 p = cv_plan(ev.values, county=r.county, stage=r.stage, indicator=r.indicator, year=r.year)
                 res = INDICATORS.loc[r.indicator, "numerator"]
-                row.update(plan=float(p["addition"].sum()), cost=float(p["addition"].sum()) * costs[res],
+                row.update(plan=float(p["addition"].sum()), plan_cost=float(p["addition"].sum()) * costs[res],
                            measure=f"{_measure('cv')}：共需增加{INDICATORS.loc[r.indicator, 'resource']}"
                                    f"{float(p['addition'].sum()):,.0f}{p['unit'].iloc[0]}")
             except ValueError:
@@ -101,12 +105,12 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
         rows.append(row)
     # ---- county items and 经费 growths not met
     for r in ev.county_items[ev.county_items["status"] == "未达标"].itertuples():
-        unit = L["government_unit"] if r.group in ("政府保障程度", BASIC, "基本均衡") else L["county_unit"]
+        unit = L["government_unit"].format(county=r.county) if r.group in ("政府保障程度", BASIC, "基本均衡") else L["county_unit"].format(county=r.county)
         rows.append({"year": r.year, "county": r.county, "level": "全县", "responsible": unit, "school_id": "",
                      "school_name": "", "stage": "", "item": f"{r.group}{r.no}", "problem": f"{r.group}第{r.no}项：{r.item}",
                      "current": r.value, "standard": r.standard, "measure": RULES["ledger"]["item_measure"]})
     for r in ev.three_growths[ev.three_growths["status"] == "未达标"].itertuples():
-        rows.append({"year": r.year, "county": r.county, "level": "全县", "responsible": L["government_unit"],
+        rows.append({"year": r.year, "county": r.county, "level": "全县", "responsible": L["government_unit"].format(county=r.county),
                      "school_id": "", "school_name": "", "stage": "", "item": f"growth{r.no}",
                      "problem": f"经费“三个增长”：{r.item}", "current": r.value, "standard": r.standard,
                      "measure": _measure("growth")})

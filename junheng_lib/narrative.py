@@ -86,17 +86,18 @@ def basic_detail(coef: pd.DataFrame, contributions: dict | None = None) -> str:
             out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
             continue
         top = c.head(2)
-        parts = [f"{r.indicator}{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
+        parts = [f"{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
         s = f"{stage}8项指标中差异系数最大的是{'和'.join(parts)}"
         r0 = top.iloc[0]
         k = (stage, r0["indicator"])
         if contributions and k in contributions and not contributions[k].empty:
             t = contributions[k].head(2)
             unit = INDICATORS.loc[r0["indicator"], "unit"]
-            who = _join(f"{x.school_name}（{x.value:,.{int(INDICATORS.loc[r0['indicator'], 'decimals'])}f}{unit}，"
-                        f"{x.direction}{abs(x.deviation):,.{int(INDICATORS.loc[r0['indicator'], 'decimals'])}f}{unit}）"
-                        for x in t.itertuples())
-            s += f"，主要由{who}造成，{len(t)}校合计占该项离散程度的{t['share'].sum():.0%}"
+            dec = int(INDICATORS.loc[r0["indicator"], "decimals"])
+            who = _join(f"{x.school_name}（{x.value:,.{dec}f}{unit}，比全县均值{'高' if x.deviation >= 0 else '低'}"
+                        f"{abs(x.deviation):,.{dec}f}{unit}）" for x in t.itertuples())
+            shares = "、".join(f"{v:.0%}" for v in t["share"])
+            s += f"，离散程度主要来自{who}（分别占{shares}）"
         out.append(s + "。")
     return "".join(out)
 

@@ -490,7 +490,7 @@ class CountyReport:
         f = pd.DataFrame({code: ~met.reindex(key)[code].fillna(True).astype(bool).to_numpy() for code in q})
         f["verdict"] = ~c["passed"].to_numpy()
         d = c.assign(verdict=c["passed"], unmet_names=c["unmet"].map(
-            lambda u: "、".join(label(x) for x in u.split("、")) if u else "—"))
+            lambda u: "、".join(INDICATORS.loc[x, "short"] for x in u.split("、")) if u else "—"))
         cols = [_STAGE, Column("school_name", "学校")] + [indicator_column(x) for x in q] + [
             Column("met", "达标项数", kind="int"), Column("unmet_names", "未达标指标"),
             Column("min_ratio", "最低达成度", kind="pct"), Column("verdict", "结论", kind="verdict")]
@@ -721,21 +721,29 @@ class CountyReport:
                                       Column("current_text", "现状"), Column("standard_text", "标准"),
                                       Column("gap", "差额", kind="float"), Column("unit", "单位"),
                                       Column("plan", "达标方案补足", kind="float"),
-                                      Column("cost", "估算投入", "元", "int"), Column("measure", "整改措施"),
+                                      Column("cost", "达到标准投入", "元", "int"),
+                                      Column("plan_cost", "达标方案投入", "元", "int"), Column("measure", "整改措施"),
                                       Column("deadline", "完成时限", missing=""), Column("person", "责任人", missing="")],
                      decimals=dec, landscape=True,
                      note="差额：达到标准(差异系数：降到标准)还差的数量；达标方案补足：使学校达到“至少6项达标、其余不低于85%”"
-                          "或使差异系数降到标准的最少投入；估算投入按规则表单价，可按本地价格调整。完成时限、责任人由各单位填写。")
+                          "或使差异系数降到标准的最少投入；投入按单价估算，可按本地价格调整。完成时限、责任人由各单位填写。")
 
     # ------------------------------------------------------------------ 附表
     def appendix_table(self) -> Table:
         """附表: per-school values of L1–L8 and Y1–Y7 (every school × stage in 基本均衡's scope)."""
         v = self.ev.current
         v = _stage_sorted(v[v["in_basic"] & (v["students"] > 0)].assign(stage=lambda d: d["stage"].astype(str)))
+        # a 优质均衡 indicator with the numerator and scale of a 基本均衡 one (Y4 = L1, Y5 = L2, Y6 = L3)
+        # has the same value: shown once
+        ind = INDICATORS
+        same = {c for c in codes(QUALITY) if ((ind.loc[codes(BASIC), "numerator"] == ind.loc[c, "numerator"])
+                                               & (ind.loc[codes(BASIC), "scale"] == ind.loc[c, "scale"])).any()}
         cols = [_STAGE, Column("school_name", "学校"), Column("school_type", "类型"), Column("location", "城乡"),
                 Column("students", "在校生", "人", "int")] + [
-            indicator_column(c, label=f"{c} {INDICATORS.loc[c, 'short']}") for c in INDICATORS.index]
-        return Table("各校指标值", v, cols, merge="stage", landscape=True)
+            indicator_column(c, label=("每百生" if INDICATORS.loc[c, "scale"] == 100 else "") + str(INDICATORS.loc[c, "short"]))
+            for c in INDICATORS.index if c not in same]
+        return Table("各校指标值", v, cols, merge="stage", landscape=True,
+                     note="优质均衡的生均教学及辅助用房面积、体育运动场馆面积和教学仪器设备值与基本均衡的同名指标相同，只列一次。")
 
     # ------------------------------------------------------------------ side files
     def results(self) -> dict:

@@ -229,7 +229,8 @@ class Table:
         """An HTML ``<table>`` with a caption; numbers right-aligned, every row (with the style
         rules of :data:`TABLE_CSS` unless ``css`` is False)."""
         cap = f"表{number}　{self.title}" if number else self.title
-        out = [TABLE_CSS if css else "", f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
+        out = [TABLE_CSS if css else "", '<div class="jh-wide">' if self.landscape else "",
+               f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
         out += [f'<th scope="col">{_html.escape(h)}</th>' for h in self.headers]
         out.append("</tr></thead><tbody>")
         spans = self.spans()
@@ -251,6 +252,8 @@ class Table:
         out.append("</tbody></table>")
         if self.note:
             out.append(f'<p class="jh-note">{_html.escape(self.note)}</p>')
+        if self.landscape:
+            out.append("</div>")
         return "".join(out)
 
     def _repr_html_(self) -> str:
@@ -276,11 +279,12 @@ class Table:
         ws.set_row(row, 15 * max(1, lines) + 3)
         row += 1
         spans = self.spans()
+        merge = len(self.data) <= 40   # long sheets keep 学段 on every row (sorting and filtering work)
         for i in range(len(self.data)):
             for j, c in enumerate(self.columns):
                 v = self.data[c.key].iloc[i] if c.key in self.data else None
                 bad = self.flagged(i, c.key)
-                if c.key == self.merge:
+                if c.key == self.merge and merge:
                     if spans[i] == 0:
                         continue
                     txt = c.text(v)
@@ -299,7 +303,7 @@ class Table:
                     ws.write_string(row, j, c.text(v), f["fail"] if bad else (f["missing"] if c.numeric else f["text"]))
             row += 1
         for j, w in enumerate(widths):
-            ws.set_column(j, j, min(max(w + 2, 6), 44))
+            ws.set_column(j, j, min(max(w + 2, 6), 60))
         if self.note:
             ws.write_string(row, 0, self.note, f["note"])
             row += 1
@@ -321,6 +325,11 @@ font-variant-numeric:tabular-nums}
 table.jh-table td.fail{background:#f8cbad;color:#9c0006}
 table.jh-table tr{page-break-inside:avoid}
 table.jh-table thead{display:table-header-group}
+div.jh-wide{page:wide}
+@page{size:A4;margin:18mm 16mm 18mm 16mm;@bottom-center{content:"— " counter(page) " —";font-size:10pt}}
+@page wide{size:A4 landscape;margin:14mm 14mm 16mm 14mm}
+@media print{img{max-width:100%;max-height:125mm;object-fit:contain}h2{break-after:avoid}
+table.jh-table{font-size:8.5pt}}
 p.jh-note{font-size:0.85em;color:#595959;margin:0.1em 0 0.8em}
 </style>"""
 
@@ -332,9 +341,9 @@ def xlsx_formats(book) -> dict:
         "title": book.add_format({"bold": True, "font_size": 12}),
         "head": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "align": "center"}),
         "group": book.add_format({**base, "bold": True, "align": "center"}),
-        "text": book.add_format({**base, "text_wrap": True}),
+        "text": book.add_format(base),
         "missing": book.add_format({**base, "align": "right"}),
-        "fail": book.add_format({**base, **_FAIL, "text_wrap": True}),
+        "fail": book.add_format({**base, **_FAIL}),
         "note": book.add_format({"italic": True, "font_color": "#595959"}),
         "num": {},
     }
@@ -416,6 +425,9 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
         east(run, head_font)
         _shade(cell, "DDEBF7")
     spans = table.spans()
+    for tr in t.rows:  # a row never breaks across pages
+        cant = OxmlElement("w:cantSplit")
+        tr._tr.get_or_add_trPr().append(cant)
     for i, row in enumerate(rows):
         cells = t.rows[i + 1].cells
         for j, (c, txt) in enumerate(zip(table.columns, row)):
@@ -446,6 +458,7 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
             cell.width = width
     if table.note:
         p = doc.add_paragraph()
+        _tight(p)
         run = p.add_run(table.note)
         east(run, font)
         run.font.size = Pt(size_pt - 1)
@@ -461,10 +474,12 @@ def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
     unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
     pad = 0.22                           # cell margins (set to 0.08 cm a side by to_docx) and borders
     rows = table.text_rows()
-    data_w = [max([text_width(r[j]) for r in rows] or [0]) for j in range(len(table.columns))]
+    # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening
+    data_w = [int(np.percentile([text_width(r[j]) for r in rows] or [0], 100 if c.numeric else 90))
+              for j, c in enumerate(table.columns)]
     head_w = [text_width(h) for h in table.headers]
     long = [not (c.numeric or c.key == table.merge) and d > 12 for c, d in zip(table.columns, data_w)]
-    base = [(min(d, 12) if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]
+    base = [(8 if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]
     total = sum(base)
     if total >= total_cm:               # wider than the page at its narrowest: scale (rare: use landscape)
         return [b * total_cm / total for b in base]

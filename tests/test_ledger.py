@@ -26,6 +26,8 @@ def test_school_rows_shortfall_plan_and_cost(table):
     assert b4["gap"] == pytest.approx(100) and b4["plan"] == pytest.approx(32.5)
     assert b4["cost"] == pytest.approx(100 * area)
     assert b7["gap"] == 1 and b7["plan"] == 1 and b7["cost"] == pytest.approx(room)
+    assert b4["plan_cost"] == pytest.approx(32.5 * area) and a["plan_cost"] == 0   # the plan's cost beside the gap's
+    assert b4["responsible"] == "二小" and "为标准的77.7%" in b4["problem"]          # 3.5 / 4.5 = 77.78 %, not rounded up
     assert "教学及辅助用房" in b4["measure"] and b4["deadline"] == "" and b4["person"] == ""
     assert set(led.index.get_level_values("item")) == {"Y4", "Y7"}      # no CV over its limit here
 
@@ -44,6 +46,6 @@ def test_county_rows_for_cvs_over_their_limit_and_the_rollup_total():
     assert len(county[county["item"].isin([*over["indicator"]])]) == len(over)   # one row per CV over its limit
     y4 = county[(county["item"] == "Y4") & (county["stage"] == "小学")].iloc[0]
     assert y4["current"] > y4["standard"] and y4["gap"] == pytest.approx(y4["current"] - y4["standard"])
-    assert y4["plan"] > 0 and y4["cost"] == pytest.approx(y4["plan"] * RULES["costs"]["teaching_area"])
+    assert y4["plan"] > 0 and y4["plan_cost"] == pytest.approx(y4["plan"] * RULES["costs"]["teaching_area"])
     r = ev.results()["ledger"]
     assert r["items"] == len(led) and r["cost"] == pytest.approx(led.loc[led["level"] == "学校", "cost"].sum())
