@@ -18,6 +18,7 @@ import codecs
 import csv
 import io as _io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -276,6 +277,7 @@ class _Csv:
     fields: np.ndarray | None   # number of fields of each record (None: as above)
     breaks: bool                # a quoted cell holds a line break
     ctrl: bool                  # a control character somewhere (C0 except tab/LF/CR, DEL, C1)
+    checked: bool = True        # every byte checked as UTF-8 (otherwise only the head's: see _csv_source)
 
     @cached_property
     def tabs(self) -> bool:
@@ -288,14 +290,29 @@ class _Csv:
 _SEPARATORS_UTF8 = re.compile(b"\xe2\x80[\xa8\xa9]")
 
 
-def _csv_source(name: str, data: bytes) -> _Csv:
+def _csv_source(name: str, data: bytes, checked: bool = True) -> _Csv | None:
+    """The CSV file ``data``. ``checked=False`` takes the file as UTF-8 when its first characters are
+    (None otherwise), leaving the check of the rest to the parser, which decodes every cell that is not
+    a number strictly: a UnicodeDecodeError then means reading it again with ``checked=True``, whose
+    :func:`_decode` says what is wrong (or finds GB18030)."""
     if data.startswith(_BINARY_MAGIC):
         raise DataError([DataIssue(name, "不是文本表格（含二进制内容），请提供 CSV 或 .xlsx 文件")])
-    head, raw = _decode(name, data)
+    if checked:
+        head, raw = _decode(name, data)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    else:
+        raw = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        try:  # the head's characters, strictly (a character cut at the end waits for its other bytes)
+            head = codecs.getincrementaldecoder("utf-8")().decode(raw[:4 * _HEAD_CHARS])[:_HEAD_CHARS]
+        except UnicodeDecodeError:
+            return None
     sample = head[:4096]
     # a text table with a few stray control characters is read (they are reported at their cells);
     # a file made mostly of them is not a text table
     if len(_CTRL_RE.findall(sample)) + sample.count("\ufffd") > 0.1 * len(sample):
+        if not checked:
+            return None  # the encoding is checked first
         raise DataError([DataIssue(name, "不是文本表格，请提供 CSV 或 .xlsx 文件")])
     try:
         delim = csv.Sniffer().sniff(head, delimiters=",\t;").delimiter
@@ -303,7 +320,7 @@ def _csv_source(name: str, data: bytes) -> _Csv:
         delim = ","
     starts, fields, breaks = _records(raw, delim)
     ctrl = bool(raw.translate(None, _NOT_C0)) or (b"\xc2" in raw and _C1_UTF8.search(raw) is not None)
-    return _Csv(name, raw, delim, starts, fields, breaks, ctrl)
+    return _Csv(name, raw, delim, starts, fields, breaks, ctrl, checked)
 
 
 def _csv_sheet(src: _Csv) -> _Sheet:
@@ -329,10 +346,14 @@ def _parse_csv(raw: bytes, delim: str, width: int, numeric=(), usecols=None) -> 
     string ('' when blank, object columns), except the columns ``numeric``, whose numbers the parser
     converts itself (blank → NaN; a column holding any cell that is not a number stays strings)."""
     numeric = [j for j in numeric if usecols is None or j in usecols]
-    return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
-                       dtype={j: object for j in range(width) if j not in numeric},
-                       na_values={j: [""] for j in numeric}, keep_default_na=False, na_filter=bool(numeric),
-                       skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=False)
+    with warnings.catch_warnings():
+        # the parser converts in blocks of rows: a column with numbers in some blocks and text in others
+        # comes mixed (and is read again as strings), which is no matter for a warning
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
+                           dtype={j: object for j in range(width) if j not in numeric},
+                           na_values={j: [""] for j in numeric}, keep_default_na=False, na_filter=bool(numeric),
+                           skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=True)
 
 
 def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | None, bool]:
@@ -478,11 +499,17 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
     hmap = _header_map(schema)
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         return _read_sheets(path, _read_xlsx(name, data), schema, hmap)
-    src = _csv_source(name, data)
+    src = _csv_source(name, data, checked=not _TYPED) or _csv_source(name, data)
     if _TYPED:
-        typed = _read_csv_typed(src, schema, hmap)
+        try:
+            typed = _read_csv_typed(src, schema, hmap)
+        except UnicodeDecodeError:  # not UTF-8 after all (src was not checked): GB18030, or an error
+            src = _csv_source(name, data)
+            typed = _read_csv_typed(src, schema, hmap)
         if typed is not None:
             return typed
+    if not src.checked:
+        src = _csv_source(name, data)
     return _read_sheets(path, [_csv_sheet(src)], schema, hmap)
 
 
@@ -623,6 +650,8 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
         head = pd.read_csv(_io.BytesIO(raw[:head_end]), sep=delim, header=None, names=range(width), dtype=str,
                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                            encoding="utf-8")
+    except UnicodeDecodeError:
+        raise  # the file is not UTF-8 after all (see read_table)
     except (pd.errors.ParserError, ValueError):
         return None
     if len(head) != min(n, _HEADER_SEARCH + 1):
@@ -641,6 +670,8 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
     body_raw = raw[int(starts[begin]):]
     try:
         parsed = _parse_csv(body_raw, delim, width, numeric)
+    except UnicodeDecodeError:
+        raise  # the file is not UTF-8 after all (see read_table)
     except (pd.errors.ParserError, ValueError):
         return None
     if len(parsed) != m:
@@ -889,9 +920,11 @@ def _numbers(col: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, pd.Series
     (:func:`_to_number`)."""
     if col.dtype.kind in "fiu":
         num = col.astype("float64")
+        blank = num.isna()
         inf = pd.Series(np.isinf(num.to_numpy()), index=col.index)
-        return (num.where(~inf), num.isna(), pd.Series(False, index=col.index),
-                [(inf, "不是有限的数值（“{value}”）")])
+        if inf.any():
+            num = num.where(~inf)
+        return num, blank, pd.Series(False, index=col.index), [(inf, "不是有限的数值（“{value}”）")]
     raw = col.astype("string").str.strip()
     # statistical forms print "—", "-" or "/" for "none": read as a blank cell
     raw = raw.mask(raw.isin(_DASHES), "")
@@ -923,6 +956,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
     out = {ROW: df[ROW]}
     fails: list[tuple] = []
     idx = df.index
+    lacking: dict[str, pd.Series] = {}  # per stage: the school types without it
 
     def series(v, dtype=None) -> pd.Series:
         return pd.Series(v, index=idx, dtype=dtype)
@@ -944,11 +978,14 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
             if c.kind == "int":
                 fails.append((c.name, ok & (num >= (c.min or 0)) & (num != np.floor(num)), "应为整数（“{value}”）"))
             factor = (factors or {}).get(c.name, 1.0)
-            num = num * factor
+            if factor != 1.0:
+                num = num * factor
             if c.default is not None:
                 num = num.where(~blank, float(c.default))
             elif c.stage is not None and "school_type" in out:
-                lacks = out["school_type"].isin(_type_lacking(c.stage))
+                if c.stage not in lacking:
+                    lacking[c.stage] = out["school_type"].isin(_type_lacking(c.stage))
+                lacks = lacking[c.stage]
                 num = num.where(~(blank & lacks), 0.0)
                 if c.required:
                     fails.append((c.name, blank & ~lacks, "不能为空"))
@@ -1070,10 +1107,13 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
         return texts[col][i]
 
     def add(col, mask, msg):
-        mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
+        if isinstance(mask, pd.Series) and mask.dtype == bool and mask.index is out.index:
+            mask = mask.to_numpy()  # the common case, at once
+        else:
+            mask = pd.Series(mask, index=out.index).fillna(False).astype(bool).to_numpy()
         if not mask.any():
             return
-        for i in np.flatnonzero(mask.to_numpy()):
+        for i in np.flatnonzero(mask):
             row = int(rows[i])
             if (row, col) in reported:  # a cell already reported (control characters)
                 continue
