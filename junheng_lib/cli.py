@@ -210,6 +210,10 @@ def cmd_coefficients(args) -> int:
     return 0
 
 
+def _county_years(df) -> set[tuple]:
+    return set(df[["year", "county"]].drop_duplicates().itertuples(index=False, name=None))
+
+
 def _report_empty(schools, res, year, county) -> None:
     """Say which county-years had no school in scope (so an empty result is never silent)."""
     s = schools
@@ -217,8 +221,7 @@ def _report_empty(schools, res, year, county) -> None:
         s = s[s["year"] == year]
     if county:
         s = s[s["county"] == county]
-    have = set(zip(res["year"], res["county"]))
-    for y, c in sorted(set(zip(s["year"], s["county"])) - have):
+    for y, c in sorted(_county_years(s) - _county_years(res)):
         print(f"提示：{y}学年 {c} 没有参与计算的学校（全部为民办、非县属、特殊教育学校或无在校生）", file=sys.stderr)
 
 

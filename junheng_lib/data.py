@@ -158,7 +158,9 @@ def check_request(schools: pd.DataFrame, years=None, counties=None) -> list[str]
     src = schools.attrs.get("source", "学校表")
     all_years = set(int(y) for y in schools["year"].unique())
     years = [int(y) for y in (years or [])]
-    by_county = schools.groupby("county", sort=False)["year"].unique()
+    # the years of each county (needed only when years or counties were asked for)
+    by_county = (schools[["county", "year"]].drop_duplicates().groupby("county", sort=False)["year"].unique()
+                 if years or counties else None)
     problems, notices = [], []
     for y in years:
         if y not in all_years:

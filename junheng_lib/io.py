@@ -18,8 +18,10 @@ import codecs
 import csv
 import io as _io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +72,11 @@ class DataError(ValueError):
 
 # --------------------------------------------------------------------------- raw reading
 
-_SKIP_RE = re.compile(r"^\s*(合\s*计|小\s*计|总\s*计|注[:：]|说明[:：]?|填表|制表|审核|单位负责人)")
+#: what begins a summary or note row below or inside a table (a skipped row, with a notice)
+_SKIP_WORDS = (r"合\s*计", r"小\s*计", r"总\s*计", r"注[:：]", r"说明[:：]?", "填表", "制表", "审核", "单位负责人")
+_SKIP_RE = re.compile(r"^\s*(" + "|".join(_SKIP_WORDS) + ")")
+#: their first characters (in a trimmed cell nothing comes before them)
+_SKIP_FIRST = np.array(sorted({w[0] for w in _SKIP_WORDS}))
 
 
 _UNIT_RE = re.compile(r"\((平方米|㎡|m2|m²|元|台|册|间|人|个|所|班)\)$")
@@ -118,8 +124,8 @@ class _Sheet:
     may_ctrl: bool = True                 # the sheet may hold control characters (checked per column)
 
 
-def _read_grid(path: Path) -> list[_Sheet]:
-    """All cells of the file as strings (blank → ''), per sheet; a CSV is one unnamed sheet."""
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of an input file; a missing, unreadable or empty file is a :class:`DataError`."""
     name = str(path)
     try:
         data = path.read_bytes()
@@ -129,14 +135,9 @@ def _read_grid(path: Path) -> list[_Sheet]:
         raise DataError([DataIssue(name, "这是一个文件夹，不是表格文件")]) from None
     except OSError as e:
         raise DataError([DataIssue(name, f"无法读取文件（{e.strerror}）")]) from None
-    if not data.strip():
+    if not data or data.isspace():
         raise DataError([DataIssue(name, "文件为空，没有任何内容")])
-    suffix = path.suffix.lower()
-    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError([DataIssue(name, "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV(UTF-8)")])
-    if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
-        return _read_xlsx(name, data)
-    return [_read_csv(name, data)]
+    return data
 
 
 _XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -216,16 +217,21 @@ def _mark_uncached(data: bytes, sheets: list[_Sheet]) -> None:
 
 
 def _decode(name: str, data: bytes) -> tuple[str, bytes]:
-    """The text of a CSV, and its bytes as UTF-8 or GB18030 (where , ; tab " and newline are single bytes)."""
+    """The first characters of a CSV's text (:data:`_HEAD_CHARS`), and the whole text as UTF-8 bytes
+    without a BOM (the file's own bytes when it is UTF-8). Every byte is checked: an invalid or mixed
+    encoding is an error."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本" is UTF-16
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise DataError([DataIssue(name, "文件标记为 UTF-16 编码，但内容不是有效的 UTF-16，请另存为 CSV(UTF-8)")]) from None
-        return text, text.encode("utf-8")
+        return text[:_HEAD_CHARS], text.encode("utf-8")
     bom = data.startswith(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig"), data[3:] if bom else data
+        data.decode("utf-8-sig")  # every byte checked; the text itself is parsed from the bytes
+        raw = data[3:] if bom else data
+        # a UTF-8 character has at most 4 bytes: the head's characters are whole
+        return raw[:4 * _HEAD_CHARS].decode("utf-8", errors="ignore")[:_HEAD_CHARS], raw
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         if bom or len(_CJK_RE.findall(data[:e.start].decode("utf-8", errors="ignore"))) >= 8:
@@ -233,70 +239,170 @@ def _decode(name: str, data: bytes) -> tuple[str, bytes]:
             raise DataError([DataIssue(name, f"编码混用：{lead}，但从这一行起含有不是 UTF-8 的字节（可能是 GBK 编码）；"
                                              "请把整个文件另存为同一种编码（CSV UTF-8 或 GBK）后再导入", row=line)]) from None
     try:
-        return data.decode("gb18030"), data
+        text = data.decode("gb18030")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise DataError([DataIssue(name, "无法识别文件编码（应为 UTF-8 或 GBK/GB18030），从这一行起含有无效的字节",
                                    row=line)]) from None
+    return text[:_HEAD_CHARS], text.encode("utf-8")
 
 
 _CJK_RE = re.compile("[\u4e00-\u9fff]")
+#: characters of a CSV's head looked at before reading it (its kind, its delimiter)
+_HEAD_CHARS = 8192
+#: every byte except the control characters of :data:`_CTRL_RE` below U+0080 (UTF-8: single bytes)
+_NOT_C0 = bytes(i for i in range(256) if not _CTRL_RE.match(chr(i)) or i >= 0x80)
+#: U+0080–U+009F in UTF-8
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+#: the whitespace ``str.strip`` removes, except tab, CR, LF and the control characters (looked for apart),
+#: as UTF-8 patterns by first byte (a first byte absent from a file is a quick answer)
+_SPACES = " \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACES_UTF8 = {lead: re.compile(b"|".join(re.escape(c.encode()) for c in _SPACES if c.encode()[:1] == lead))
+                for lead in {c.encode()[:1] for c in _SPACES}}
 
 
-def _read_csv(name: str, data: bytes) -> _Sheet:
+def _has_spaces(raw: bytes) -> bool:
+    """Whether UTF-8 text holds whitespace that trimming a cell removes (besides tab, CR, LF, controls)."""
+    return any(lead in raw and pattern.search(raw) is not None for lead, pattern in _SPACES_UTF8.items())
+
+
+@dataclass
+class _Csv:
+    """A CSV file: its text as UTF-8 bytes (no BOM), delimiter and records (vectorized over the bytes)."""
+
+    name: str
+    raw: bytes
+    delim: str
+    starts: np.ndarray | None   # byte offset where each record begins (None: quoting the scan cannot follow)
+    fields: np.ndarray | None   # number of fields of each record (None: as above)
+    breaks: bool                # a quoted cell holds a line break
+    ctrl: bool                  # a control character somewhere (C0 except tab/LF/CR, DEL, C1)
+    checked: bool = True        # every byte checked as UTF-8 (otherwise only the head's: see _csv_source)
+
+    @cached_property
+    def tabs(self) -> bool:
+        """A cell may hold a tab (or U+2028/U+2029, which are line breaks too)."""
+        tab = b"\t" in self.raw if self.delim != "\t" else b'"' in self.raw  # tab-separated: only a quoted cell
+        return tab or (b"\xe2" in self.raw and _SEPARATORS_UTF8.search(self.raw) is not None)
+
+
+#: U+2028 and U+2029 in UTF-8
+_SEPARATORS_UTF8 = re.compile(b"\xe2\x80[\xa8\xa9]")
+
+
+def _csv_source(name: str, data: bytes, checked: bool = True) -> _Csv | None:
+    """The CSV file ``data``. ``checked=False`` takes the file as UTF-8 when its first characters are
+    (None otherwise), leaving the check of the rest to the parser, which decodes every cell that is not
+    a number strictly: a UnicodeDecodeError then means reading it again with ``checked=True``, whose
+    :func:`_decode` says what is wrong (or finds GB18030)."""
     if data.startswith(_BINARY_MAGIC):
         raise DataError([DataIssue(name, "不是文本表格（含二进制内容），请提供 CSV 或 .xlsx 文件")])
-    text, raw = _decode(name, data)
-    sample = text[:4096]
+    if checked:
+        head, raw = _decode(name, data)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    else:
+        raw = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        try:  # the head's characters, strictly (a character cut at the end waits for its other bytes)
+            head = codecs.getincrementaldecoder("utf-8")().decode(raw[:4 * _HEAD_CHARS])[:_HEAD_CHARS]
+        except UnicodeDecodeError:
+            return None
+    sample = head[:4096]
     # a text table with a few stray control characters is read (they are reported at their cells);
     # a file made mostly of them is not a text table
     if len(_CTRL_RE.findall(sample)) + sample.count("\ufffd") > 0.1 * len(sample):
+        if not checked:
+            return None  # the encoding is checked first
         raise DataError([DataIssue(name, "不是文本表格，请提供 CSV 或 .xlsx 文件")])
     try:
-        delim = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
+        delim = csv.Sniffer().sniff(head, delimiters=",\t;").delimiter
     except csv.Error:
         delim = ","
-    fields = _record_fields(raw, delim)
+    starts, fields, breaks = _records(raw, delim)
+    ctrl = bool(raw.translate(None, _NOT_C0)) or (b"\xc2" in raw and _C1_UTF8.search(raw) is not None)
+    return _Csv(name, raw, delim, starts, fields, breaks, ctrl, checked)
+
+
+def _csv_sheet(src: _Csv) -> _Sheet:
+    """The CSV as one sheet of strings (every cell a Python string, blank → '')."""
+    name, delim = src.name, src.delim
+    text = src.raw.decode("utf-8")
+    fields = src.fields
     width = int(fields.max()) if fields is not None and len(fields) else (
         max(line.count(delim) for line in text.splitlines()) + 1 if text.strip() else 1)
     try:
-        grid = pd.read_csv(_io.StringIO(text), sep=delim, header=None, names=range(width), dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c")
+        grid = pd.read_csv(_io.BytesIO(src.raw), sep=delim, header=None, names=range(width), dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                           encoding="utf-8")
     except (pd.errors.ParserError, ValueError) as e:
         raise DataError([DataIssue(name, f"无法解析为 CSV 表格（{e}）")]) from None
     if fields is None or len(fields) != len(grid):
         fields = _record_fields_csv(text, delim, len(grid))
-    return _Sheet("", grid, fields=fields, delim=delim, may_ctrl=bool(_CTRL_RE.search(text))
-                  or ('"' in text) or (delim != "\t" and "\t" in text))
+    return _Sheet("", grid, fields=fields, delim=delim, may_ctrl=src.ctrl or ('"' in text) or src.tabs)
 
 
-def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
-    """Number of fields of each CSV record, vectorized over the bytes (UTF-8 and GB18030 never use the
-    bytes of , ; tab " CR LF inside a multi-byte character). Quoted fields (RFC 4180) may hold
-    delimiters and line breaks; None when quotes are used otherwise (the csv module decides then)."""
+def _parse_csv(raw: bytes, delim: str, width: int, numeric=(), usecols=None) -> pd.DataFrame:
+    """pandas' C parser over UTF-8 bytes: columns 0 … width-1 (or ``usecols``), every cell a Python
+    string ('' when blank, object columns), except the columns ``numeric``, whose numbers the parser
+    converts itself (blank → NaN; a column holding any cell that is not a number stays strings)."""
+    numeric = [j for j in numeric if usecols is None or j in usecols]
+    with warnings.catch_warnings():
+        # the parser converts in blocks of rows: a column with numbers in some blocks and text in others
+        # comes mixed (and is read again as strings), which is no matter for a warning
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
+                           dtype={j: object for j in range(width) if j not in numeric},
+                           na_values={j: [""] for j in numeric}, keep_default_na=False, na_filter=bool(numeric),
+                           skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=True)
+
+
+def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | None, bool]:
+    """Where each CSV record begins, its number of fields, and whether a quoted cell holds a line break
+    — vectorized over the bytes (UTF-8 never uses the bytes of , ; tab " CR LF inside a multi-byte
+    character). Quoted fields (RFC 4180) may hold delimiters and line breaks; (None, None, False) when
+    quotes are used otherwise (the csv module decides then)."""
     b = np.frombuffer(raw, dtype=np.uint8)
     n = len(b)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), False
     d = ord(delim)
     # a record ends at LF, CRLF or a lone CR (as the csv module and pandas read them)
-    nl = np.flatnonzero((b == 10) | ((b == 13) & (np.append(b[1:], 0) != 10)))
+    end = b == 10
+    if b"\r" in raw:
+        end |= b == 13
+        end[:-1] &= ~((b[:-1] == 13) & (b[1:] == 10))
+    nl = np.flatnonzero(end)
     dl = np.flatnonzero(b == d)
+    breaks = False
+    quoted = None
     if b'"' in raw:
         q = np.flatnonzero(b == 34)
         if len(q) % 2:
-            return None
-        seps = {d, 10, 13, 34}
+            return None, None, False
+        seps = [d, 10, 13, 34]
         opening, closing = q[0::2], q[1::2]
         before = np.where(opening > 0, b[np.maximum(opening - 1, 0)], 10)
         after = np.where(closing < n - 1, b[np.minimum(closing + 1, n - 1)], 10)
-        if not (np.isin(before, list(seps)).all() and np.isin(after, list(seps)).all()):
-            return None
+        if not (np.isin(before, seps).all() and np.isin(after, seps).all()):
+            return None, None, False
         # a byte is inside quotes when an odd number of quotes precede it
-        nl = nl[np.searchsorted(q, nl) % 2 == 0]
-        dl = dl[np.searchsorted(q, dl) % 2 == 0]
+        inside = np.searchsorted(q, nl) % 2 == 1
+        breaks = bool(inside.any())
+        nl = nl[~inside]
+        # the delimiters inside each quoted cell do not separate fields
+        quoted = opening, np.searchsorted(dl, closing) - np.searchsorted(dl, opening)
     n_records = len(nl) + (0 if len(nl) and nl[-1] == n - 1 else 1)
-    return np.bincount(np.searchsorted(nl, dl), minlength=n_records)[:n_records] + 1
+    starts = np.concatenate(([0], nl + 1))[:n_records]
+    fields = np.diff(np.searchsorted(dl, np.append(starts, n))) + 1
+    if quoted is not None:
+        fields -= np.bincount(np.searchsorted(nl, quoted[0]), weights=quoted[1],
+                              minlength=n_records)[:n_records].astype(np.int64)
+    return starts, fields, breaks
+
+
+def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
+    """Number of fields of each CSV record (see :func:`_records`)."""
+    return _records(raw, delim)[1]
 
 
 def _record_fields_csv(text: str, delim: str, n: int) -> np.ndarray | None:
@@ -364,8 +470,14 @@ def _find_table(sheets: list[_Sheet], schema: tuple[Column, ...], hmap: dict):
     return best[2], best[3], best[4], best[5], cands
 
 
+#: rows of a sheet searched for the header (one more is read for a two-row header)
+_HEADER_SEARCH = 20
+#: read a CSV with typed columns (see :func:`_read_csv_typed`); False reads every cell as a string
+_TYPED = True
+
+
 def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[DataIssue], list[str]]:
-    """Read a file into a frame of strings with English column names.
+    """Read a file into a frame with English column names.
 
     Returns the frame (with the private column :data:`ROW`: the spreadsheet row number), structural
     issues (missing or doubled columns) and notices (skipped summary rows, the sheet read). The header
@@ -373,11 +485,86 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
     above it are skipped); in a workbook, the sheet whose header names the most required columns.
     Row-level problems found while reading (a CSV row with the wrong number of fields, control
     characters) are in ``df.attrs["row_issues"]`` and reported by :func:`validate` with the others.
+
+    Cells are strings, trimmed; in a CSV, a numeric column whose every cell pandas' C parser reads
+    as a finite number (or blank) comes as float64 instead, and ``df.attrs["text"](column)`` gives
+    its cells as written (for messages).
     """
     path = Path(path)
     name = str(path)
-    sheets = _read_grid(path)
+    data = _read_bytes(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError([DataIssue(name, "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV(UTF-8)")])
     hmap = _header_map(schema)
+    if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
+        return _read_sheets(path, _read_xlsx(name, data), schema, hmap)
+    src = _csv_source(name, data, checked=not _TYPED) or _csv_source(name, data)
+    if _TYPED:
+        try:
+            typed = _read_csv_typed(src, schema, hmap)
+        except UnicodeDecodeError:  # not UTF-8 after all (src was not checked): GB18030, or an error
+            src = _csv_source(name, data)
+            typed = _read_csv_typed(src, schema, hmap)
+        if typed is not None:
+            return typed
+    if not src.checked:
+        src = _csv_source(name, data)
+    return _read_sheets(path, [_csv_sheet(src)], schema, hmap)
+
+
+def _columns(name: str, header: list, header_idx: int, hmap: dict) -> tuple[dict, dict, list[DataIssue]]:
+    """Header cells → known columns {target: (position, factor, header)}, other named columns
+    {header: position}, and doubled columns as issues."""
+    issues: list[DataIssue] = []
+    cols: dict[str, tuple[int, float, str]] = {}
+    extra: dict[str, int] = {}
+    for j, h in enumerate(header):
+        key = _norm(h)
+        if key in hmap:
+            target, factor = hmap[key]
+            if target in cols:
+                issues.append(DataIssue(name, f"列“{h}”与列“{cols[target][2]}”表示同一数据，只能保留一列",
+                                        row=header_idx + 1, column=h))
+                continue
+            cols[target] = (j, factor, h)
+        elif str(h).strip():
+            if str(h).strip() == ROW:  # pragma: no cover - a private name no export uses
+                issues.append(DataIssue(name, f"列名“{ROW}”为程序内部使用，请改名", row=header_idx + 1, column=ROW))
+                continue
+            extra[str(h).strip()] = j
+    return cols, extra, issues
+
+
+def _frame(name: str, schema, cells: dict, rows: np.ndarray, cols: dict, header_idx: int, row_issues: list,
+           reported: set, issues: list[DataIssue], others: list[str] | None = None, text=None) -> pd.DataFrame:
+    """The read table: ``cells`` {column: array (object strings or float64 numbers)} of the rows kept,
+    their spreadsheet row numbers, and the reading metadata in ``attrs``; adds the structural issues
+    (no data row, missing columns) to ``issues``."""
+    df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype if v.dtype.kind == "f" else object, copy=False)
+                       for k, v in cells.items()})
+    df.insert(0, ROW, rows.astype(np.int64))
+    df.attrs["name"] = name  # the file (and sheet, when the workbook has several) as messages cite it
+    df.attrs["factors"] = {target: f for target, (_, f, _) in cols.items()}
+    df.attrs["headers"] = {t: h for t, (_, _, h) in cols.items()}
+    df.attrs["row_issues"] = row_issues
+    df.attrs["reported"] = reported
+    df.attrs["trimmed"] = True  # every string cell
+    if text is not None:
+        df.attrs["text"] = text
+    if df.empty and not row_issues:
+        issues.append(DataIssue(name, "文件只有表头，没有数据行", row=header_idx + 1))
+    missing = [c for c in schema if c.required and c.name not in cols]
+    for c in missing:
+        issues.append(DataIssue(name, f"缺少必需的列“{c.zh}”（{c.name}）", row=header_idx + 1, column=c.zh))
+    if missing and others:
+        issues.append(DataIssue(name, f"其他工作表（{'、'.join(f'“{s}”' for s in others)}）中也没有包含全部必需列的明细表"))
+    return df
+
+
+def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], hmap: dict):
+    """:func:`read_table` over sheets of strings (workbooks, and CSV files read cell by cell)."""
+    name = str(path)
     found = _find_table(sheets, schema, hmap)
     if found is None:
         if not any(len(s.grid) and s.grid.apply(lambda col: col.astype(str).str.strip().ne("")).to_numpy().any()
@@ -399,23 +586,7 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
                            f"已读取工作表“{sheet.name}”")
     if sheet.uncached is not None:
         _uncached_error(name, sheet, header_idx)
-    issues: list[DataIssue] = []
-    cols: dict[str, tuple[int, float, str]] = {}
-    extra: dict[str, int] = {}
-    for j, h in enumerate(header):
-        key = _norm(h)
-        if key in hmap:
-            target, factor = hmap[key]
-            if target in cols:
-                issues.append(DataIssue(name, f"列“{h}”与列“{cols[target][2]}”表示同一数据，只能保留一列",
-                                        row=header_idx + 1, column=h))
-                continue
-            cols[target] = (j, factor, h)
-        elif str(h).strip():
-            if str(h).strip() == ROW:  # pragma: no cover - a private name no export uses
-                issues.append(DataIssue(name, f"列名“{ROW}”为程序内部使用，请改名", row=header_idx + 1, column=ROW))
-                continue
-            extra[str(h).strip()] = j
+    cols, extra, issues = _columns(name, header, header_idx, hmap)
     raw_body = grid.iloc[header_idx + header_rows:]
     body = raw_body.apply(lambda col: col.astype(str).str.strip()) if len(raw_body) else raw_body
     rownums = np.arange(header_idx + 1 + header_rows, header_idx + 1 + header_rows + len(body))
@@ -444,26 +615,162 @@ def read_table(path, schema: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Dat
                         label, row_issues, reported)
     body = body[keep]
     data = {target: body[j].to_numpy(dtype=object) for target, (j, _, _) in cols.items()}
-    factors = {target: f for target, (_, f, _) in cols.items()}
     for h, j in extra.items():
         if h not in data:
             data[h] = body[j].to_numpy(dtype=object)
-    df = pd.DataFrame(data, dtype=object)
-    df.insert(0, ROW, rownums[keep].astype(np.int64))
-    df.attrs["name"] = name  # the file (and sheet, when the workbook has several) as messages cite it
-    df.attrs["factors"] = factors
-    df.attrs["headers"] = {t: h for t, (_, _, h) in cols.items()}
-    df.attrs["row_issues"] = row_issues
-    df.attrs["reported"] = reported
-    if df.empty and not row_issues:
-        issues.append(DataIssue(name, "文件只有表头，没有数据行", row=header_idx + 1))
-    missing = [c for c in schema if c.required and c.name not in cols]
-    for c in missing:
-        issues.append(DataIssue(name, f"缺少必需的列“{c.zh}”（{c.name}）", row=header_idx + 1, column=c.zh))
-    if missing and len(sheets) > 1:
-        others = "、".join(f"“{s.name}”" for i, s in enumerate(sheets) if i != k)
-        issues.append(DataIssue(name, f"其他工作表（{others}）中也没有包含全部必需列的明细表"))
+    others = [s.name for i, s in enumerate(sheets) if i != k] if len(sheets) > 1 else None
+    df = _frame(name, schema, data, rownums[keep], cols, header_idx, row_issues, reported, issues, others)
     return df, issues, notices
+
+
+def _strip(v: np.ndarray) -> np.ndarray:
+    return np.array([x.strip() for x in v], dtype=object) if len(v) else v
+
+
+
+
+def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
+    """:func:`read_table` for a CSV, with the numbers of numeric columns converted by pandas' C parser.
+
+    The same result as reading every cell as a string (:func:`_read_sheets`), at the cost of one
+    parse: a numeric column comes as float64 when the parser reads every cell as a finite number or
+    blank; otherwise (a dash, a thousands separator, a unit, "inf" …) as the strings written, which
+    :func:`validate` cleans cell by cell. Cells are trimmed only when the file holds whitespace a trim
+    removes. Returns None when the file needs the cell-by-cell reading: control characters, quoting
+    the vectorized record scan cannot follow, no header in the first rows, data rows of another width
+    than the header (unless every row shares one width and the extra cells are blank).
+    """
+    if src.starts is None or src.ctrl or not len(src.fields):
+        return None
+    name, raw, delim, starts, fields = src.name, src.raw, src.delim, src.starts, src.fields
+    n = len(fields)
+    width = int(fields.max())
+    head_end = int(starts[_HEADER_SEARCH + 1]) if n > _HEADER_SEARCH + 1 else len(raw)
+    try:
+        head = pd.read_csv(_io.BytesIO(raw[:head_end]), sep=delim, header=None, names=range(width), dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                           encoding="utf-8")
+    except UnicodeDecodeError:
+        raise  # the file is not UTF-8 after all (see read_table)
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(head) != min(n, _HEADER_SEARCH + 1):
+        return None
+    found = _find_table([_Sheet("", head, fields=fields, delim=delim)], schema, hmap)
+    if found is None:
+        return None
+    _, header_idx, header, header_rows, _ = found
+    begin = header_idx + header_rows
+    m = n - begin
+    if m <= 0:
+        return None
+    cols, extra, issues = _columns(name, header, header_idx, hmap)
+    kinds = {c.name: c.kind for c in schema}
+    numeric = {j for t, (j, _, _) in cols.items() if kinds[t] in ("int", "num", "pct")}
+    body_raw = raw[int(starts[begin]):]
+    try:
+        parsed = _parse_csv(body_raw, delim, width, numeric)
+    except UnicodeDecodeError:
+        raise  # the file is not UTF-8 after all (see read_table)
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(parsed) != m:
+        return None
+    trim = src.breaks or src.tabs or _has_spaces(raw)
+    numbers: dict[int, np.ndarray] = {}
+    written: dict[int, np.ndarray] = {}  # strings as written
+    again = []
+    for j in range(width):
+        v = parsed[j].to_numpy()
+        if j in numeric:
+            if v.dtype.kind in "iuf":
+                v = v.astype(np.float64, copy=False)
+                if not np.isinf(v).any():
+                    numbers[j] = v
+                    continue
+            elif v.dtype == object and pd.api.types.infer_dtype(v, skipna=True) in ("string", "empty"):
+                written[j] = np.where(pd.isna(v), "", v).astype(object)
+                continue
+            again.append(j)  # bool-like or non-finite numbers: their cells as written
+        else:
+            written[j] = v
+    del parsed
+    if again:
+        more = _parse_csv(body_raw, delim, width, usecols=again)
+        if len(more) != m:
+            return None
+        written.update({j: more[j].to_numpy(dtype=object) for j in again})
+    strings = {j: _strip(v) for j, v in written.items()} if trim else written
+    filled = {j: ~np.isnan(v) for j, v in numbers.items()} | {j: v != "" for j, v in strings.items()}
+    keep = np.zeros(m, dtype=bool)
+    for f in filled.values():
+        keep |= f
+    rownums = np.arange(begin + 1, n + 1)
+    notices: list[str] = []
+    # summary and note rows (合计/注 …): the first non-empty cell matches, and the school id is empty or matches
+    sid = strings[cols["school_id"][0]] if "school_id" in cols else None
+    no_id = np.ones(m, dtype=bool) if sid is None else (sid == "") | _skip_like(sid)
+    cand = np.flatnonzero(keep & no_id)
+    if len(cand):
+        first = np.column_stack([filled[j][cand] for j in range(width)]).argmax(axis=1)
+        hit = np.zeros(len(cand), dtype=bool)
+        text = np.full(len(cand), "", dtype=object)
+        for j in np.unique(first):
+            if j in strings:
+                sel = first == j
+                text[sel] = strings[j][cand[sel]]
+                hit[sel] = _skip_like(text[sel])
+        notices += [f"{name}，第{rownums[i]}行：汇总/说明行（“{_visible(t[:20])}”）不是学校数据，已跳过"
+                    for i, t in zip(cand[hit], text[hit])]
+        keep[cand[hit]] = False
+    # data rows of another width than the header's: read cell by cell (and reported), unless every data row
+    # shares one width and the extra cells are blank (a delimiter at the end of every row)
+    hw, bw = int(fields[header_idx]), fields[begin:]
+    if (keep & (bw != hw)).any():
+        widths = np.unique(bw[keep])
+        if len(widths) != 1:
+            return None
+        w2 = int(widths[0])
+        if w2 > hw and any(filled[j][keep].any() for j in range(hw, w2)):
+            return None
+        if w2 < hw and head.iloc[header_idx, w2:hw].str.strip().ne("").any():
+            return None
+    label_cols = {cols[c][0] for c in ("school_id", "school_name") if c in cols}
+    label = _raw_label(pd.DataFrame({j: pd.Series(strings[j], dtype=object) for j in label_cols}), cols)
+    row_issues: list[tuple[int, int, DataIssue]] = []
+    reported: set[tuple[int, str]] = set()
+    if src.breaks or src.tabs:  # line breaks and tabs in names and codes (control characters: cell by cell)
+        names = {j: (t, h) for t, (j, _, h) in cols.items()} | {j: (h, h) for h, j in extra.items()}
+        _control_issues(name, schema, head.iloc[header_idx],
+                        pd.DataFrame({j: pd.Series(v, dtype=object) for j, v in written.items()}),
+                        pd.DataFrame({j: pd.Series(v, dtype=object) for j, v in strings.items()}),
+                        keep, rownums, header_idx, names, label, row_issues, reported)
+    rows = slice(None) if keep.all() else keep
+    data = {target: (numbers[j] if j in numbers else strings[j])[rows] for target, (j, _, _) in cols.items()}
+    for h, j in extra.items():
+        if h not in data:
+            data[h] = strings[j][rows]
+
+    def text_of(target: str) -> np.ndarray:
+        """The trimmed cells of a column as written (a numeric column was read as numbers)."""
+        j = cols[target][0]
+        if j in strings:
+            return strings[j][keep]
+        return _strip(_parse_csv(body_raw, delim, width, usecols=[j])[j].to_numpy(dtype=object))[keep]
+
+    df = _frame(name, schema, data, rownums[keep], cols, header_idx, row_issues, reported, issues, text=text_of)
+    return df, issues, notices
+
+
+def _skip_like(v: np.ndarray) -> np.ndarray:
+    """Whether each trimmed string of ``v`` begins a summary or note row (:data:`_SKIP_RE`); only the
+    strings whose first character can begin one are matched."""
+    out = np.zeros(len(v), dtype=bool)
+    if len(v):
+        may = np.flatnonzero(np.isin(v.astype("U1"), _SKIP_FIRST))
+        match = _SKIP_RE.match
+        out[may] = [match(x) is not None for x in v[may]]
+    return out
 
 
 def _raw_label(body: pd.DataFrame, cols: dict):
@@ -605,28 +912,64 @@ def _school_label(df: pd.DataFrame) -> pd.Series:
     return (sid.fillna("") + " " + sname.fillna("")).str.strip()
 
 
-def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: dict | None = None
-            ) -> tuple[pd.DataFrame, list[tuple]]:
-    """Coerce columns to their kinds; return the frame and (column, mask, message) failures."""
-    out = pd.DataFrame({ROW: df[ROW]}, index=df.index)
+def _numbers(col: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, pd.Series, list[tuple[pd.Series, str]]]:
+    """The numbers of a numeric column: (numbers, blank, written with %, failures (mask, message)).
+
+    A float or integer column (read as numbers by pandas' C parser) is taken as it is, blank where
+    NaN; a column of strings is trimmed and converted, its failed cells cleaned one by one
+    (:func:`_to_number`)."""
+    if col.dtype.kind in "fiu":
+        num = col.astype("float64")
+        blank = num.isna()
+        inf = pd.Series(np.isinf(num.to_numpy()), index=col.index)
+        if inf.any():
+            num = num.where(~inf)
+        return num, blank, pd.Series(False, index=col.index), [(inf, "不是有限的数值（“{value}”）")]
+    raw = col.astype("string").str.strip()
+    # statistical forms print "—", "-" or "/" for "none": read as a blank cell
+    raw = raw.mask(raw.isin(_DASHES), "")
+    if c.name == "year":
+        # "2023", "2023学年", "2023-2024学年", "2023/24" → 2023 (the start year)
+        raw = raw.str.replace(r"^(\d{4})\s*(?:学年|年|[-—–/~～]\s*\d{2,4}\s*(?:学年)?)$", r"\1", regex=True)
+    blank = raw.isna() | (raw == "")
+    has_pct = (raw.str.endswith("%").fillna(False) | raw.str.endswith("％").fillna(False)) if c.kind == "pct" else None
+    num, fails = _to_number(raw, blank, c.kind)
+    return num, blank, has_pct, fails
+
+
+def _by_value(col: pd.Series, fn) -> dict[str, np.ndarray]:
+    """``fn`` (Series of trimmed strings → {name: Series}) over a column of values from a short list
+    (types, yes/no), computed once per distinct value when every cell is a string, cell by cell otherwise."""
+    v = col.to_numpy(dtype=object)
+    if len(v) and pd.api.types.infer_dtype(v, skipna=False) == "string":
+        codes, uniq = pd.factorize(v)
+        res = fn(pd.Series(uniq, dtype=object).astype("string").str.strip())
+        return {k: r.to_numpy(dtype=object if r.dtype == object else None)[codes] for k, r in res.items()}
+    res = fn(col.astype("string").str.strip())
+    return {k: r.to_numpy(dtype=object if r.dtype == object else None) for k, r in res.items()}
+
+
+def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: dict | None = None,
+            trimmed: bool = False) -> tuple[pd.DataFrame, list[tuple]]:
+    """Coerce columns to their kinds; return the frame and (column, mask, message) failures.
+    ``trimmed``: the string cells are trimmed already (:func:`read_table`)."""
+    out = {ROW: df[ROW]}
     fails: list[tuple] = []
+    idx = df.index
+    lacking: dict[str, pd.Series] = {}  # per stage: the school types without it
+
+    def series(v, dtype=None) -> pd.Series:
+        return pd.Series(v, index=idx, dtype=dtype)
+
     for c in schema:
         if c.name not in df:
             if c.kind in ("int", "num", "pct"):
-                out[c.name] = pd.Series(c.default if c.default is not None else np.nan, index=df.index, dtype="float64")
+                out[c.name] = pd.Series(c.default if c.default is not None else np.nan, index=idx, dtype="float64")
             else:
-                out[c.name] = pd.Series(c.default, index=df.index, dtype="object")
+                out[c.name] = pd.Series(c.default, index=idx, dtype="object")
             continue
-        raw = df[c.name].astype("string").str.strip()
-        if c.kind in ("int", "num", "pct"):
-            # statistical forms print "—", "-" or "/" for "none": read as a blank cell
-            raw = raw.mask(raw.isin(_DASHES), "")
-        if c.name == "year":
-            # "2023", "2023学年", "2023-2024学年", "2023/24" → 2023 (the start year)
-            raw = raw.str.replace(r"^(\d{4})\s*(?:学年|年|[-—–/~～]\s*\d{2,4}\s*(?:学年)?)$", r"\1", regex=True)
-        blank = raw.isna() | (raw == "")
         if c.kind in ("int", "num"):
-            num, number_fails = _to_number(raw, blank, c.kind)
+            num, blank, _, number_fails = _numbers(df[c.name], c)
             fails += [(c.name, m, msg) for m, msg in number_fails]
             ok = ~blank & num.notna()
             if c.min is not None:
@@ -635,11 +978,14 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
             if c.kind == "int":
                 fails.append((c.name, ok & (num >= (c.min or 0)) & (num != np.floor(num)), "应为整数（“{value}”）"))
             factor = (factors or {}).get(c.name, 1.0)
-            num = num * factor
+            if factor != 1.0:
+                num = num * factor
             if c.default is not None:
                 num = num.where(~blank, float(c.default))
             elif c.stage is not None and "school_type" in out:
-                lacks = out["school_type"].isin(_type_lacking(c.stage))
+                if c.stage not in lacking:
+                    lacking[c.stage] = out["school_type"].isin(_type_lacking(c.stage))
+                lacks = lacking[c.stage]
                 num = num.where(~(blank & lacks), 0.0)
                 if c.required:
                     fails.append((c.name, blank & ~lacks, "不能为空"))
@@ -649,8 +995,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
         elif c.kind == "pct":
             # one rule for percentages: "95%" and 95 are percent; a bare number ≤ 1 is a fraction
             # (0.95 → 95%) except for columns where small percentages are normal (辍学率)
-            has_pct = raw.str.endswith("%").fillna(False) | raw.str.endswith("％").fillna(False)
-            num, number_fails = _to_number(raw, blank, "pct")
+            num, blank, has_pct, number_fails = _numbers(df[c.name], c)
             fails += [(c.name, m, msg) for m, msg in number_fails]
             bad_num = ~blank & num.isna()
             if c.fraction_ok:
@@ -661,32 +1006,52 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
             out[c.name] = num
         elif c.kind == "enum":
             mapping = {_norm(v): v for v in c.values} | {_norm(k): v for k, v in c.aliases.items()}
-            val = _norm_series(raw).map(mapping)
-            bad = ~blank & val.isna()
+
+            def enum(raw, mapping=mapping, c=c):
+                blank = raw.isna() | (raw == "")
+                val = _norm_series(raw).map(mapping)
+                bad = ~blank & val.isna()
+                if c.default is not None:
+                    val = val.where(~blank, c.default)
+                return {"blank": blank.astype(bool), "bad": bad.astype(bool),
+                        "val": val.astype(object).where(val.notna(), None)}
+            r = _by_value(df[c.name], enum)
             allowed = "、".join(c.values)
-            fails.append((c.name, bad, f"取值“{{value}}”无效，应为：{allowed}"))
-            if c.default is not None:
-                val = val.where(~blank, c.default)
-            elif c.required:
-                fails.append((c.name, blank, "不能为空"))
-            out[c.name] = val.astype(object).where(val.notna(), None)
+            fails.append((c.name, series(r["bad"], bool), f"取值“{{value}}”无效，应为：{allowed}"))
+            if c.default is None and c.required:
+                fails.append((c.name, series(r["blank"], bool), "不能为空"))
+            out[c.name] = series(r["val"], object)
         elif c.kind == "bool":
-            low = raw.str.lower()
-            val = pd.Series(np.where(low.isin(list(_TRUE)), True, np.where(low.isin(list(_FALSE - {""})), False, None)),
-                            index=df.index, dtype=object)
-            val[blank] = None
-            fails.append((c.name, ~blank & ~low.isin(list(_TRUE | _FALSE)), "应为“是”或“否”（“{value}”）"))
-            out[c.name] = val
+            def flag(raw):
+                blank = raw.isna() | (raw == "")
+                low = raw.str.lower()
+                val = pd.Series(np.where(low.isin(list(_TRUE)), True,
+                                         np.where(low.isin(list(_FALSE - {""})), False, None)),
+                                index=raw.index, dtype=object)
+                val[blank] = None
+                return {"bad": (~blank & ~low.isin(list(_TRUE | _FALSE))).astype(bool), "val": val}
+            r = _by_value(df[c.name], flag)
+            fails.append((c.name, series(r["bad"], bool), "应为“是”或“否”（“{value}”）"))
+            out[c.name] = series(r["val"], object)
         else:  # text
+            v = df[c.name].to_numpy(dtype=object)
+            if len(v) and pd.api.types.infer_dtype(v, skipna=False) == "string":
+                val = v.copy() if trimmed else _strip(v)
+                blank = val == ""
+                val[blank] = pd.NA  # as the string dtype's missing value below
+            else:
+                raw = df[c.name].astype("string").str.strip()
+                blank = (raw.isna() | (raw == "")).to_numpy(dtype=bool)
+                val = raw.where(~blank, None).astype(object).to_numpy(dtype=object)
             if c.required:
-                fails.append((c.name, blank, "不能为空"))
-            out[c.name] = raw.where(~blank, None).astype(object)
+                fails.append((c.name, series(blank, bool), "不能为空"))
+            out[c.name] = series(val, object)
     # extra columns kept as read
     for col in df.columns:
         if col not in out:
             out[col] = df[col]
     int_cols = [c.name for c in schema if c.kind == "int" and c.name in out]
-    return out, fails, int_cols
+    return pd.DataFrame(out, index=idx), fails, int_cols
 
 
 _LACK_CACHE: dict[str, frozenset] = {}
@@ -704,36 +1069,57 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
 
     Raises :class:`DataError` with every failure (structural ``issues`` included); returns the
     typed frame otherwise. Whole-number columns come back as ``Int64`` when complete, float
-    otherwise.
+    otherwise. A numeric column may come as numbers already (:func:`read_table` of a CSV); messages
+    then quote its cells as written (``df.attrs["text"]``).
     """
     issues = list(issues or [])
     # the reading metadata, kept out of the frame's attrs (pandas deep-copies attrs on every operation)
     meta = df.attrs
     df = df.copy(deep=False)
     df.attrs = {}
-    out, fails, int_cols = _coerce(df, schema, name, meta.get("factors"))
+    out, fails, int_cols = _coerce(df, schema, name, meta.get("factors"), meta.get("trimmed", False))
     headers = meta.get("headers", {})
     zh = {c.name: c.zh for c in schema}
-    label = _school_label(out) if "school_id" in out else None
+    labels: list[pd.Series] = []
+    written = meta.get("text")
+    texts: dict[str, np.ndarray] = {}
     order = {c.name: i for i, c in enumerate(schema)}
     # problems found while reading (rows with the wrong number of fields, control characters)
     found: list[tuple[int, int, DataIssue]] = [(r, -1 if col is None else order.get(col, 999), i)
                                                for r, col, i in meta.get("row_issues", [])]
     reported = meta.get("reported", set())
+    rows = out[ROW].to_numpy()
+
+    def label(i: int) -> str | None:
+        if "school_id" not in out:
+            return None
+        if not labels:
+            labels.append(_school_label(out))
+        return labels[0].iloc[i] or None
+
+    def value(col: str, i: int):
+        if col not in df:
+            return ""
+        if written is None or df[col].dtype == object:
+            return df[col].iloc[i]
+        if col not in texts:  # a column read as numbers: its cells as written
+            texts[col] = written(col)
+        return texts[col][i]
 
     def add(col, mask, msg):
-        mask = pd.Series(mask, index=out.index).fillna(False).astype(bool)
+        if isinstance(mask, pd.Series) and mask.dtype == bool and mask.index is out.index:
+            mask = mask.to_numpy()  # the common case, at once
+        else:
+            mask = pd.Series(mask, index=out.index).fillna(False).astype(bool).to_numpy()
         if not mask.any():
             return
-        idx = np.flatnonzero(mask.to_numpy())
-        for i in idx:
-            if (int(out[ROW].iloc[i]), col) in reported:  # a cell already reported (control characters)
+        for i in np.flatnonzero(mask):
+            row = int(rows[i])
+            if (row, col) in reported:  # a cell already reported (control characters)
                 continue
-            value = df[col].iloc[i] if col in df else ""
-            found.append((int(out[ROW].iloc[i]), order.get(col, 999), DataIssue(
-                name, msg.format(value=value), row=int(out[ROW].iloc[i]),
-                column=headers.get(col, zh.get(col, col)),
-                school=(label.iloc[i] or None) if label is not None else None)))
+            found.append((row, order.get(col, 999), DataIssue(
+                name, msg.format(value=value(col, i)) if "{value}" in msg else msg.format(value=""), row=row,
+                column=headers.get(col, zh.get(col, col)), school=label(i))))
 
     for col, mask, msg in fails:
         add(col, mask, msg)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .indicators import RULES
@@ -135,6 +136,14 @@ SCHOOLS = tuple(
     for c in SCHOOLS)
 
 
+def _fullmatch(col: pd.Series, pattern: str) -> pd.Series:
+    """Whether each cell (as a string) matches ``pattern`` whole; missing cells do not. Matched once per
+    distinct value (a column of codes repeats a few)."""
+    codes, uniq = pd.factorize(col)
+    hit = pd.Series(uniq, dtype=object).astype("string").str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.append(hit, False)[codes], index=col.index)
+
+
 def _stage_rules() -> list[RowRule]:
     rules: list[RowRule] = []
     for st in ("小学", "初中", "高中"):
@@ -158,7 +167,7 @@ def _stage_rules() -> list[RowRule]:
     rules.append(RowRule("indoor_sports_area_m2", "室内体育用房面积大于教学及辅助用房面积",
                          lambda d: d["indoor_sports_area_m2"] > d["teaching_area_m2"]))
     rules.append(RowRule("county_code", "区划代码应为6位数字",
-                         lambda d: d["county_code"].notna() & ~d["county_code"].astype("string").str.fullmatch(r"\d{6}").fillna(False).astype(bool)))
+                         lambda d: d["county_code"].notna() & ~_fullmatch(d["county_code"], r"\d{6}")))
     rules.append(RowRule("school_id", "同一学年内学校标识码重复",
                          lambda d: d.duplicated(["year", "school_id"], keep=False)))
     return rules
