@@ -203,10 +203,42 @@ def discard_warm_kernel() -> None:
         _warm.discard()
 
 
-def _finish_stopping() -> None:
+def _finish_stopping(wait: float = 0.0) -> None:
+    """End the kernels asked to stop (they had the HTML conversion to exit on their own)."""
+    if not _stopping:
+        return
     from .kernels import finish_stop
     while _stopping:
-        finish_stop(_stopping.pop())
+        finish_stop(_stopping.pop(), wait)
+
+
+#: papermill engine that writes the executed notebook once, at the end
+ENGINE = "junheng"
+
+
+def _register_engine() -> str:
+    """Register (once) a papermill engine that writes the executed notebook once at the end — also
+    after an error or a dead kernel, for diagnosis — instead of at every cell's start and end
+    (≈ 80 writes of a growing notebook, about half a second per report)."""
+    global _engine_registered
+    if not _engine_registered:
+        from papermill.engines import NBClientEngine, papermill_engines
+
+        class SaveAtEndEngine(NBClientEngine):
+            @classmethod
+            def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+                path, nb_man.output_path = nb_man.output_path, None
+                try:
+                    return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+                finally:
+                    nb_man.output_path = path  # papermill's notebook_complete writes it once
+
+        papermill_engines.register(ENGINE, SaveAtEndEngine)
+        _engine_registered = True
+    return ENGINE
+
+
+_engine_registered = False
 
 
 def _execute(task: CountyTask, tmp_nb: Path, parameters: dict) -> None:
@@ -229,9 +261,9 @@ def _execute(task: CountyTask, tmp_nb: Path, parameters: dict) -> None:
             _prewarm(task)
         _prepare_html()
         try:
-            pm.execute_notebook(str(template), str(tmp_nb), parameters=parameters, kernel_name=kernels.KERNEL_NAME,
-                                cwd=str(cwd), progress_bar=False, execution_timeout=task.timeout,
-                                start_timeout=START_TIMEOUT, km=km)
+            pm.execute_notebook(str(template), str(tmp_nb), parameters=parameters, engine_name=_register_engine(),
+                                kernel_name=kernels.KERNEL_NAME, cwd=str(cwd), progress_bar=False,
+                                execution_timeout=task.timeout, start_timeout=START_TIMEOUT, km=km)
             return
         except Exception as e:  # noqa: BLE001 - classified below
             last = e

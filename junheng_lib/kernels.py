@@ -96,15 +96,29 @@ def request_stop(km: IPCKernelManager) -> None:
         pass
 
 
-def finish_stop(km: IPCKernelManager) -> None:
-    """Wait for a kernel asked to stop to end (terminate it after :data:`STOP_WAIT` s), then remove
-    its connection file and socket folder and close its clients' channels."""
+def _process(km: IPCKernelManager):
+    """The kernel's process (a local kernel's Popen), or None."""
+    return getattr(km.provisioner, "process", None) if km.has_kernel else None
+
+
+def finish_stop(km: IPCKernelManager, wait: float = 0.0) -> None:
+    """End a kernel asked to stop: give it ``wait`` more seconds to exit, then kill it (its notebook
+    is complete and written: nothing of it is lost), and remove its connection file and socket folder
+    and close its clients' channels."""
     try:
-        if km.has_kernel:
-            run_sync(km.finish_shutdown)(waittime=STOP_WAIT)
+        proc = _process(km)
+        if proc is not None:
+            try:
+                proc.wait(timeout=wait)
+            except Exception:  # noqa: BLE001 - still running (subprocess.TimeoutExpired)
+                proc.kill()
+                proc.wait(timeout=STOP_WAIT)
+            run_sync(km.provisioner.wait)()  # the manager sees the process ended (returns at once)
+        elif km.has_kernel:  # not a local process: the manager's own way
+            run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # noqa: BLE001
         try:
-            run_sync(km._kill_kernel)()  # type: ignore[attr-defined]
+            run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001
             pass
     finally:
@@ -116,19 +130,11 @@ def finish_stop(km: IPCKernelManager) -> None:
 
 
 def stop(km: IPCKernelManager, now: bool = False) -> None:
-    """Stop a kernel and wait for it: killed at once with ``now`` (a kernel that never ran a notebook)."""
-    if now:
-        try:
-            if km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=True)
-        except Exception:  # noqa: BLE001
-            pass
-        finally:
-            km.stop_clients()
-            shutil.rmtree(km._ipc_dir, ignore_errors=True)
-        return
-    request_stop(km)
-    finish_stop(km)
+    """Stop a kernel and wait for it: killed at once with ``now`` (a kernel that never ran a notebook),
+    else asked to shut down and given :data:`STOP_WAIT` seconds."""
+    if not now:
+        request_stop(km)
+    finish_stop(km, 0.0 if now else STOP_WAIT)
 
 
 _WARM_CODE: dict = {}

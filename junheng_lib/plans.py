@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from .evaluate import _filter, indicator_values
 from .indicators import (INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit, standard_value,
@@ -164,6 +163,8 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
     conditions give yᵢ = max(xᵢ, t). t is found with :func:`scipy.optimize.brentq` on the first
     interval between sorted values where the CV falls to the limit. Returns additions (numerator units).
     """
+    from scipy import optimize  # only here: importing the library (a report kernel) does not load scipy
+
     def cv_at(t):
         return weighted_cv(np.maximum(x, t), w)[2]
 
