@@ -36,12 +36,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .names import file_stems, name_tag, safe_name
-from .options import Options
 from .outputs import (FAILED_SUFFIX, MANIFEST_SUFFIX, OUTPUT_SUFFIXES, RESULTS_SUFFIX, STALE_DIR, check_unit,
                       commit_unit, read_manifest, retire_unit, write_index)
 from .paths import notebook
+
+if TYPE_CHECKING:  # pandas only where data are read: a kernel can start before
+    from .options import Options
 
 __all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html",
            "clean_leftovers"]
@@ -563,54 +566,63 @@ def _settle(r: TaskResult) -> TaskResult:
 
 
 def code_hash() -> str:
-    """SHA-256 over the library's code, its rule table and the report notebooks."""
+    """SHA-256 over the library's code (sub-packages included), its rule table and the report notebooks."""
     import hashlib
 
     from .paths import PROJECT_ROOT
     h = hashlib.sha256()
     lib = Path(__file__).resolve().parent
-    files = sorted(lib.glob("*.py")) + [lib / "rules.toml", notebook(COUNTY), notebook(ROLLUP)]
+    files = sorted(lib.rglob("*.py")) + [lib / "rules.toml", notebook(COUNTY), notebook(ROLLUP)]
     for f in files:
         h.update(str(f.relative_to(PROJECT_ROOT)).encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def _frame_hash(h, df) -> None:
+def _row_hashes(df):
+    """The table's columns (without ``source_row``) and one 64-bit hash per row (pandas), or None."""
     import pandas as pd
-    if df is None or df.empty:
+    if df is None:
+        return None
+    d = df.drop(columns=["source_row"], errors="ignore")
+    return ",".join(map(str, d.columns)).encode(), pd.util.hash_pandas_object(d, index=False).to_numpy()
+
+
+def _rows_hash(h, table, rows=None) -> None:
+    """Add a table's rows (all, or those at the positions ``rows``) to the hash ``h``: its columns
+    and the rows' hashes in order; ``-`` for no table or no rows."""
+    if table is None or (rows is not None and len(rows) == 0) or len(table[1]) == 0:
         h.update(b"-")
         return
-    h.update(",".join(map(str, df.columns)).encode())
-    h.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
+    h.update(table[0])
+    h.update((table[1] if rows is None else table[1][rows]).tobytes())
 
 
 def input_hashes(ds, years: list[int], counties: list[str], options: Options) -> dict:
     """Content hash per (year, county) of everything its report reads — that county's rows of the
     three tables (all years: the report shows trends), the options and the code — and per year for
-    the roll-up (all rows)."""
+    the roll-up (all rows). Every row is hashed once (:func:`datacache.county_rows` finds each
+    county's rows), not once per county."""
     import hashlib
     import json as _json
+
+    from .datacache import county_rows
 
     base = hashlib.sha256()
     base.update(code_hash().encode())
     base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-    s = ds.schools.drop(columns=["source_row"], errors="ignore")
-    by_county = dict(tuple(s.groupby("county", sort=False)))
-    cl = ds.classes.drop(columns=["source_row"], errors="ignore") if ds.classes is not None else None
-    co = ds.counties.drop(columns=["source_row"], errors="ignore") if ds.counties is not None else None
+    tables = [_row_hashes(df) for df in (ds.schools, ds.classes, ds.counties)]
+    rows = county_rows(ds, counties, unmatched=False)
     out = {}
-    for c in counties:
+    for c in dict.fromkeys(counties):
         h = base.copy()
-        rows = by_county.get(c)
-        _frame_hash(h, rows)
-        _frame_hash(h, cl[cl["school_id"].isin(set(rows["school_id"]))] if cl is not None and rows is not None else None)
-        _frame_hash(h, co[co["county"] == c] if co is not None else None)
+        for table, at in zip(tables, rows.get(c, (None, None, None))):
+            _rows_hash(h, table if c in rows else None, at)
         for y in years:
             out[(y, c)] = hashlib.sha256(h.digest() + str(y).encode()).hexdigest()
     whole = base.copy()
-    for df in (s, cl, co):
-        _frame_hash(whole, df)
+    for table in tables:
+        _rows_hash(whole, table)
     for y in years:
         out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
     return out
@@ -667,21 +679,23 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     """
     import hashlib
 
-    from .data import check_request, input_files, load
-    from .datacache import DataCache
-
-    options = options or Options()
     source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
     data_dir = str(source) if source else ""
     root = Path(out)
+    # the cache folder's name now (for the kernel started below), the folder once the data are valid
+    cache_dir = str(root / f"{_owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}") if DATA_CACHE else ""
     cache = None
     try:
-        _, files = input_files(source)
-        if DATA_CACHE:  # a name now (for the kernel started below), a folder once the data are valid
-            cache = DataCache(root / f"{_owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}", files)
-        cache_dir = str(cache.path) if cache is not None else ""
         if workers <= 1 and scheduler != "dask":  # the first kernel boots and imports while the data are read
             _prewarm(CountyTask("", 0, str(root), data_dir, template=COUNTY, data_cache=cache_dir))
+        from .data import check_request, input_files, load
+        from .datacache import DataCache
+        from .options import Options
+
+        options = options or Options()
+        _, files = input_files(source)
+        if cache_dir:
+            cache = DataCache(cache_dir, files)
         ds = load(source)  # validates once, up front: a data error stops the run before any output
         years = years or [max(ds.years)]
         # a year, a county, or a county asked for by name without schools in the year: a data error
@@ -694,8 +708,10 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
                         if root.is_dir() else [])
         tasks = []
-        present = {y: [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == y, "county"])]
-                   for y in years}
+        present = {}
+        for y in years:
+            here = set(ds.schools.loc[ds.schools["year"] == y, "county"])
+            present[y] = [c for c in ds.counties_list if c in here]
         for y in years:
             for c in wanted:
                 if c in present[y]:

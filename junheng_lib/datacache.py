@@ -28,7 +28,7 @@ import os
 import pickle
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 __all__ = ["ENV", "DataCache", "open_cache", "library_hash", "county_slices"]
 
@@ -62,18 +62,20 @@ def _signature(files: dict) -> dict | None:
         return None
 
 
-def county_slices(ds, counties: Iterable[str]) -> dict:
-    """Per county, the (schools, classes, counties) frames its report reads: as
-    ``ds.only_county(county)`` gives them (same rows, order, index, dtypes and attrs), except that the
-    counties frame keeps, besides the county's rows, the rows whose name is no county of the schools
-    table. One pass over the classes table for all counties (no per-county scan)."""
+def county_rows(ds, counties: Iterable[str], unmatched: bool = True) -> dict:
+    """Per county of ``counties`` in the data, the positions of its rows in the schools, classes and
+    counties tables (None for a table the data lack), as ``ds.only_county(county)`` selects them:
+    its schools rows (all years), the classes rows of those schools, its counties rows — and, with
+    ``unmatched``, the counties rows whose name is no county of the schools table (what the name
+    notices compare). One pass over each table for all counties, not one per county."""
     import numpy as np
     import pandas as pd
 
     s = ds.schools
-    want = [c for c in dict.fromkeys(counties)]
+    want = list(dict.fromkeys(counties))
     pos = np.flatnonzero(s["county"].isin(want).to_numpy())
     rows = {c: pos[i] for c, i in s.iloc[pos].groupby("county", sort=False).indices.items()}
+    none = np.empty(0, dtype=np.int64)
     cl_rows: dict = {}
     if ds.classes is not None:
         pairs = s.iloc[pos][["school_id", "county"]].drop_duplicates()
@@ -81,19 +83,24 @@ def county_slices(ds, counties: Iterable[str]) -> dict:
         hit = np.flatnonzero(ids.isin(set(pairs["school_id"])).to_numpy())
         m = pd.DataFrame({"school_id": ids.to_numpy()[hit], "pos": hit}).merge(pairs, on="school_id")
         cl_rows = {c: np.sort(g.to_numpy()) for c, g in m.groupby("county", sort=False)["pos"]}
-    unmatched = None
+    co_rows: dict = {}
     if ds.counties is not None:
-        unmatched = ~ds.counties["county"].isin(set(s["county"]))
-    out = {}
-    for c in want:
-        if c not in rows:
-            continue
-        sc = s.iloc[rows[c]]
-        sc.attrs = dict(s.attrs)
-        cl = ds.classes.iloc[cl_rows.get(c, np.empty(0, dtype=np.int64))] if ds.classes is not None else None
-        co = ds.counties[(ds.counties["county"] == c) | unmatched] if ds.counties is not None else None
-        out[c] = (sc, cl, co)
-    return out
+        names = ds.counties["county"]
+        extra = np.flatnonzero((~names.isin(set(s["county"]))).to_numpy()) if unmatched else none
+        own = dict(ds.counties.groupby("county", sort=False).indices.items())
+        co_rows = {c: np.union1d(own.get(c, none), extra).astype(np.int64) for c in want}
+    return {c: (rows[c], cl_rows.get(c, none) if ds.classes is not None else None,
+                co_rows[c] if ds.counties is not None else None) for c in want if c in rows}
+
+
+def county_slices(ds, counties: Iterable[str], unmatched: bool = True) -> Iterator[tuple[str, tuple]]:
+    """Per county of ``counties`` in the data, the (schools, classes, counties) frames its report
+    reads (:func:`county_rows`), one county at a time: as ``ds.only_county(county)`` gives them —
+    same rows, order, index, dtypes and attrs — but for the counties rows of ``unmatched``."""
+    for c, (a, b, k) in county_rows(ds, counties, unmatched).items():
+        sc = ds.schools.iloc[a]
+        sc.attrs = dict(ds.schools.attrs)
+        yield c, (sc, None if b is None else ds.classes.iloc[b], None if k is None else ds.counties.iloc[k])
 
 
 class DataCache:
@@ -145,7 +152,7 @@ class DataCache:
                               "code": library_hash(), "latest": max(ds.years), "counties": {}, "whole": None}
         m = self._manifest
         new = [c for c in dict.fromkeys(counties) if c not in m["counties"]]
-        for c, frames in county_slices(ds, new).items():
+        for c, frames in county_slices(ds, new):
             name = f"c{len(m['counties']):06d}.pkl"
             self._dump(name, frames)
             m["counties"][c] = {"file": name, "years": sorted(int(y) for y in frames[0]["year"].unique())}

@@ -71,6 +71,10 @@ class IPCKernelManager(AsyncKernelManager):
         if not restart:
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
+    # the base class binds its own function to this public name: without this line the socket folder
+    # would stay behind when cleanup_resources (not shutdown_kernel) is called
+    cleanup_resources = _async_cleanup_resources
+
 
 def start(cwd: str | Path, env: dict, warm_up: str = "") -> IPCKernelManager:
     """Start a kernel (without waiting for it to be ready) in ``cwd`` with exactly ``env``; with
