@@ -58,7 +58,7 @@ ROLLUP = "city_rollup.ipynb"
 ROLLUP_STEM = "全市汇总"
 START_TIMEOUT = 60
 STAGE_PREFIX = ".run-"
-SOCKET_PREFIX = "jh-k-"
+SOCKET_PREFIX = "jh-k-"  # as kernels.SOCKET_PREFIX (not imported here: kernels loads jupyter_client)
 #: seconds between two looks at the parent process (pool workers)
 PARENT_POLL = 0.5
 #: an unreadable leftover kernel socket folder (older versions) untouched for this long is removed

@@ -32,13 +32,13 @@ BASE_ARGS = ("--HistoryManager.hist_file=:memory:",)
 STOP_WAIT = 5.0
 #: prefix of the socket folders (with the owner's pid and host; see batch.clean_leftovers)
 SOCKET_PREFIX = "jh-k-"
-#: set once this process has started a kernel (a process pool then uses spawn, not fork)
-started_here = False
 
 
 def _socket_prefix() -> str:
-    from .names import name_tag
+    """``jh-k-<pid>-<host tag>-``: a later run tells the folders of dead processes from live ones."""
     import socket
+
+    from .names import name_tag
     return f"{SOCKET_PREFIX}{os.getpid()}-{name_tag(socket.gethostname())}-"
 
 
@@ -79,8 +79,6 @@ class IPCKernelManager(AsyncKernelManager):
 def start(cwd: str | Path, env: dict, warm_up: str = "") -> IPCKernelManager:
     """Start a kernel (without waiting for it to be ready) in ``cwd`` with exactly ``env``; with
     ``warm_up``, a line of code it runs at start-up (:func:`warm_up_code`)."""
-    global started_here
-    started_here = True
     km = IPCKernelManager(kernel_name=KERNEL_NAME)
     args = list(BASE_ARGS) + ([f"--IPKernelApp.exec_lines={warm_up}"] if warm_up else [])
     try:

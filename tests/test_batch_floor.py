@@ -151,3 +151,8 @@ def test_a_report_from_the_runner_equals_a_direct_papermill_run(tmp_path):
     direct = json.loads((side / "桃源县.results.json").read_text("utf-8"))
     assert runner == direct and runner["stages"]
     assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
+
+
+def test_the_runner_and_the_kernels_name_socket_folders_alike():
+    assert batch.SOCKET_PREFIX == kernels.SOCKET_PREFIX and kernels._socket_prefix() == batch._owner_prefix(
+        batch.SOCKET_PREFIX)
