@@ -566,15 +566,14 @@ def _settle(r: TaskResult) -> TaskResult:
 
 
 def code_hash() -> str:
-    """SHA-256 over the library's code (sub-packages included), its rule table and the report notebooks."""
+    """SHA-256 over the library's code (sub-packages included) and rule table
+    (:func:`datacache.library_hash`) and the report notebooks."""
     import hashlib
 
-    from .paths import PROJECT_ROOT
-    h = hashlib.sha256()
-    lib = Path(__file__).resolve().parent
-    files = sorted(lib.rglob("*.py")) + [lib / "rules.toml", notebook(COUNTY), notebook(ROLLUP)]
-    for f in files:
-        h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+    from .datacache import library_hash
+    h = hashlib.sha256(library_hash().encode())
+    for f in (notebook(COUNTY), notebook(ROLLUP)):
+        h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 

@@ -156,3 +156,20 @@ def test_a_report_from_the_runner_equals_a_direct_papermill_run(tmp_path):
 def test_the_runner_and_the_kernels_name_socket_folders_alike():
     assert batch.SOCKET_PREFIX == kernels.SOCKET_PREFIX and kernels._socket_prefix() == batch._owner_prefix(
         batch.SOCKET_PREFIX)
+
+
+def test_what_only_some_paths_need_is_imported_only_there():
+    """The runner module starts a kernel before pandas is loaded; the report stack (what a kernel
+    imports) loads neither scipy (plans only) nor dask, papermill, nbconvert or jupyter_client."""
+    import subprocess
+    import sys
+    code = ("import sys, junheng_lib, junheng_lib.batch, junheng_lib.datacache\n"
+            "light = 'pandas' not in sys.modules\n"
+            "import junheng_lib.reporting, junheng_lib.plots, junheng_lib.narrative, junheng_lib.rollup, "
+            "junheng_lib.export\n"
+            "heavy = [m for m in ('scipy', 'dask', 'distributed', 'papermill', 'nbconvert', 'nbclient', "
+            "'jupyter_client') if m in sys.modules]\n"
+            "print(light, heavy)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(Path(batch.__file__).resolve().parents[1])})
+    assert r.stdout.split("\n")[0] == "True []", r.stderr
