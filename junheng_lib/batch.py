@@ -9,16 +9,24 @@ A failing county leaves ``<name>.failed.ipynb`` (the executed notebook with its 
 outputs are moved to ``过期报告/`` and it does not stop the others; the run ends with a summary and a
 non-zero exit status. File names come from :func:`junheng_lib.names.file_stems` (unique, bounded).
 
-Kernels use IPC transport on a unique absolute socket path each (:class:`IPCKernelManager`):
+Near the floor of a papermill run (:mod:`junheng_lib.kernels`): the runner reads and validates the
+data once and hands each notebook its county's slice through a cache (:mod:`junheng_lib.datacache`),
+so a report's cost does not grow with the data folder; each process keeps its next kernel started
+and importing the report's modules while the current report runs (each kernel still runs exactly one
+notebook; one left unused is shut down at the end, on an error, or when its worker exits); a kernel
+is stopped while its notebook is converted to HTML, by one HTML exporter per process.
+
+Kernels use IPC transport on a unique absolute socket path each (:class:`~junheng_lib.kernels.IPCKernelManager`):
 TCP kernels race for ports when several start at once. Pool workers end when the runner dies
-(:func:`_die_with_parent`), kernels when their parent dies (ipykernel's parent poller); staging and
-socket folders left by dead processes are removed by the next run (:func:`clean_leftovers`).
+(:func:`_die_with_parent`), kernels when their parent dies (ipykernel's parent poller); staging,
+cache and socket folders left by dead processes are removed by the next run (:func:`clean_leftovers`).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import sys
@@ -28,14 +36,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
+from typing import TYPE_CHECKING
 
 from .names import file_stems, name_tag, safe_name
-from .options import Options
 from .outputs import (FAILED_SUFFIX, MANIFEST_SUFFIX, OUTPUT_SUFFIXES, RESULTS_SUFFIX, STALE_DIR, check_unit,
                       commit_unit, read_manifest, retire_unit, write_index)
 from .paths import notebook
+
+if TYPE_CHECKING:  # pandas only where data are read: a kernel can start before
+    from .options import Options
 
 __all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html",
            "clean_leftovers"]
@@ -49,7 +58,7 @@ ROLLUP = "city_rollup.ipynb"
 ROLLUP_STEM = "全市汇总"
 START_TIMEOUT = 60
 STAGE_PREFIX = ".run-"
-SOCKET_PREFIX = "jh-k-"
+SOCKET_PREFIX = "jh-k-"  # as kernels.SOCKET_PREFIX (not imported here: kernels loads jupyter_client)
 #: seconds between two looks at the parent process (pool workers)
 PARENT_POLL = 0.5
 #: an unreadable leftover kernel socket folder (older versions) untouched for this long is removed
@@ -65,19 +74,11 @@ def _owner_prefix(prefix: str) -> str:
     return f"{prefix}{os.getpid()}-{_host_tag()}-"
 
 
-class IPCKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels talk over IPC sockets under a fresh temporary directory."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._ipc_dir = tempfile.mkdtemp(prefix=_owner_prefix(SOCKET_PREFIX))
-        self.transport = "ipc"
-        self.ip = os.path.join(self._ipc_dir, "k")
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+def __getattr__(name: str):
+    if name == "IPCKernelManager":  # jupyter_client only where kernels are started
+        from .kernels import IPCKernelManager
+        return IPCKernelManager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class CountyTask:
     stem: str = ""           # output file stem, a safe name (default: safe_name(county)); see names.file_stems
     timeout: int = EXECUTION_TIMEOUT
     input_hash: str = ""     # content hash of inputs, options and code (recorded beside the outputs)
+    data_cache: str = ""     # the run's cache of the validated tables (datacache), given to the kernel
 
     @property
     def name(self) -> str:
@@ -120,37 +122,160 @@ class TaskResult:
     task: CountyTask | None = None
 
 
+_HTML_LOCK = threading.Lock()
+_HTML: list = []  # [exporter, trim function], made once per process
+
+
+def _html_tools():
+    """The HTML exporter of this process (one per worker: its templates are loaded once) and the
+    function that ends a short report at its marker."""
+    with _HTML_LOCK:
+        if not _HTML:
+            import nbformat
+            from nbconvert import HTMLExporter
+
+            from .reporting import trim_after_end
+            exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={"metadata": {"name": ""}})
+            _HTML[:] = [exporter, trim_after_end]
+        return _HTML
+
+
+def _prepare_html() -> None:
+    """Load the HTML conversion in the background, while the kernel runs the notebook."""
+    if not _HTML:
+        threading.Thread(target=_html_tools, name="junheng-html", daemon=True).start()
+
+
 def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     """Self-contained HTML of an executed notebook, without code cells or prompts."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    from .reporting import trim_after_end
+    exporter, trim_after_end = _html_tools()
     nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(html_path)
 
 
+#: start each process's next kernel while the current report runs (see kernels.WarmKernel)
+PREWARM = True
+#: hand each notebook its county's validated slice instead of the data folder (see datacache)
+DATA_CACHE = True
+#: whether another notebook is expected in this process after the current one (set by run_tasks and
+#: the pool workers; a bare run_county, e.g. on dask, warms nothing)
+_expect_more = False
+#: kernels asked to stop, to be awaited after the HTML conversion
+_stopping: list = []
+_warm = None
+
+
+def _warm_slot():
+    global _warm
+    if _warm is None:
+        from .kernels import WarmKernel
+        _warm = WarmKernel()
+    return _warm
+
+
+def kernel_env(task: CountyTask) -> dict:
+    """The environment of the task's kernel: the runner's, :data:`KERNEL_ENV`, and the run's data
+    cache (:mod:`junheng_lib.datacache`), or none."""
+    from .datacache import ENV
+    env = {**os.environ, **KERNEL_ENV}
+    env.pop(ENV, None)
+    if task.data_cache:
+        env[ENV] = task.data_cache
+    return env
+
+
+def _prewarm(task: CountyTask) -> None:
+    """Start the kernel of the next notebook now (it imports what the template imports)."""
+    global _KERNELS_STARTED_HERE
+    if not PREWARM:
+        return
+    from .kernels import warm_up_code
+    _KERNELS_STARTED_HERE = True
+    _warm_slot().prepare(notebook(task.template).parent, kernel_env(task), warm_up_code(notebook(task.template)))
+
+
+def discard_warm_kernel() -> None:
+    """Shut down this process's kernel started ahead and never used."""
+    if _warm is not None:
+        _warm.discard()
+
+
+def _finish_stopping(wait: float = 0.0) -> None:
+    """End the kernels asked to stop (they had the HTML conversion to exit on their own)."""
+    if not _stopping:
+        return
+    from .kernels import finish_stop
+    while _stopping:
+        finish_stop(_stopping.pop(), wait)
+
+
+#: papermill engine that writes the executed notebook once, at the end
+ENGINE = "junheng"
+
+
+def _register_engine() -> str:
+    """Register (once) a papermill engine that writes the executed notebook once at the end — also
+    after an error or a dead kernel, for diagnosis — instead of at every cell's start and end
+    (≈ 80 writes of a growing notebook, about half a second per report)."""
+    global _engine_registered
+    if not _engine_registered:
+        from papermill.engines import NBClientEngine, papermill_engines
+
+        class SaveAtEndEngine(NBClientEngine):
+            @classmethod
+            def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+                path, nb_man.output_path = nb_man.output_path, None
+                try:
+                    return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+                finally:
+                    nb_man.output_path = path  # papermill's notebook_complete writes it once
+
+        papermill_engines.register(ENGINE, SaveAtEndEngine)
+        _engine_registered = True
+    return ENGINE
+
+
+_engine_registered = False
+
+
 def _execute(task: CountyTask, tmp_nb: Path, parameters: dict) -> None:
+    """Run the task's notebook with papermill on a kernel of its own: the one started ahead when it
+    suits, else a new one; the next one is started now when more notebooks follow in this process."""
+    global _KERNELS_STARTED_HERE
     import papermill as pm
 
-    os.environ.update(KERNEL_ENV)
+    from . import kernels
+
+    _KERNELS_STARTED_HERE = True
+    template = notebook(task.template)
+    cwd, env = template.parent, kernel_env(task)
     last: Exception | None = None
     for attempt in (1, 2):  # one retry when the kernel dies before running a cell
+        km = _warm_slot().take(cwd, env) if attempt == 1 else None
+        if km is None:
+            km = kernels.start(cwd, env)
+        if attempt == 1 and _expect_more:
+            _prewarm(task)
+        _prepare_html()
         try:
-            pm.execute_notebook(str(notebook(task.template)), str(tmp_nb), parameters=parameters,
-                                kernel_name="python3", cwd=str(notebook(task.template).parent),
-                                progress_bar=False, execution_timeout=task.timeout, start_timeout=START_TIMEOUT,
-                                kernel_manager_class=IPCKernelManager)
+            pm.execute_notebook(str(template), str(tmp_nb), parameters=parameters, engine_name=_register_engine(),
+                                kernel_name=kernels.KERNEL_NAME, cwd=str(cwd), progress_bar=False,
+                                execution_timeout=task.timeout, start_timeout=START_TIMEOUT, km=km)
             return
         except Exception as e:  # noqa: BLE001 - classified below
             last = e
             if attempt == 1 and _kernel_start_failure(e, tmp_nb):
                 continue
             raise
+        finally:
+            kernels.request_stop(km)
+            _stopping.append(km)
     raise last  # pragma: no cover
 
 
@@ -210,13 +335,16 @@ def run_county(task: CountyTask) -> TaskResult:
                 "template": task.template}
         outputs = commit_unit(out, stem, stage, names, meta)
         failed_nb.unlink(missing_ok=True)
+        _finish_stopping()
         return TaskResult(task.county, True, time.perf_counter() - t0, [str(p) for p in outputs], task=task)
     except Exception as e:  # noqa: BLE001 - one county's failure must not stop the others
         if tmp_nb.exists():
             tmp_nb.replace(failed_nb)
+        _finish_stopping()
         return TaskResult(task.county, False, time.perf_counter() - t0, [str(failed_nb)] if failed_nb.exists() else [],
                           _short_error(e), task=task)
     finally:
+        _finish_stopping()
         shutil.rmtree(stage, ignore_errors=True)
 
 
@@ -338,12 +466,17 @@ def _short_error(e: Exception) -> str:
 
 
 def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
-              address: str | None = None) -> list[TaskResult]:
+              address: str | None = None, more_after: bool = False) -> list[TaskResult]:
     """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
     (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
     processes); results in completion order.
 
-    The previous outputs of a task that failed are moved to ``过期报告/`` (:func:`outputs.retire_unit`)."""
+    Sequentially and in the pool, each process starts its next kernel while the current report runs
+    (:data:`PREWARM`); ``more_after`` says that this process runs more notebooks after these (the
+    kernel started ahead is then left for them: the caller discards it, see
+    :func:`discard_warm_kernel`). The previous outputs of a task that failed are moved to ``过期报告/``
+    (:func:`outputs.retire_unit`)."""
+    global _expect_more
     import tqdm as _tqdm
     from tqdm.auto import tqdm
 
@@ -358,8 +491,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                 bar.set_postfix_str(r.county)
                 bar.update()
         elif workers <= 1:
-            for t in tasks:
+            for k, t in enumerate(tasks):
                 bar.set_postfix_str(t.county)
+                _expect_more = k + 1 < len(tasks) or more_after
                 results.append(_settle(run_county(t)))
                 bar.update()
         else:
@@ -371,9 +505,12 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
             import papermill  # noqa: F401
             fork = "fork" in mp.get_all_start_methods() and not _KERNELS_STARTED_HERE  # no zmq state to inherit
             ctx = mp.get_context("fork" if fork else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
-                                     initargs=(os.getpid(),)) as pool:
-                futs = {pool.submit(run_county, t): t for t in tasks}
+            # tasks not started yet, and workers busy: a worker starts its next kernel ahead only when
+            # more tasks wait than idle workers will take
+            counts = ctx.Array("i", [len(tasks), 0])
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(os.getpid(), counts, workers)) as pool:
+                futs = {pool.submit(_run_in_pool, t): t for t in tasks}
                 for f in as_completed(futs):
                     try:
                         results.append(_settle(f.result()))
@@ -383,8 +520,41 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                     bar.set_postfix_str(futs[f].county)
                     bar.update()
     finally:
+        _expect_more = False
+        if not more_after:
+            discard_warm_kernel()
         bar.close()
     return results
+
+
+_pool_counts = None
+_pool_workers = 1
+
+
+def _init_worker(parent_pid: int, counts, workers: int) -> None:
+    """Pool worker initializer: die with the runner; shut down the kernel started ahead at exit."""
+    global _pool_counts, _pool_workers
+    from multiprocessing import util
+
+    _die_with_parent(parent_pid)
+    _pool_counts, _pool_workers = counts, workers
+    util.Finalize(None, discard_warm_kernel, exitpriority=100)  # runs when the worker exits normally
+
+
+def _run_in_pool(task: CountyTask) -> TaskResult:
+    global _expect_more
+    counts = _pool_counts
+    if counts is None:  # pragma: no cover - not started by run_tasks
+        return run_county(task)
+    with counts.get_lock():
+        counts[0] -= 1
+        counts[1] += 1
+        _expect_more = counts[0] > _pool_workers - counts[1]  # more waiting than idle workers will take
+    try:
+        return run_county(task)
+    finally:
+        with counts.get_lock():
+            counts[1] -= 1
 
 
 def _settle(r: TaskResult) -> TaskResult:
@@ -396,56 +566,63 @@ def _settle(r: TaskResult) -> TaskResult:
 
 
 def code_hash() -> str:
-    """SHA-256 over the library's code, its rule table and the report notebooks."""
+    """SHA-256 over the library's code (sub-packages included) and rule table
+    (:func:`datacache.library_hash`) and the report notebooks."""
     import hashlib
 
-    from .paths import PROJECT_ROOT
-    h = hashlib.sha256()
-    lib = Path(__file__).resolve().parent
-    files = sorted(lib.glob("*.py")) + [lib / "rules.toml", notebook(COUNTY), notebook(ROLLUP)]
-    for f in files:
-        h.update(str(f.relative_to(PROJECT_ROOT)).encode())
+    from .datacache import library_hash
+    h = hashlib.sha256(library_hash().encode())
+    for f in (notebook(COUNTY), notebook(ROLLUP)):
+        h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def _frame_hash(h, df) -> None:
+def _row_hashes(df):
+    """The table's columns (without ``source_row``) and one 64-bit hash per row (pandas), or None."""
     import pandas as pd
-    if df is None or df.empty:
+    if df is None:
+        return None
+    from .io import ROW
+    d = df.drop(columns=[ROW], errors="ignore")  # row numbers are positions, not content
+    return ",".join(map(str, d.columns)).encode(), pd.util.hash_pandas_object(d, index=False).to_numpy()
+
+
+def _rows_hash(h, table, rows=None) -> None:
+    """Add a table's rows (all, or those at the positions ``rows``) to the hash ``h``: its columns
+    and the rows' hashes in order; ``-`` for no table or no rows."""
+    if table is None or (rows is not None and len(rows) == 0) or len(table[1]) == 0:
         h.update(b"-")
         return
-    h.update(",".join(map(str, df.columns)).encode())
-    h.update(pd.util.hash_pandas_object(df.reset_index(drop=True), index=False).to_numpy().tobytes())
+    h.update(table[0])
+    h.update((table[1] if rows is None else table[1][rows]).tobytes())
 
 
 def input_hashes(ds, years: list[int], counties: list[str], options: Options) -> dict:
     """Content hash per (year, county) of everything its report reads — that county's rows of the
     three tables (all years: the report shows trends), the options and the code — and per year for
-    the roll-up (all rows)."""
+    the roll-up (all rows). Every row is hashed once (:func:`datacache.county_rows` finds each
+    county's rows), not once per county."""
     import hashlib
     import json as _json
 
-    from .io import ROW
+    from .datacache import county_rows
 
     base = hashlib.sha256()
     base.update(code_hash().encode())
     base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-    s = ds.schools.drop(columns=[ROW], errors="ignore")
-    by_county = dict(tuple(s.groupby("county", sort=False)))
-    cl = ds.classes.drop(columns=[ROW], errors="ignore") if ds.classes is not None else None
-    co = ds.counties.drop(columns=[ROW], errors="ignore") if ds.counties is not None else None
+    tables = [_row_hashes(df) for df in (ds.schools, ds.classes, ds.counties)]
+    rows = county_rows(ds, counties, unmatched=False)
     out = {}
-    for c in counties:
+    for c in dict.fromkeys(counties):
         h = base.copy()
-        rows = by_county.get(c)
-        _frame_hash(h, rows)
-        _frame_hash(h, cl[cl["school_id"].isin(set(rows["school_id"]))] if cl is not None and rows is not None else None)
-        _frame_hash(h, co[co["county"] == c] if co is not None else None)
+        for table, at in zip(tables, rows.get(c, (None, None, None))):
+            _rows_hash(h, table if c in rows else None, at)
         for y in years:
             out[(y, c)] = hashlib.sha256(h.digest() + str(y).encode()).hexdigest()
     whole = base.copy()
-    for df in (s, cl, co):
-        _frame_hash(whole, df)
+    for table in tables:
+        _rows_hash(whole, table)
     for y in years:
         out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
     return out
@@ -502,55 +679,77 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     """
     import hashlib
 
-    from .data import load
-
-    options = options or Options()
-    ds = load(data)  # validates once, up front: a data error stops the run before any output
-    years = years or [max(ds.years)]
-    from .data import check_request
-    # a year, a county, or a county asked for by name without schools in the year: a data error
-    for note in check_request(ds.schools, years, counties) + ds.name_notices():
-        print(note, file=sys.stderr)
-    data_dir = str(Path(data).resolve()) if data else ""
-    wanted = list(dict.fromkeys(counties or ds.counties_list))  # a county given twice runs once
-    stems = _stems(ds)
-    hashes = input_hashes(ds, years, ds.counties_list, options)
+    source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
+    data_dir = str(source) if source else ""
     root = Path(out)
-    folders = {y: root / str(y) for y in years}
-    clean_leftovers([p for p in root.iterdir() if p.is_dir() and p.name.isdigit()] if root.is_dir() else [])
-    tasks = []
-    present = {y: [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == y, "county"])]
-               for y in years}
-    for y in years:
-        for c in wanted:
-            if c in present[y]:
-                tasks.append(CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
-                                        input_hash=hashes[(y, c)]))
-    # largest counties first, so that no worker is left with a big report at the end
-    size = ds.schools.groupby(["year", "county"]).size()
-    tasks.sort(key=lambda t: -int(size.get((t.year, t.county), 0)))
-    todo = [t for t in tasks if force or not _up_to_date(t)]
-    results = run_tasks(todo, workers, progress, scheduler, address)
-    skipped = len(tasks) - len(todo)
-    failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
-    index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
-    for y in years:
-        folders[y].mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=folders[y]))
-        try:
-            write_index(folders[y], y, index[y], stage)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-    if rollup:  # after the counties: it reads their current results through index.json
-        roll = []
+    # the cache folder's name now (for the kernel started below), the folder once the data are valid
+    cache_dir = str(root / f"{_owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}") if DATA_CACHE else ""
+    cache = None
+    try:
+        if workers <= 1 and scheduler != "dask":  # the first kernel boots and imports while the data are read
+            _prewarm(CountyTask("", 0, str(root), data_dir, template=COUNTY, data_cache=cache_dir))
+        from .data import check_request, input_files, load
+        from .datacache import DataCache
+        from .options import Options
+
+        options = options or Options()
+        _, files = input_files(source)
+        if cache_dir:
+            cache = DataCache(cache_dir, files)
+        ds = load(source)  # validates once, up front: a data error stops the run before any output
+        years = years or [max(ds.years)]
+        # a year, a county, or a county asked for by name without schools in the year: a data error
+        for note in check_request(ds.schools, years, counties) + ds.name_notices():
+            print(note, file=sys.stderr)
+        wanted = list(dict.fromkeys(counties or ds.counties_list))  # a county given twice runs once
+        stems = _stems(ds)
+        hashes = input_hashes(ds, years, ds.counties_list, options)
+        folders = {y: root / str(y) for y in years}
+        clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
+                        if root.is_dir() else [])
+        tasks = []
+        present = {}
         for y in years:
-            h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + json.dumps(index[y], sort_keys=True, ensure_ascii=False))
-                               .encode()).hexdigest()
-            roll.append(CountyTask(ROLLUP_STEM, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
-                                   stem=ROLLUP_STEM, input_hash=h))
-        roll_todo = [t for t in roll if force or not _up_to_date(t)]
-        skipped += len(roll) - len(roll_todo)
-        results += run_tasks(roll_todo, min(workers, 2), progress)  # never in this process when parallel
+            here = set(ds.schools.loc[ds.schools["year"] == y, "county"])
+            present[y] = [c for c in ds.counties_list if c in here]
+        for y in years:
+            for c in wanted:
+                if c in present[y]:
+                    tasks.append(CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
+                                            input_hash=hashes[(y, c)], data_cache=cache_dir))
+        # largest counties first, so that no worker is left with a big report at the end
+        size = ds.schools.groupby(["year", "county"]).size()
+        tasks.sort(key=lambda t: -int(size.get((t.year, t.county), 0)))
+        todo = [t for t in tasks if force or not _up_to_date(t)]
+        if cache is not None and todo:  # each notebook reads its county's validated slice
+            cache.write(ds, [t.county for t in todo])
+        results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup)
+        skipped = len(tasks) - len(todo)
+        failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
+        index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
+        for y in years:
+            folders[y].mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=folders[y]))
+            try:
+                write_index(folders[y], y, index[y], stage)
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
+        if rollup:  # after the counties: it reads their current results through index.json
+            roll = []
+            for y in years:
+                h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + json.dumps(index[y], sort_keys=True,
+                                                                           ensure_ascii=False)).encode()).hexdigest()
+                roll.append(CountyTask(ROLLUP_STEM, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
+                                       stem=ROLLUP_STEM, input_hash=h, data_cache=cache_dir))
+            roll_todo = [t for t in roll if force or not _up_to_date(t)]
+            skipped += len(roll) - len(roll_todo)
+            if cache is not None and roll_todo:
+                cache.write(ds, whole=True)
+            results += run_tasks(roll_todo, min(workers, 2), progress)  # never in this process when parallel
+    finally:
+        discard_warm_kernel()
+        if cache is not None:
+            cache.remove()
     failed = [r for r in results if not r.ok]
     print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告" + (f"，{skipped} 份未变化已跳过" if skipped else "")
           + f"，输出目录 {root.resolve()}", file=sys.stderr)

@@ -1,4 +1,10 @@
-"""Loading a data folder (schools + optional classes and counties tables) in one call."""
+"""Loading a data folder (schools + optional classes and counties tables) in one call.
+
+:func:`load` reads and validates a data folder; :func:`load_county` gives what one county report
+reads. Inside a report run both are served from the runner's cache of the validated tables
+(:mod:`junheng_lib.datacache`) when it was made from exactly these input files, and otherwise read
+the folder: a notebook opened by hand works the same, only slower on a large folder.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +16,8 @@ import pandas as pd
 from .io import DataError, DataIssue, read_classes, read_counties, read_schools
 from .paths import sample_dir
 
-__all__ = ["Dataset", "load", "find_table", "check_request", "county_name_mismatches", "county_name_notices",
-           "county_row_notice"]
+__all__ = ["Dataset", "load", "load_county", "input_files", "files_sha256", "find_table", "check_request",
+           "county_name_mismatches", "county_name_notices", "county_row_notice"]
 
 _NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
           "counties": ("counties", "县区", "县区表")}
@@ -28,14 +34,14 @@ class Dataset:
     classes: pd.DataFrame | None = None
     counties: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    #: :meth:`fingerprint`, once computed (or as checked by the cache that served these tables)
+    sha256: str | None = field(default=None, repr=False)
 
     def fingerprint(self) -> str:
-        """SHA-256 over the input files' bytes (recorded in every report)."""
-        h = hashlib.sha256()
-        for key in sorted(self.files):
-            h.update(key.encode())
-            h.update(self.files[key].read_bytes())
-        return h.hexdigest()
+        """SHA-256 over the input files' bytes (recorded in every report); computed once."""
+        if self.sha256 is None:
+            self.sha256 = files_sha256(self.files)
+        return self.sha256
 
     def only_county(self, county: str) -> "Dataset":
         """The same data restricted to one county (all years): what a county report needs."""
@@ -45,7 +51,7 @@ class Dataset:
         if cl is not None:
             cl = cl[cl["school_id"].isin(set(s["school_id"]))]
         co = self.counties[self.counties["county"] == county] if self.counties is not None else None
-        return Dataset(self.folder, s, cl, co, self.files)
+        return Dataset(self.folder, s, cl, co, self.files, self.sha256)
 
     @property
     def years(self) -> list[int]:
@@ -79,17 +85,29 @@ def find_table(folder: Path, kind: str) -> Path | None:
     return found[0] if found else None
 
 
-def load(folder: str | Path | None = None) -> Dataset:
-    """Read and validate the tables of a data folder (default: the sample city), or a schools file alone.
+def files_sha256(files: dict[str, Path]) -> str:
+    """SHA-256 over the files' names (their role: schools, classes, counties) and bytes."""
+    h = hashlib.sha256()
+    for key in sorted(files):
+        h.update(key.encode())
+        with open(files[key], "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def input_files(folder: str | Path | None = None) -> tuple[Path, dict[str, Path]]:
+    """The folder and the table files that :func:`load` reads for ``folder`` (a data folder, a
+    schools file alone, or None for the sample city), without reading them.
 
     Raises
     ------
     DataError
-        When the folder or its schools table is missing, or any table has errors.
+        When the folder or its schools table is missing.
     """
     folder = Path(folder) if folder else sample_dir()
     if folder.is_file():
-        return load_files(folder)
+        return folder.parent, {"schools": folder}
     if not folder.is_dir():
         raise DataError([DataIssue(str(folder), "数据文件夹或学校表文件不存在")])
     files, problems = {}, []
@@ -105,10 +123,63 @@ def load(folder: str | Path | None = None) -> Dataset:
         raise DataError(problems)
     if "schools" not in files:
         raise DataError([DataIssue(str(folder), "数据文件夹中没有学校表（schools.csv / schools.xlsx / 学校.csv）")])
+    return folder, files
+
+
+def load(folder: str | Path | None = None) -> Dataset:
+    """Read and validate the tables of a data folder (default: the sample city), or a schools file alone.
+
+    In a report run, the runner's cache of these very files is used when it holds the whole data
+    (:mod:`junheng_lib.datacache`); the result is the same.
+
+    Raises
+    ------
+    DataError
+        When the folder or its schools table is missing, or any table has errors.
+    """
+    where, files = input_files(folder)
+    from . import datacache
+    cached = datacache.open_cache(files)
+    if cached is not None and (ds := cached.whole(where, files)) is not None:
+        return ds
+    return _read(where, files)
+
+
+def _read(folder: Path, files: dict[str, Path]) -> Dataset:
     schools = read_schools(files["schools"])
     classes = read_classes(files["classes"], schools) if "classes" in files else None
     counties = read_counties(files["counties"]) if "counties" in files else None
     return Dataset(folder, schools, classes, counties, files)
+
+
+def load_county(folder: str | Path | None, county: str, year: int | None = None) -> Dataset:
+    """What a report on ``county`` in ``year`` reads: from the runner's cache, that county's slice.
+
+    The slice holds the county's schools rows (all years), its schools' classes rows, its counties
+    rows and the counties rows whose name is no county of the schools table; ``folder``, ``files``
+    and :meth:`Dataset.fingerprint` are those of the whole input. On it, everything a county report
+    does with the data gives the result it gives on the whole data: ``check_request(ds.schools,
+    [year], [county])`` (no error), ``county_row_notice(ds.schools, ds.counties, county, year)``,
+    ``max(ds.years)`` for a year of 0 or None (the latest year of the data) and
+    ``ds.only_county(county)``. Without a valid cache (a notebook run by hand, changed files, a cache
+    of other files), or when the county has no schools in that year, this is :func:`load` — the
+    whole data, so that a wrong request gets the message it gets today.
+
+    Raises
+    ------
+    DataError
+        As :func:`load`.
+    """
+    where, files = input_files(folder)
+    from . import datacache
+    cached = datacache.open_cache(files)
+    if cached is not None:
+        ds = cached.county(county, year, where, files)
+        if ds is None:
+            ds = cached.whole(where, files)
+        if ds is not None:
+            return ds
+    return _read(where, files)
 
 
 def load_files(schools: str | Path, classes: str | Path | None = None, counties: str | Path | None = None) -> Dataset:

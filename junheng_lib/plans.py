@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from .evaluate import require_values
 from .frames import select
@@ -171,6 +170,8 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
     conditions give yᵢ = max(xᵢ, t). t is found with :func:`scipy.optimize.brentq` on the first
     interval between sorted values where the CV falls to the limit. Returns additions (numerator units).
     """
+    from scipy import optimize  # only here: importing the library (a report kernel) does not load scipy
+
     def cv_at(t):
         return weighted_cv(np.maximum(x, t), w)[2]
 

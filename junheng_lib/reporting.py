@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .data import Dataset, check_request, county_row_notice, load
+from .data import Dataset, check_request, county_row_notice, load_county
 from .evaluation import Evaluation, evaluate_county
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, label, standard_value
 from .names import safe_name
@@ -156,7 +156,7 @@ class CountyReport:
               options: Options | dict | None = None) -> "CountyReport":
         """Load the data folder (or the runner's validated slice of it), check the county and year
         exist, evaluate once. ``year`` None or 0 means the latest year of the data."""
-        return cls.from_dataset(load(data_dir), county, year, options)
+        return cls.from_dataset(load_county(data_dir, county, year), county, year, options)
 
     @classmethod
     def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,

@@ -108,4 +108,5 @@ def fake_notebooks(monkeypatch):
         nbformat.write(nb, str(tmp_nb))
 
     monkeypatch.setattr(batch, "_execute", execute)
+    monkeypatch.setattr(batch, "PREWARM", False)  # the stand-in needs no kernels
     return fake

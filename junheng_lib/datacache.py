@@ -1,0 +1,228 @@
+"""The runner's cache of the validated input tables: a report run reads and validates the data folder
+once, and each report notebook reads only its county's slice.
+
+A cache is a folder holding ``manifest.json`` and pickles, made by :class:`DataCache` in the runner
+(:func:`junheng_lib.batch.run_reports`) and found by the report kernels through the environment
+variable :data:`ENV`. One pickle per county holds that county's schools rows (all years), the
+classes rows of its schools, its counties rows and the counties rows whose name is no county of the
+schools table (what the name notices compare); one optional pickle holds the whole data (for the
+roll-up). :func:`junheng_lib.data.load_county` and :func:`junheng_lib.data.load` use it through
+:func:`open_cache`, and only when it was made from exactly the inputs being read:
+
+* the same table files, named as :func:`junheng_lib.data.load` names them;
+* the same SHA-256 over their bytes — computed again by the reader, so a file changed since the run
+  started, or the cache of another folder, is never used;
+* the same library code (what reads and validates).
+
+Otherwise — no cache, a foreign or stale one, an unreadable file — the folder is read as without a
+cache. The runner binds the hash to the bytes it validated (the files' size, times and inode are
+the same before and after its read, or no cache is written). A cache belongs to one run: the runner
+removes it at the end, and the next run removes the cache of a run that died
+(:func:`junheng_lib.batch.clean_leftovers`); its folder is private to the user (``0700``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+from typing import Iterable, Iterator
+
+__all__ = ["ENV", "DataCache", "open_cache", "library_hash", "county_slices"]
+
+#: environment variable naming the cache folder of the current run (set in the report kernels)
+ENV = "JUNHENG_DATA_CACHE"
+FORMAT = 1
+MANIFEST = "manifest.json"
+WHOLE = "whole.pkl"
+
+
+def library_hash() -> str:
+    """SHA-256 over the library's Python code and rule table (everything that reads and validates)."""
+    lib = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(lib.rglob("*.py")) + [lib / "rules.toml"]:
+        h.update(f.relative_to(lib).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _names(files: dict) -> dict[str, str]:
+    return {k: str(p) for k, p in sorted(files.items())}
+
+
+def _signature(files: dict) -> dict | None:
+    """What changes when a file is written, replaced or touched (None: a file is gone)."""
+    try:
+        return {k: [(st := os.stat(p)).st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+                for k, p in files.items()}
+    except OSError:
+        return None
+
+
+def county_rows(ds, counties: Iterable[str], unmatched: bool = True) -> dict:
+    """Per county of ``counties`` in the data, the positions of its rows in the schools, classes and
+    counties tables (None for a table the data lack), as ``ds.only_county(county)`` selects them:
+    its schools rows (all years), the classes rows of those schools, its counties rows — and, with
+    ``unmatched``, the counties rows whose name is no county of the schools table (what the name
+    notices compare). One pass over each table for all counties, not one per county."""
+    import numpy as np
+    import pandas as pd
+
+    s = ds.schools
+    want = list(dict.fromkeys(counties))
+    pos = np.flatnonzero(s["county"].isin(want).to_numpy())
+    rows = {c: pos[i] for c, i in s.iloc[pos].groupby("county", sort=False).indices.items()}
+    none = np.empty(0, dtype=np.int64)
+    cl_rows: dict = {}
+    if ds.classes is not None:
+        pairs = s.iloc[pos][["school_id", "county"]].drop_duplicates()
+        ids = ds.classes["school_id"]
+        hit = np.flatnonzero(ids.isin(set(pairs["school_id"])).to_numpy())
+        m = pd.DataFrame({"school_id": ids.to_numpy()[hit], "pos": hit}).merge(pairs, on="school_id")
+        cl_rows = {c: np.sort(g.to_numpy()) for c, g in m.groupby("county", sort=False)["pos"]}
+    co_rows: dict = {}
+    if ds.counties is not None:
+        names = ds.counties["county"]
+        extra = np.flatnonzero((~names.isin(set(s["county"]))).to_numpy()) if unmatched else none
+        own = dict(ds.counties.groupby("county", sort=False).indices.items())
+        co_rows = {c: np.union1d(own.get(c, none), extra).astype(np.int64) for c in want}
+    return {c: (rows[c], cl_rows.get(c, none) if ds.classes is not None else None,
+                co_rows[c] if ds.counties is not None else None) for c in want if c in rows}
+
+
+def county_slices(ds, counties: Iterable[str], unmatched: bool = True) -> Iterator[tuple[str, tuple]]:
+    """Per county of ``counties`` in the data, the (schools, classes, counties) frames its report
+    reads (:func:`county_rows`), one county at a time: as ``ds.only_county(county)`` gives them —
+    same rows, order, index, dtypes and attrs — but for the counties rows of ``unmatched``."""
+    for c, (a, b, k) in county_rows(ds, counties, unmatched).items():
+        sc = ds.schools.iloc[a]
+        sc.attrs = dict(ds.schools.attrs)
+        yield c, (sc, None if b is None else ds.classes.iloc[b], None if k is None else ds.counties.iloc[k])
+
+
+class DataCache:
+    """The runner's side of a cache: a folder name chosen up front (kernels started before the data
+    are read get it in their environment), filled after the data are read and validated.
+
+    Parameters
+    ----------
+    path : Path
+        The cache folder (created by the first :meth:`write`; its parent is created if needed).
+    files : dict
+        The input files as :func:`junheng_lib.data.input_files` names them; their state is noted now,
+        before they are read, so that a file changed during the read disables the cache.
+    """
+
+    def __init__(self, path: str | Path, files: dict):
+        self.path = Path(path)
+        self.files = dict(files)
+        self._before = _signature(self.files)
+        self._manifest: dict | None = None
+        self.enabled = self._before is not None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {ENV: str(self.path)}
+
+    def write(self, ds, counties: Iterable[str] = (), whole: bool = False) -> bool:
+        """Add the slices of ``counties`` (and with ``whole`` the whole data) that are not in the
+        cache yet. Returns False, writing nothing, when the input files changed since the cache was
+        set up (the kernels then read the folder themselves)."""
+        if not self.enabled:
+            return False
+        try:
+            return self._write(ds, counties, whole)
+        except OSError:  # no room or no permission for the cache: the kernels read the folder themselves
+            self.enabled = False
+            self.remove()
+            return False
+
+    def _write(self, ds, counties: Iterable[str], whole: bool) -> bool:
+        if self._manifest is None:
+            sha = ds.fingerprint()
+            if _signature(self.files) != self._before or _names(ds.files) != _names(self.files):
+                self.enabled = False
+                return False
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(mode=0o700)
+            self._manifest = {"format": FORMAT, "files": _names(self.files), "sha256": sha,
+                              "code": library_hash(), "latest": max(ds.years), "counties": {}, "whole": None}
+        m = self._manifest
+        new = [c for c in dict.fromkeys(counties) if c not in m["counties"]]
+        for c, frames in county_slices(ds, new):
+            name = f"c{len(m['counties']):06d}.pkl"
+            self._dump(name, frames)
+            m["counties"][c] = {"file": name, "years": sorted(int(y) for y in frames[0]["year"].unique())}
+        if whole and m["whole"] is None:
+            self._dump(WHOLE, (ds.schools, ds.classes, ds.counties))
+            m["whole"] = WHOLE
+        tmp = self.path / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.path / MANIFEST)
+        return True
+
+    def _dump(self, name: str, frames: tuple) -> None:
+        tmp = self.path / f".{name}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.path / name)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class _Opened:
+    """A cache matched to the inputs being read (see :func:`open_cache`)."""
+
+    def __init__(self, path: Path, manifest: dict, sha256: str):
+        self.path, self.manifest, self.sha256 = path, manifest, sha256
+
+    def _load(self, name: str):
+        try:
+            with open(self.path / name, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged or vanished pickle: read the folder instead
+            return None
+
+    def county(self, county: str, year: int | None, folder: Path, files: dict):
+        """The county's slice as a Dataset, or None when the cache has no slice for this request."""
+        from .data import Dataset
+        entry = self.manifest["counties"].get(county)
+        if entry is None or (int(year) if year else self.manifest["latest"]) not in entry["years"]:
+            return None
+        frames = self._load(entry["file"])
+        return None if frames is None else Dataset(folder, *frames, files=dict(files), sha256=self.sha256)
+
+    def whole(self, folder: Path, files: dict):
+        """The whole data as a Dataset, or None when the cache does not hold it."""
+        from .data import Dataset
+        if not self.manifest.get("whole"):
+            return None
+        frames = self._load(self.manifest["whole"])
+        return None if frames is None else Dataset(folder, *frames, files=dict(files), sha256=self.sha256)
+
+
+def open_cache(files: dict) -> _Opened | None:
+    """The cache named by :data:`ENV` when it was made from exactly ``files`` (names, SHA-256 of
+    their bytes, library code); None otherwise."""
+    where = os.environ.get(ENV)
+    if not where:
+        return None
+    path = Path(where)
+    try:
+        m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(m, dict) or m.get("format") != FORMAT or m.get("files") != _names(files):
+        return None
+    if m.get("code") != library_hash():
+        return None
+    from .data import files_sha256
+    try:
+        sha = files_sha256(files)
+    except OSError:
+        return None
+    return _Opened(path, m, sha) if sha == m.get("sha256") else None

@@ -1,0 +1,175 @@
+"""Report runs near the papermill floor (issue 9 §4, runner side): kernels started ahead and always
+shut down, the notebook written once, one HTML exporter per process — and a report's results do not
+depend on whether the runner's data cache served it."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from junheng_lib import batch, kernels
+from junheng_lib.paths import notebook, sample_dir
+
+
+def _template(folder: Path, cells: list[str]) -> Path:
+    """A small notebook template: a parameters cell, then ``cells``."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('data_dir = ""\ncounty = ""\nyear = 0\noutput_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+#: what a kernel had loaded before the notebook's first cell, and its namespace
+PROBE = ["import sys\nprint(json.dumps({'warm': 'junheng_lib.names' in sys.modules, "
+         "'names': sorted(k for k in globals() if not k.startswith('_'))}))" .replace("json.dumps", "__import__('json').dumps"),
+         "from junheng_lib import names"]
+
+
+def _kernels_of(pids) -> list:
+    import psutil
+    out = []
+    for pid in pids:
+        try:
+            for p in psutil.Process(pid).children(recursive=True):
+                try:
+                    if "ipykernel" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE:
+                        out.append(p)
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+    return out
+
+
+def _sockets_of(pids) -> list:
+    return [p for p in Path(tempfile.gettempdir()).glob("jh-k-*") if p.name.split("-")[2] in {str(x) for x in pids}]
+
+
+def _probe(result) -> dict:
+    nb = json.loads(Path(next(o for o in result.outputs if o.endswith(".ipynb"))).read_text("utf-8"))
+    out = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    return json.loads(out[0]["text"] if isinstance(out[0]["text"], str) else "".join(out[0]["text"]))
+
+
+def test_kernels_started_ahead_run_the_next_notebook_and_none_is_left(tmp_path):
+    template = _template(tmp_path, PROBE)
+    tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(3)]
+    res = batch.run_tasks(tasks, workers=1, progress=False)
+    assert all(r.ok for r in res), [r.error for r in res]
+    probes = [_probe(r) for r in res]
+    # the first kernel started cold; the next ones had imported the template's modules before its
+    # first cell, in a namespace of their own: the notebook's is a fresh kernel's
+    assert [p["warm"] for p in probes] == [False, True, True]
+    assert probes[0]["names"] == probes[1]["names"] and "names" not in probes[1]["names"]
+    nb = json.loads(Path(next(o for o in res[1].outputs if o.endswith(".ipynb"))).read_text("utf-8"))
+    assert [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"] == [1, 2, 3, 4]
+    assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
+
+
+def test_each_pool_worker_shuts_its_kernels_down(tmp_path):
+    template = _template(tmp_path, PROBE)
+    tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(4)]
+    res = batch.run_tasks(tasks, workers=2, progress=False)
+    assert all(r.ok for r in res), [r.error for r in res]
+    assert any(_probe(r)["warm"] for r in res)  # at least one worker ran a notebook on a kernel started ahead
+    import psutil
+    leftovers = [p for p in psutil.Process().children(recursive=True)
+                 if "ipykernel" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE]
+    assert not leftovers
+
+
+def test_a_kernel_started_ahead_is_shut_down_when_the_run_fails(tmp_path, monkeypatch):
+    template = _template(tmp_path, ["x = 1"])
+    tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(2)]
+
+    def broken(r):
+        raise KeyboardInterrupt  # the runner interrupted after the first report
+
+    monkeypatch.setattr(batch, "_settle", broken)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_tasks(tasks, workers=1, progress=False)
+    assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
+
+
+def test_a_kernel_that_dies_mid_notebook_leaves_its_notebook_and_is_not_retried(tmp_path, monkeypatch):
+    import papermill as pm
+    template = _template(tmp_path, ["x = 1", "import os\nos._exit(1)", "y = 2"])
+    calls = []
+    real = pm.execute_notebook
+    monkeypatch.setattr(pm, "execute_notebook", lambda *a, **k: calls.append(1) or real(*a, **k))
+    res = batch.run_county(batch.CountyTask("县", 2024, str(tmp_path), template=str(template)))
+    assert not res.ok and len(calls) == 1
+    nb = json.loads((tmp_path / "县.failed.ipynb").read_text("utf-8"))
+    assert [c["execution_count"] for c in nb["cells"]][:2] == [1, 2]  # written once, at the end, all the same
+
+
+def test_the_html_exporter_kept_by_a_process_converts_as_a_new_one(tmp_path):
+    from nbconvert import HTMLExporter
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 标题"), nbformat.v4.new_code_cell(
+        "1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1)])])
+    src = tmp_path / "a.ipynb"
+    nbformat.write(nb, src)
+    batch.to_html(src, tmp_path / "a.html", "题")
+    batch.to_html(src, tmp_path / "b.html", "题")
+    fresh, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
+        .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
+    assert (tmp_path / "a.html").read_text("utf-8") == (tmp_path / "b.html").read_text("utf-8") == fresh
+
+
+def test_warm_up_code_imports_what_the_template_imports(tmp_path):
+    template = _template(tmp_path, ["%matplotlib inline", "import json\nfrom junheng_lib import names as n",
+                                    "def f():\n    from junheng_lib.paths import sample_dir\n    return 1"])
+    code = kernels.warm_up_code(template)
+    ns: dict = {}
+    exec(code[:-1], ns)  # the trailing ';' only hides the value in IPython
+    assert set(ns) == {"__builtins__"}  # nothing in the caller's namespace
+    for stmt in ("import json", "from junheng_lib import names as n", "from junheng_lib.paths import sample_dir"):
+        assert stmt in code
+    assert kernels.warm_up_code(tmp_path / "missing.ipynb") == ""
+
+
+def test_a_report_from_the_runner_equals_a_direct_papermill_run(tmp_path):
+    """The runner (data read once, the notebook handed the cache) and the template run by hand with a
+    data folder give the same results; no kernel is left behind."""
+    import papermill as pm
+    out = tmp_path / "out"
+    assert batch.run_reports(data=str(sample_dir()), counties=["桃源县"], out=str(out), workers=1, rollup=False,
+                             progress=False) == 0
+    side = tmp_path / "side"
+    side.mkdir()
+    pm.execute_notebook(str(notebook("county_report.ipynb")), str(tmp_path / "direct.ipynb"),
+                        parameters={"data_dir": str(sample_dir()), "county": "桃源县", "year": 2024,
+                                    "output_dir": str(side)},
+                        cwd=str(notebook("county_report.ipynb").parent), progress_bar=False)
+    runner = json.loads((out / "2024" / "桃源县.results.json").read_text("utf-8"))
+    direct = json.loads((side / "桃源县.results.json").read_text("utf-8"))
+    assert runner == direct and runner["stages"]
+    assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
+
+
+def test_the_runner_and_the_kernels_name_socket_folders_alike():
+    assert batch.SOCKET_PREFIX == kernels.SOCKET_PREFIX and kernels._socket_prefix() == batch._owner_prefix(
+        batch.SOCKET_PREFIX)
+
+
+def test_what_only_some_paths_need_is_imported_only_there():
+    """The runner module starts a kernel before pandas is loaded; the report stack (what a kernel
+    imports) loads neither scipy (plans only) nor dask, papermill, nbconvert or jupyter_client."""
+    import subprocess
+    import sys
+    code = ("import sys, junheng_lib, junheng_lib.batch, junheng_lib.datacache\n"
+            "light = 'pandas' not in sys.modules\n"
+            "import junheng_lib.reporting, junheng_lib.plots, junheng_lib.narrative, junheng_lib.rollup, "
+            "junheng_lib.export\n"
+            "heavy = [m for m in ('scipy', 'dask', 'distributed', 'papermill', 'nbconvert', 'nbclient', "
+            "'jupyter_client') if m in sys.modules]\n"
+            "print(light, heavy)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(Path(batch.__file__).resolve().parents[1])})
+    assert r.stdout.split("\n")[0] == "True []", r.stderr
