@@ -154,9 +154,9 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     exporter, trim_after_end = _html_tools()
     nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    tmp = html_path.with_name(f".{html_path.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html_path)
+    body = re.sub(r"<html(?![^>]*\blang=)", '<html lang="zh-CN"', body, count=1)   # a Chinese document
+    from .fileio import atomic_write_text
+    atomic_write_text(html_path, body)
 
 
 #: start each process's next kernel while the current report runs (see kernels.WarmKernel)
@@ -486,7 +486,7 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     try:
         if scheduler == "dask" and tasks:
             from .distributed import run_on_dask
-            for r in run_on_dask(tasks, workers=workers, address=address):
+            for r in run_on_dask(run_county, tasks, workers=workers, address=address):
                 results.append(_settle(r))
                 bar.set_postfix_str(r.county)
                 bar.update()
@@ -659,7 +659,7 @@ def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, ha
 
 def _stems(ds) -> dict:
     """File stem of every county of the data (all years, so that a county keeps its name across years)."""
-    from .io import DataError, DataIssue
+    from .errors import DataError, DataIssue
     from .names import NameClash
     try:
         return file_stems(ds.counties_list, reserved=[ROLLUP_STEM])

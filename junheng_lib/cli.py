@@ -362,12 +362,12 @@ def cmd_project(args) -> int:
     from .projection import hindcast, project, projected_indicators, read_intake
     ds = load_files(args.data)
     if ds.classes is None or ds.classes.empty:
-        from .io import DataError, DataIssue
+        from .errors import DataError, DataIssue
         raise DataError([DataIssue(str(args.data), "入学预测需要班级表(classes.csv / classes.xlsx)：按年级的班额之和即各年级在校生")])
     _check_filters(ds.schools, args.year, [args.county] if args.county else None)
     years = sorted(ds.classes["year"].unique())
     if len(years) < 2:
-        from .io import DataError, DataIssue
+        from .errors import DataError, DataIssue
         raise DataError([DataIssue(str(args.data), f"入学预测至少需要连续两个学年的班级表（现有：{'、'.join(map(str, years))}）")])
     intake = read_intake(args.intake) if args.intake else None
     res = project(ds.classes, ds.schools, horizon=args.horizon, base_year=args.year, county=args.county, intake=intake)
@@ -502,7 +502,7 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .fileio import OutputError, exit_code, reason
-    from .io import DataError
+    from .errors import DataError
     try:
         return args.func(args)
     except DataError as e:

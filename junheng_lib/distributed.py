@@ -7,19 +7,20 @@ on a file system every worker sees (the same paths), and every worker needs this
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 __all__ = ["run_on_dask"]
 
 
-def run_on_dask(tasks, workers: int = 2, address: str | None = None) -> Iterator:
-    """Submit every task to a dask cluster and yield the results as they complete."""
+def run_on_dask(fn: Callable, tasks, workers: int = 2, address: str | None = None) -> Iterator:
+    """Submit ``fn(task)`` for every task to a dask cluster and yield the results as they complete.
+
+    ``fn`` is the runner's unit of work (:func:`junheng_lib.batch.run_county`), passed in so that
+    this module never imports the runner (no import cycle)."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as e:  # pragma: no cover - depends on the optional extra
         raise RuntimeError("需要安装可选依赖：pip install -e \".[distributed]\"") from e
-
-    from .batch import run_county
 
     cluster = None
     if address:
@@ -29,7 +30,7 @@ def run_on_dask(tasks, workers: int = 2, address: str | None = None) -> Iterator
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = client.map(run_county, list(tasks), pure=False)
+        futures = client.map(fn, list(tasks), pure=False)
         for fut in as_completed(futures):
             yield fut.result()
     finally:

@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import CTRL_RE as _CTRL_RE
+from .errors import DataError, DataIssue
+from .errors import visible as _visible
 from .schema import (CLASS_RULES, CLASSES, COUNTIES, COUNTY_RULES, SCHOOL_RULES, SCHOOLS, TYPE_STAGES, Column,
                      RowRule)
 
@@ -36,38 +39,6 @@ __all__ = ["DataError", "DataIssue", "read_schools", "read_classes", "read_count
 ROW = "_junheng_row"
 
 
-@dataclass(frozen=True)
-class DataIssue:
-    """One problem found in an input file."""
-
-    file: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-    school: str | None = None
-
-    def __str__(self) -> str:
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(f"第{self.row}行")
-        if self.column:
-            parts.append(f"列“{self.column}”")
-        if self.school:
-            parts.append(f"学校 {self.school}")
-        return _visible("，".join(parts) + "：" + self.message)
-
-
-class DataError(ValueError):
-    """Raised with every problem of an input file at once."""
-
-    def __init__(self, issues: list[DataIssue]):
-        self.issues = list(issues)
-        super().__init__(self.report())
-
-    def report(self) -> str:
-        n = len(self.issues)
-        head = f"数据有误，共{n}处：" if n > 1 else "数据有误："
-        return head + "\n" + "\n".join(f"  {i}" for i in self.issues)
 
 
 # --------------------------------------------------------------------------- raw reading
@@ -82,7 +53,6 @@ _SKIP_FIRST = np.array(sorted({w[0] for w in _SKIP_WORDS}))
 _UNIT_RE = re.compile(r"\((平方米|㎡|m2|m²|元|台|册|间|人|个|所|班)\)$")
 
 #: invisible control characters, an error in any cell: C0 except tab/LF/CR, DEL and C1
-_CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: line breaks and tabs: an error inside a name or code (they are fine in free-text columns)
 _BREAK_RE = re.compile(r"[\t\n\r\u2028\u2029]")
 _CTRL_NAMES = {0x00: "空字符", 0x09: "制表符", 0x0A: "换行符", 0x0B: "垂直制表符，常见于从 Word 复制的换行",
@@ -91,11 +61,6 @@ _CTRL_NAMES = {0x00: "空字符", 0x09: "制表符", 0x0A: "换行符", 0x0B: "�
 _BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"\xd0\xcf\x11\xe0", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"7z\xbc\xaf",
                  b"Rar!", b"MZ", b"\x7fELF")
 _DELIM_NAMES = {",": "逗号", "\t": "制表符", ";": "分号"}
-
-
-def _visible(s: str) -> str:
-    """``s`` with control characters shown as [U+XXXX] (messages never print invisible bytes)."""
-    return _CTRL_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", s) if _CTRL_RE.search(s) else s
 
 
 def _char_names(chars) -> str:

@@ -128,7 +128,7 @@ def read_intake(path) -> pd.DataFrame:
     """
     from pathlib import Path
 
-    from .io import DataError, DataIssue
+    from .errors import DataError, DataIssue
     p = Path(path)
     name = p.name
     try:
