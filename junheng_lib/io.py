@@ -233,16 +233,65 @@ def _has_spaces(raw: bytes) -> bool:
 
 @dataclass
 class _Csv:
-    """A CSV file: its text as UTF-8 bytes (no BOM), delimiter and records (vectorized over the bytes)."""
+    """A CSV file: its text as UTF-8 bytes (no BOM) and delimiter; its records are found from the bytes
+    (vectorized) when asked for."""
 
     name: str
     raw: bytes
     delim: str
-    starts: np.ndarray | None   # byte offset where each record begins (None: quoting the scan cannot follow)
-    fields: np.ndarray | None   # number of fields of each record (None: as above)
-    breaks: bool                # a quoted cell holds a line break
-    ctrl: bool                  # a control character somewhere (C0 except tab/LF/CR, DEL, C1)
-    checked: bool = True        # every byte checked as UTF-8 (otherwise only the head's: see _csv_source)
+    checked: bool = True  # every byte checked as UTF-8 (otherwise only the head's: see _csv_source)
+
+    @cached_property
+    def records(self) -> tuple[np.ndarray | None, np.ndarray | None, bool]:
+        """Where each record begins, its number of fields, and whether a quoted cell holds a line break
+        (:func:`_records`)."""
+        return _records(self.raw, self.delim)
+
+    @cached_property
+    def marks(self) -> bytes:
+        """The bytes that structure the text or must not be in it, in order, all others left out: LF,
+        CR, quotes, the delimiter and the control characters below U+0080 (one pass over the bytes)."""
+        keep = {10, 13, 34, ord(self.delim)} | {i for i in range(0x80) if _CTRL_RE.match(chr(i))}
+        return self.raw.translate(None, bytes(i for i in range(256) if i not in keep))
+
+    @cached_property
+    def uniform(self) -> int | None:
+        """The number of fields of every record, when a count of the bytes shows it at once: no quotes,
+        records ending at LF or CRLF, and as many delimiters as that number of fields in every record
+        allows — none can have fewer unless another has more, which the parser refuses (the first
+        record of what it parses must have it: :meth:`first_fields`). None otherwise."""
+        raw, marks = self.raw, self.marks
+        if b'"' in marks or (b"\r" in marks and raw.count(b"\r") != raw.count(b"\r\n")):
+            return None
+        total = marks.count(self.delim.encode())
+        n = self.n_records
+        return total // n + 1 if total % n == 0 else None
+
+    @cached_property
+    def n_records(self) -> int:
+        """The number of records (LF or CRLF ends; see :attr:`uniform`)."""
+        return self.marks.count(b"\n") + (0 if self.raw.endswith(b"\n") else 1)
+
+    def starts(self, k: int) -> list[int]:
+        """Where the first ``k`` records begin (LF or CRLF ends; see :attr:`uniform`)."""
+        out, pos = [0], 0
+        while len(out) < k:
+            pos = self.raw.find(b"\n", pos) + 1
+            if pos == 0 or pos >= len(self.raw):
+                break
+            out.append(pos)
+        return out
+
+    def first_fields(self, start: int) -> int:
+        """The number of fields of the record beginning at ``start`` (no quotes)."""
+        end = self.raw.find(b"\n", start)
+        return self.raw.count(self.delim.encode(), start, end if end >= 0 else len(self.raw)) + 1
+
+    @cached_property
+    def ctrl(self) -> bool:
+        """A control character somewhere (C0 except tab/LF/CR, DEL, C1)."""
+        raw = self.raw
+        return bool(self.marks.translate(None, _NOT_C0)) or (b"\xc2" in raw and _C1_UTF8.search(raw) is not None)
 
     @cached_property
     def tabs(self) -> bool:
@@ -283,16 +332,14 @@ def _csv_source(name: str, data: bytes, checked: bool = True) -> _Csv | None:
         delim = csv.Sniffer().sniff(head, delimiters=",\t;").delimiter
     except csv.Error:
         delim = ","
-    starts, fields, breaks = _records(raw, delim)
-    ctrl = bool(raw.translate(None, _NOT_C0)) or (b"\xc2" in raw and _C1_UTF8.search(raw) is not None)
-    return _Csv(name, raw, delim, starts, fields, breaks, ctrl, checked)
+    return _Csv(name, raw, delim, checked)
 
 
 def _csv_sheet(src: _Csv) -> _Sheet:
     """The CSV as one sheet of strings (every cell a Python string, blank → '')."""
     name, delim = src.name, src.delim
     text = src.raw.decode("utf-8")
-    fields = src.fields
+    fields = src.records[1]
     width = int(fields.max()) if fields is not None and len(fields) else (
         max(line.count(delim) for line in text.splitlines()) + 1 if text.strip() else 1)
     try:
@@ -605,11 +652,17 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
     the vectorized record scan cannot follow, no header in the first rows, data rows of another width
     than the header (unless every row shares one width and the extra cells are blank).
     """
-    if src.starts is None or src.ctrl or not len(src.fields):
+    if src.ctrl:
         return None
-    name, raw, delim, starts, fields = src.name, src.raw, src.delim, src.starts, src.fields
-    n = len(fields)
-    width = int(fields.max())
+    name, raw, delim = src.name, src.raw, src.delim
+    width = src.uniform
+    if width is not None and src.first_fields(0) == width:  # every record has `width` fields
+        n, starts, fields, breaks = src.n_records, src.starts(_HEADER_SEARCH + 2), None, False
+    else:
+        starts, fields, breaks = src.records
+        if starts is None or not len(fields):
+            return None
+        n, width = len(fields), int(fields.max())
     head_end = int(starts[_HEADER_SEARCH + 1]) if n > _HEADER_SEARCH + 1 else len(raw)
     try:
         head = pd.read_csv(_io.BytesIO(raw[:head_end]), sep=delim, header=None, names=range(width), dtype=str,
@@ -633,6 +686,8 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
     kinds = {c.name: c.kind for c in schema}
     numeric = {j for t, (j, _, _) in cols.items() if kinds[t] in ("int", "num", "pct")}
     body_raw = raw[int(starts[begin]):]
+    if fields is None and src.first_fields(int(starts[begin])) != width:
+        return None  # the parser would take the extra fields of its first record for an index
     try:
         parsed = _parse_csv(body_raw, delim, width, numeric)
     except UnicodeDecodeError:
@@ -641,7 +696,7 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
         return None
     if len(parsed) != m:
         return None
-    trim = src.breaks or src.tabs or _has_spaces(raw)
+    trim = breaks or src.tabs or _has_spaces(raw)
     numbers: dict[int, np.ndarray] = {}
     written: dict[int, np.ndarray] = {}  # strings as written
     again = []
@@ -690,7 +745,7 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
         keep[cand[hit]] = False
     # data rows of another width than the header's: read cell by cell (and reported), unless every data row
     # shares one width and the extra cells are blank (a delimiter at the end of every row)
-    hw, bw = int(fields[header_idx]), fields[begin:]
+    hw, bw = (width, width) if fields is None else (int(fields[header_idx]), fields[begin:])
     if (keep & (bw != hw)).any():
         widths = np.unique(bw[keep])
         if len(widths) != 1:
@@ -704,7 +759,7 @@ def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
     label = _raw_label(pd.DataFrame({j: pd.Series(strings[j], dtype=object) for j in label_cols}), cols)
     row_issues: list[tuple[int, int, DataIssue]] = []
     reported: set[tuple[int, str]] = set()
-    if src.breaks or src.tabs:  # line breaks and tabs in names and codes (control characters: cell by cell)
+    if breaks or src.tabs:  # line breaks and tabs in names and codes (control characters: cell by cell)
         names = {j: (t, h) for t, (j, _, h) in cols.items()} | {j: (h, h) for h, j in extra.items()}
         _control_issues(name, schema, head.iloc[header_idx],
                         pd.DataFrame({j: pd.Series(v, dtype=object) for j, v in written.items()}),
@@ -1072,7 +1127,7 @@ def validate(df: pd.DataFrame, schema: tuple[Column, ...], rules: tuple[RowRule,
         return texts[col][i]
 
     def add(col, mask, msg):
-        if isinstance(mask, pd.Series) and mask.dtype == bool and mask.index is out.index:
+        if isinstance(mask, pd.Series) and mask.dtype == bool and mask.index.equals(out.index):
             mask = mask.to_numpy()  # the common case, at once
         else:
             mask = pd.Series(mask, index=out.index).fillna(False).astype(bool).to_numpy()
