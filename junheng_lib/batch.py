@@ -578,53 +578,64 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
-def _row_hashes(df):
-    """The table's columns (without ``source_row``) and one 64-bit hash per row (pandas), or None."""
+def _row_hashes(df, at=None):
+    """A table's columns (without the row-number column) and one 64-bit hash per row (pandas) — of every row,
+    or of the rows at the sorted positions ``at``. A row's hash depends on that row alone."""
     import pandas as pd
-    if df is None:
-        return None
+    if at is not None:
+        df = df.iloc[at]
     from .io import ROW
     d = df.drop(columns=[ROW], errors="ignore")  # row numbers are positions, not content
     return ",".join(map(str, d.columns)).encode(), pd.util.hash_pandas_object(d, index=False).to_numpy()
 
 
-def _rows_hash(h, table, rows=None) -> None:
-    """Add a table's rows (all, or those at the positions ``rows``) to the hash ``h``: its columns
-    and the rows' hashes in order; ``-`` for no table or no rows."""
-    if table is None or (rows is not None and len(rows) == 0) or len(table[1]) == 0:
-        h.update(b"-")
-        return
-    h.update(table[0])
-    h.update((table[1] if rows is None else table[1][rows]).tobytes())
-
-
-def input_hashes(ds, years: list[int], counties: list[str], options: Options) -> dict:
+def input_hashes(ds, years: list[int], counties: list[str], options: Options, rollup: bool = True) -> dict:
     """Content hash per (year, county) of everything its report reads — that county's rows of the
-    three tables (all years: the report shows trends), the options and the code — and per year for
-    the roll-up (all rows). Every row is hashed once (:func:`datacache.county_rows` finds each
-    county's rows), not once per county."""
+    three tables (all years: the report shows trends), the options and the code — and, with
+    ``rollup``, per year for the roll-up (all rows). Each row needed is hashed once
+    (:func:`datacache.county_rows` finds each county's rows), not once per county: the cost follows
+    the counties asked for, not the size of the data."""
     import hashlib
     import json as _json
+
+    import numpy as np
 
     from .datacache import county_rows
 
     base = hashlib.sha256()
     base.update(code_hash().encode())
     base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-    tables = [_row_hashes(df) for df in (ds.schools, ds.classes, ds.counties)]
     rows = county_rows(ds, counties, unmatched=False)
+    tables = []
+    for k, df in enumerate((ds.schools, ds.classes, ds.counties)):
+        if df is None:
+            tables.append(None)
+            continue
+        at = None if rollup else np.unique(np.concatenate([r[k] for r in rows.values()] + [np.empty(0, np.int64)]))
+        tables.append((*_row_hashes(df, at), at))
+
+    def add(h, table, pos=None) -> None:
+        """The table's columns and its rows' hashes in order; ``-`` for no table or no rows."""
+        if table is None or len(table[1]) == 0 or (pos is not None and len(pos) == 0):
+            h.update(b"-")
+            return
+        cols, hashes, at = table
+        h.update(cols)
+        h.update((hashes if pos is None else hashes[pos if at is None else np.searchsorted(at, pos)]).tobytes())
+
     out = {}
     for c in dict.fromkeys(counties):
         h = base.copy()
-        for table, at in zip(tables, rows.get(c, (None, None, None))):
-            _rows_hash(h, table if c in rows else None, at)
+        for table, pos in zip(tables, rows.get(c, (None, None, None))):
+            add(h, table if c in rows else None, pos)
         for y in years:
             out[(y, c)] = hashlib.sha256(h.digest() + str(y).encode()).hexdigest()
-    whole = base.copy()
-    for table in tables:
-        _rows_hash(whole, table)
-    for y in years:
-        out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
+    if rollup:
+        whole = base.copy()
+        for table in tables:
+            add(whole, table)
+        for y in years:
+            out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
     return out
 
 
@@ -641,7 +652,8 @@ def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, ha
     for c in counties:
         stem = stems[c]
         e = {"county": c, "stem": stem}
-        if check_unit(folder, stem, hashes[(year, c)], c, year) is None:
+        h = hashes.get((year, c))  # none: not asked for and without outputs (see run_reports)
+        if h is not None and check_unit(folder, stem, h, c, year) is None:
             e["status"] = "current"
             if (year, c) not in failed:  # an earlier failure is superseded
                 (folder / f"{stem}{FAILED_SUFFIX}").unlink(missing_ok=True)
@@ -657,12 +669,13 @@ def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, ha
     return entries
 
 
-def _stems(ds) -> dict:
-    """File stem of every county of the data (all years, so that a county keeps its name across years)."""
+def _stems(ds, order: list[str]) -> dict:
+    """File stem of every county of the data (``order``: all years, so that a county keeps its name
+    across years)."""
     from .errors import DataError, DataIssue
     from .names import NameClash
     try:
-        return file_stems(ds.counties_list, reserved=[ROLLUP_STEM])
+        return file_stems(order, reserved=[ROLLUP_STEM])
     except NameClash as e:
         raise DataError([DataIssue(str(ds.files["schools"]), str(e))]) from None
 
@@ -701,17 +714,22 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         # a year, a county, or a county asked for by name without schools in the year: a data error
         for note in check_request(ds.schools, years, counties) + ds.name_notices():
             print(note, file=sys.stderr)
-        wanted = list(dict.fromkeys(counties or ds.counties_list))  # a county given twice runs once
-        stems = _stems(ds)
-        hashes = input_hashes(ds, years, ds.counties_list, options)
+        order = ds.counties_list  # every county of the data, all years (sorted once)
+        wanted = list(dict.fromkeys(counties or order))  # a county given twice runs once
+        stems = _stems(ds, order)
         folders = {y: root / str(y) for y in years}
+        # hashes of the counties asked for and of those with outputs to check (not of every county)
+        asked = set(wanted)
+        hashed = [c for c in order if c in asked
+                  or any((folders[y] / f"{stems[c]}{MANIFEST_SUFFIX}").exists() for y in years)]
+        hashes = input_hashes(ds, years, hashed, options, rollup=rollup)
         clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
                         if root.is_dir() else [])
         tasks = []
         present = {}
         for y in years:
             here = set(ds.schools.loc[ds.schools["year"] == y, "county"])
-            present[y] = [c for c in ds.counties_list if c in here]
+            present[y] = [c for c in order if c in here]
         for y in years:
             for c in wanted:
                 if c in present[y]:

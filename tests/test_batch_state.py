@@ -139,12 +139,13 @@ def _alive(procs):
 def test_kill_9_mid_run_leaves_no_process_no_mixed_report_and_no_leftovers(tmp_path, fake_notebooks):
     import psutil
 
-    data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
+    # more reports than workers: each worker also has its next kernel started ahead when it is killed
+    data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200, "丙县": 300, "丁县": 400})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
     assert _run(data, out, rollup=False) == 0
     before = {p.name: p.read_bytes() for p in y.iterdir()}
     original = (data / "schools.csv").read_bytes()
-    small_city(data, {"甲县": 170, "乙县": 230})
+    small_city(data, {"甲县": 170, "乙县": 230, "丙县": 330, "丁县": 430})
     runner = subprocess.Popen([sys.executable, "-m", "junheng_lib.cli", "report", "--data", str(data), "--out",
                                str(out), "--workers", "2", "--no-rollup"], env={**os.environ, "PYTHONPATH": str(ROOT)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

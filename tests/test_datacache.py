@@ -210,3 +210,17 @@ def test_a_county_report_reads_its_slice_from_the_cache(folder, tmp_path, monkey
     reads["reads"] = 0
     rep = CountyReport.build(str(folder), "东湖区", 2024)
     assert reads["reads"] == 0 and rep.data.fingerprint() == load(folder).fingerprint()
+
+
+def test_a_countys_input_hash_does_not_depend_on_the_counties_hashed_with_it(folder):
+    """The runner hashes only the counties asked for (and those with outputs): each county's hash
+    must be the one a run over every county gives, or reports would re-run for nothing."""
+    from junheng_lib.options import Options
+    ds = load(folder)
+    every = batch.input_hashes(ds, [2023, 2024], ds.counties_list, Options())
+    for c in ds.counties_list:
+        alone = batch.input_hashes(ds, [2023, 2024], [c], Options(), rollup=False)
+        assert alone == {(2023, c): every[(2023, c)], (2024, c): every[(2024, c)]}
+    pair = batch.input_hashes(ds, [2024], ["南江区", "东湖区"], Options(), rollup=False)
+    assert pair == {k: every[k] for k in [(2024, "南江区"), (2024, "东湖区")]}
+    assert len(set(every.values())) == len(every)  # a different hash for every county-year
