@@ -410,13 +410,15 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
         mar.append(el)
     t._tbl.tblPr.append(mar)
     widths = [Cm(x) for x in fit_widths(table, width_cm, size_pt)]
-    head = t.rows[0]
+    all_rows = list(t.rows)            # indexing t.rows rebuilds the list each time: once here
+    grid = [r.cells for r in all_rows]
+    head = all_rows[0]
     trpr = head._tr.get_or_add_trPr()
     hdr = OxmlElement("w:tblHeader")
     hdr.set(qn("w:val"), "true")
     trpr.append(hdr)
     for j, h in enumerate(table.headers):
-        cell = head.cells[j]
+        cell = grid[0][j]
         p = cell.paragraphs[0]
         _tight(p)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -425,11 +427,11 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
         east(run, head_font)
         _shade(cell, "DDEBF7")
     spans = table.spans()
-    for tr in t.rows:  # a row never breaks across pages
+    for tr in all_rows:  # a row never breaks across pages
         cant = OxmlElement("w:cantSplit")
         tr._tr.get_or_add_trPr().append(cant)
     for i, row in enumerate(rows):
-        cells = t.rows[i + 1].cells
+        cells = grid[i + 1]
         for j, (c, txt) in enumerate(zip(table.columns, row)):
             cell = cells[j]
             if c.key == table.merge and spans[i] == 0:
@@ -451,10 +453,11 @@ def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 1
         j = [c.key for c in table.columns].index(table.merge)
         for i, n in enumerate(spans):
             if n > 1:
-                t.cell(i + 1, j).merge(t.cell(i + n, j))
+                grid[i + 1][j].merge(grid[i + n][j])
     for j, width in enumerate(widths):
         t.columns[j].width = width
-        for cell in t.columns[j].cells:
+    for cells in grid:
+        for cell, width in zip(cells, widths):
             cell.width = width
     if table.note:
         p = doc.add_paragraph()
