@@ -13,8 +13,9 @@ Near the floor of a papermill run (:mod:`junheng_lib.kernels`): the runner reads
 data once and hands each notebook its county's slice through a cache (:mod:`junheng_lib.datacache`),
 so a report's cost does not grow with the data folder; each process keeps its next kernel started
 and importing the report's modules while the current report runs (each kernel still runs exactly one
-notebook; one left unused is shut down at the end, on an error, or when its worker exits); a kernel
-is stopped while its notebook is converted to HTML, by one HTML exporter per process.
+notebook; one left unused is shut down at the end, on an error, or when its worker exits); papermill
+writes the executed notebook once (not at every cell); a kernel ends while its notebook is converted
+to HTML, by one HTML exporter per process, loaded in the background while the notebook runs.
 
 Kernels use IPC transport on a unique absolute socket path each (:class:`~junheng_lib.kernels.IPCKernelManager`):
 TCP kernels race for ports when several start at once. Pool workers end when the runner dies
@@ -166,7 +167,7 @@ DATA_CACHE = True
 #: whether another notebook is expected in this process after the current one (set by run_tasks and
 #: the pool workers; a bare run_county, e.g. on dask, warms nothing)
 _expect_more = False
-#: kernels asked to stop, to be awaited after the HTML conversion
+#: kernels asked to stop, ended (killed if still running) after the HTML conversion
 _stopping: list = []
 _warm = None
 
@@ -206,13 +207,13 @@ def discard_warm_kernel() -> None:
         _warm.discard()
 
 
-def _finish_stopping(wait: float = 0.0) -> None:
+def _finish_stopping() -> None:
     """End the kernels asked to stop (they had the HTML conversion to exit on their own)."""
     if not _stopping:
         return
     from .kernels import finish_stop
     while _stopping:
-        finish_stop(_stopping.pop(), wait)
+        finish_stop(_stopping.pop())
 
 
 #: papermill engine that writes the executed notebook once, at the end
@@ -335,16 +336,14 @@ def run_county(task: CountyTask) -> TaskResult:
                 "template": task.template}
         outputs = commit_unit(out, stem, stage, names, meta)
         failed_nb.unlink(missing_ok=True)
-        _finish_stopping()
         return TaskResult(task.county, True, time.perf_counter() - t0, [str(p) for p in outputs], task=task)
     except Exception as e:  # noqa: BLE001 - one county's failure must not stop the others
         if tmp_nb.exists():
             tmp_nb.replace(failed_nb)
-        _finish_stopping()
         return TaskResult(task.county, False, time.perf_counter() - t0, [str(failed_nb)] if failed_nb.exists() else [],
                           _short_error(e), task=task)
     finally:
-        _finish_stopping()
+        _finish_stopping()  # the kernel, if it has not ended during the HTML conversion
         shutil.rmtree(stage, ignore_errors=True)
 
 

@@ -4,8 +4,9 @@ Every notebook runs in a kernel of its own, started by the runner (:func:`start`
 papermill (``km=``). :class:`WarmKernel` keeps at most one kernel per process started ahead of its
 notebook: it boots and imports what the report template imports (:func:`warm_up_code`, run by the
 kernel at start-up, before any cell and outside the notebook's namespace) while the current report
-runs, so the next report starts on a kernel that is ready. A kernel is stopped by a shutdown request
-(:func:`request_stop`) whose end is awaited later (:func:`finish_stop`), after the HTML conversion.
+runs, so the next report starts on a kernel that is ready. Once its notebook is written, a kernel is
+asked to shut down (:func:`request_stop`) and, if it has not ended by the time the HTML conversion is
+done, killed (:func:`finish_stop`): nothing of it is needed any more, and nobody waits for it.
 
 Kernels use IPC transport on a unique absolute socket path each (:class:`IPCKernelManager`): TCP
 kernels race for ports when several start at once.
@@ -28,7 +29,7 @@ __all__ = ["IPCKernelManager", "WarmKernel", "start", "request_stop", "finish_st
 KERNEL_NAME = "python3"
 #: what nbclient passes to the kernels it starts itself: no IPython history database on disk
 BASE_ARGS = ("--HistoryManager.hist_file=:memory:",)
-#: seconds a kernel has to end after its shutdown request before it is terminated
+#: seconds to wait for a killed kernel's process, or for a kernel's orderly end in stop()
 STOP_WAIT = 5.0
 #: prefix of the socket folders (with the owner's pid and host; see batch.clean_leftovers)
 SOCKET_PREFIX = "jh-k-"
