@@ -447,11 +447,6 @@ def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | No
     return starts, fields, breaks
 
 
-def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
-    """Number of fields of each CSV record (see :func:`_records`)."""
-    return _records(raw, delim)[1]
-
-
 def _record_fields_csv(text: str, delim: str, n: int) -> np.ndarray | None:
     """Field counts from the csv module (files whose quoting the vectorized count cannot follow)."""
     counts = [len(r) or 1 for r in csv.reader(_io.StringIO(text, newline=""), delimiter=delim)]
@@ -671,9 +666,8 @@ def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], h
 
 
 def _strip(v: np.ndarray) -> np.ndarray:
+    """Each string of ``v`` trimmed (``str.strip``)."""
     return np.array([x.strip() for x in v], dtype=object) if len(v) else v
-
-
 
 
 def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):
