@@ -397,10 +397,17 @@ def _parse_csv(raw: bytes, delim: str, width: int, numeric=(), usecols=None) -> 
         # the parser converts in blocks of rows: a column with numbers in some blocks and text in others
         # comes mixed (and is read again as strings), which is no matter for a warning
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
-                           dtype={j: object for j in range(width) if j not in numeric},
-                           na_values={j: [""] for j in numeric}, keep_default_na=False, na_filter=bool(numeric),
-                           skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=True)
+        try:
+            return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
+                               dtype={j: object for j in range(width) if j not in numeric},
+                               na_values={j: [""] for j in numeric}, keep_default_na=False,
+                               na_filter=bool(numeric), skip_blank_lines=False, engine="c", encoding="utf-8",
+                               low_memory=True)
+        except pd.errors.ParserError:
+            if usecols is None:
+                raise
+    # pandas refuses ``usecols`` when no row has as many fields as the header (which may end in blank cells)
+    return _parse_csv(raw, delim, width, numeric)[list(usecols)]
 
 
 def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | None, bool]:
