@@ -362,10 +362,17 @@ def _parse_csv(raw: bytes, delim: str, width: int, numeric=(), usecols=None) -> 
         # the parser converts in blocks of rows: a column with numbers in some blocks and text in others
         # comes mixed (and is read again as strings), which is no matter for a warning
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
-                           dtype={j: object for j in range(width) if j not in numeric},
-                           na_values={j: [""] for j in numeric}, keep_default_na=False, na_filter=bool(numeric),
-                           skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=True)
+        try:
+            return pd.read_csv(_io.BytesIO(raw), sep=delim, header=None, names=range(width), usecols=usecols,
+                               dtype={j: object for j in range(width) if j not in numeric},
+                               na_values={j: [""] for j in numeric}, keep_default_na=False,
+                               na_filter=bool(numeric), skip_blank_lines=False, engine="c", encoding="utf-8",
+                               low_memory=True)
+        except pd.errors.ParserError:
+            if usecols is None:
+                raise
+    # pandas refuses ``usecols`` when no row has as many fields as the header (which may end in blank cells)
+    return _parse_csv(raw, delim, width, numeric)[list(usecols)]
 
 
 def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | None, bool]:
@@ -410,11 +417,6 @@ def _records(raw: bytes, delim: str) -> tuple[np.ndarray | None, np.ndarray | No
         fields -= np.bincount(np.searchsorted(nl, quoted[0]), weights=quoted[1],
                               minlength=n_records)[:n_records].astype(np.int64)
     return starts, fields, breaks
-
-
-def _record_fields(raw: bytes, delim: str) -> np.ndarray | None:
-    """Number of fields of each CSV record (see :func:`_records`)."""
-    return _records(raw, delim)[1]
 
 
 def _record_fields_csv(text: str, delim: str, n: int) -> np.ndarray | None:
@@ -636,9 +638,8 @@ def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], h
 
 
 def _strip(v: np.ndarray) -> np.ndarray:
+    """Each string of ``v`` trimmed (``str.strip``)."""
     return np.array([x.strip() for x in v], dtype=object) if len(v) else v
-
-
 
 
 def _read_csv_typed(src: _Csv, schema: tuple[Column, ...], hmap: dict):

@@ -99,6 +99,8 @@ CASES = {
     "summary row with its label in the id column": (csv_bytes(rows(**{"29": {"school_id": "小 计"}})),
                                                     read_schools, True),
     "a delimiter at the end of every data row": (csv_bytes(rows(), trail=","), read_schools, True),
+    "a delimiter at the end of the header only": (csv_bytes(rows(**{"3": {"books": "-5", "music_rooms": "—"}}))
+                                                  .replace(b"\n", b",\n", 1), read_schools, True),
     "rows with a field too few or too many": (csv_bytes(rows(**{"3": {"备注": "x,y"}})) + b"2023,x\n",
                                               read_schools, False),
     "quoted line breaks and tabs": (csv_bytes(rows(**{"2": {"备注": '"第一行\n第二行"'}, "4": {"school_name": '"东湖\n小学"'},
@@ -177,8 +179,9 @@ def test_line_separator_in_a_name_is_an_error_in_any_file(tmp_path):
 
 def test_validate_takes_numbers_already_parsed(tmp_path):
     # validate() on a frame whose numeric column holds floats: an infinite value is one error, not also a blank
-    df = jio.read_table(tmp_path / "s.csv" if (tmp_path / "s.csv").write_bytes(csv_bytes(rows(3))) else None,
-                        jio.SCHOOLS)[0]
+    p = tmp_path / "s.csv"
+    p.write_bytes(csv_bytes(rows(3)))
+    df = jio.read_table(p, jio.SCHOOLS)[0]
     df.attrs = {}
     df["books"] = [400.0, np.inf, np.nan]
     with pytest.raises(DataError) as e:
