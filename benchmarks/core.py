@@ -94,7 +94,9 @@ def whole_process(a) -> None:
             t = time.perf_counter()
             cmd = [*_junheng(), "sample", "--counties", str(a.counties), "--years", str(a.years),
                    "--seed", str(a.seed), "--out", str(tmp / "data")]
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV)
+            done = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+            if done.returncode:
+                sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr}")
             csv = tmp / "data" / "schools.csv"
             print(f"data: {' '.join(cmd[len(_junheng()):])} ({time.perf_counter() - t:.0f} s)")
         n = sum(1 for _ in open(csv, "rb")) - 1

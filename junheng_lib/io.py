@@ -933,12 +933,13 @@ def _school_label(df: pd.DataFrame) -> pd.Series:
     return (sid.fillna("") + " " + sname.fillna("")).str.strip()
 
 
-def _numbers(col: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, pd.Series, list[tuple[pd.Series, str]]]:
+def _numbers(col: pd.Series, c: Column, trimmed: bool = False
+             ) -> tuple[pd.Series, pd.Series, pd.Series, list[tuple[pd.Series, str]]]:
     """The numbers of a numeric column: (numbers, blank, written with %, failures (mask, message)).
 
     A float or integer column (read as numbers by pandas' C parser) is taken as it is, blank where
-    NaN; a column of strings is trimmed and converted, its failed cells cleaned one by one
-    (:func:`_to_number`)."""
+    NaN; a column of strings is trimmed (unless ``trimmed`` already) and converted, its failed cells
+    cleaned one by one (:func:`_to_number`)."""
     if col.dtype.kind in "fiu":
         num = col.astype("float64")
         blank = num.isna()
@@ -946,7 +947,9 @@ def _numbers(col: pd.Series, c: Column) -> tuple[pd.Series, pd.Series, pd.Series
         if inf.any():
             num = num.where(~inf)
         return num, blank, pd.Series(False, index=col.index), [(inf, "不是有限的数值（“{value}”）")]
-    raw = col.astype("string").str.strip()
+    raw = col.astype("string")
+    if not trimmed:
+        raw = raw.str.strip()
     # statistical forms print "—", "-" or "/" for "none": read as a blank cell
     raw = raw.mask(raw.isin(_DASHES), "")
     if c.name == "year":
@@ -990,7 +993,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
                 out[c.name] = pd.Series(c.default, index=idx, dtype="object")
             continue
         if c.kind in ("int", "num"):
-            num, blank, _, number_fails = _numbers(df[c.name], c)
+            num, blank, _, number_fails = _numbers(df[c.name], c, trimmed)
             fails += [(c.name, m, msg) for m, msg in number_fails]
             ok = ~blank & num.notna()
             if c.min is not None:
@@ -1016,7 +1019,7 @@ def _coerce(df: pd.DataFrame, schema: tuple[Column, ...], name: str, factors: di
         elif c.kind == "pct":
             # one rule for percentages: "95%" and 95 are percent; a bare number ≤ 1 is a fraction
             # (0.95 → 95%) except for columns where small percentages are normal (辍学率)
-            num, blank, has_pct, number_fails = _numbers(df[c.name], c)
+            num, blank, has_pct, number_fails = _numbers(df[c.name], c, trimmed)
             fails += [(c.name, m, msg) for m, msg in number_fails]
             bad_num = ~blank & num.isna()
             if c.fraction_ok:
