@@ -28,6 +28,7 @@ from .gap import urban_rural_gap
 from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
+from .projection import OUTLOOK_TABLES
 from .schema import LOCATIONS
 from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
@@ -42,6 +43,7 @@ TABLES = {
     "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
+    "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
 }
 
 
@@ -72,6 +74,16 @@ class Evaluation:
         :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
     ledger : DataFrame
         :func:`junheng_lib.ledger.ledger`: the 整改台账, one row per failing item.
+    findings, findings_summary : DataFrame
+        The data screening of the county-year (:func:`junheng_lib.screening.screen_tables`, columns
+        :data:`~junheng_lib.screening.FINDING_COLUMNS`; year-over-year rules against the year before
+        when the data hold it) and its counts by severity and rule.
+    projection, projection_schools, projection_coefficients, projection_warnings, projection_check : DataFrame
+        The 预警与展望 (:func:`junheng_lib.projection.outlook`): students by stage against capacity
+        over the horizon, per school, the CVs of the projected years, the warnings as data and
+        the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
+        a projection.
+    outlook_note : str
     notices : list of str
         What the inputs leave out for this county-year (counties-table rows), said by the reports.
     """
@@ -101,6 +113,14 @@ class Evaluation:
     school_mix: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(default=None, repr=False)
     notices: list = field(default_factory=list)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    findings_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_warnings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    outlook_note: str = ""
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -390,4 +410,20 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         overview=overview(s, year), school_mix=school_mix(s, year))
     from .ledger import ledger
     ev.ledger = ledger(ev, costs)
+    _screen_and_project(ev, data, s)
     return ev
+
+
+def _screen_and_project(ev: Evaluation, data: Dataset, schools: pd.DataFrame) -> None:
+    """数据质量 and 预警与展望 of an evaluation (in place), both on its values table (no second expansion)."""
+    from .projection import outlook
+    from .screening import counts, screen_tables
+    cl = data.classes
+    if cl is not None and ev.county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    found = screen_tables(schools, cl, stages=ev.values)
+    ev.findings = found[found["year"] == ev.year].reset_index(drop=True)
+    ev.findings_summary = counts(ev.findings)
+    tabs, ev.outlook_note = outlook(cl, schools, ev.values, ev.year, ev.county, ev.options)
+    for name, t in tabs.items():
+        setattr(ev, name, t)
