@@ -78,7 +78,7 @@ class Evaluation:
         The data screening of the county-year (:func:`junheng_lib.screening.screen_tables`, columns
         :data:`~junheng_lib.screening.FINDING_COLUMNS`; year-over-year rules against the year before
         when the data hold it) and its counts by severity and rule.
-    projection, projection_schools, projection_coefficients, projection_warnings, projection_check : DataFrame
+    projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
         The 预警与展望 (:func:`junheng_lib.projection.outlook`): students by stage against capacity
         over the horizon, per school, the CVs of the projected years, the warnings as data and
         the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
@@ -120,6 +120,7 @@ class Evaluation:
     projection_coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_warnings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     outlook_note: str = ""
 
     # ------------------------------------------------------------------ tables by name
@@ -263,7 +264,32 @@ class Evaluation:
                            "cost": float(self.ledger.loc[self.ledger["level"] == "学校", "cost"].sum()),
                            "plan_cost": float(self.compliance_plan["cost"].sum()) if len(self.compliance_plan) else 0.0},
                 "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
-                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()]}
+                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
+                "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+
+    def _data_quality_results(self) -> dict:
+        """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
+        f = self.findings
+        named = f.loc[f["school_id"].astype(str) != "", "school_id"] if len(f) else pd.Series(dtype=object)
+        return {"findings": int(len(f)), "by_severity": {str(k): int(v) for k, v in f["severity"].value_counts().items()}
+                if len(f) else {},
+                "by_rule": {str(r.rule): int(r.count) for r in self.findings_summary.itertuples()},
+                "schools": int(named.nunique()), "previous_year": bool((self.values["year"] == self.year - 1).any())}
+
+    def _outlook_results(self) -> dict:
+        """The 预警与展望 in results.json: students and capacity per stage and year, and the projected
+        warnings as data (the roll-up's 预计出现风险的县(区))."""
+        cap = self.projection
+        stages = {}
+        for st, c in cap.groupby("stage", sort=False):
+            stages[st] = [{"year": int(r.year), "observed": bool(r.observed), "students": float(r.students),
+                           "capacity": float(r.capacity)} for r in c.itertuples()]
+        w = self.projection_warnings.astype(object).where(self.projection_warnings.notna(), None)
+        warnings = [{k: (int(v) if k in ("year", "schools") and v is not None else v) for k, v in r.items()}
+                    for r in w.drop(columns="county").to_dict("records")]
+        return {"note": self.outlook_note, "base_year": self.year,
+                "horizon": int((~cap["observed"]).groupby(cap["stage"]).sum().max()) if len(cap) else 0,
+                "stages": stages, "warnings": warnings}
 
 
 def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:

@@ -265,13 +265,22 @@ def project(classes: pd.DataFrame, schools: pd.DataFrame, *, horizon: int, base_
     enrol = grade_enrolment(classes, schools)
     if county is not None:
         enrol = enrol[enrol["county"] == county]
+    return _project(enrol, classes, schools, horizon, base_year, intake, pairs)[0]
+
+
+def _project(enrol: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, horizon: int, base_year, intake,
+             pairs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`project` from the grade enrolment, with the ratios used."""
     base_year = int(base_year) if base_year is not None else int(enrol["year"].max())
     history = enrol[enrol["year"] <= base_year]
     ratios = progression_ratios(history, pairs=pairs)
-    grades = _project_grades(history, ratios, base_year, horizon, intake)
+    st = _stage_totals(_project_grades(history, ratios, base_year, horizon, intake))
+    return _describe(st, classes, schools, enrol, base_year), ratios
+
+
+def _stage_totals(grades: pd.DataFrame) -> pd.DataFrame:
     grades["stage"] = _stage_of(grades["grade"])
-    st = grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
-    return _describe(st, classes, schools, enrol, base_year)
+    return grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
 
 
 def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, enrol: pd.DataFrame,
@@ -302,7 +311,7 @@ def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, en
 
 
 def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None = None,
-             pairs: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+             pairs: int = 3, enrol: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Project the last year from the years before it and compare with what happened.
 
     Returns
@@ -312,22 +321,27 @@ def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None
         (projected − actual) and ``abs_pct_error``; ``summary``: per county × stage, the totals,
         ``total_error_pct`` (projected total vs actual total, %) and ``mape`` (mean absolute %
         error over the school-stages with pupils). Empty when fewer than three years are
-        available (two to estimate the ratios, one to check).
+        available (two to estimate the ratios, one to check). ``enrol``: the
+        :func:`grade_enrolment` of these tables (already restricted to ``county``), when at hand.
     """
-    enrol = grade_enrolment(classes, schools)
-    if county is not None:
-        enrol = enrol[enrol["county"] == county]
+    if enrol is None:
+        enrol = grade_enrolment(classes, schools)
+        if county is not None:
+            enrol = enrol[enrol["county"] == county]
     years = sorted(enrol["year"].unique())
     cols_d = ["year", "county", "school_id", "stage", "projected", "actual", "error", "abs_pct_error"]
     cols_s = ["year", "county", "stage", "projected", "actual", "total_error_pct", "mape", "schools"]
     if len(years) < 3:
         return pd.DataFrame(columns=cols_d), pd.DataFrame(columns=cols_s)
     last = int(years[-1])
-    p = project(classes, schools, horizon=1, base_year=last - 1, county=county, pairs=pairs)
-    actual = (enrol[enrol["year"] == last].assign(stage=lambda d: d["stage"].astype(str))
-              .groupby(["county", "school_id", "stage"])["students"].sum().rename("actual").reset_index())
-    d = p[["year", "county", "school_id", "stage", "students"]].rename(columns={"students": "projected"})
-    d = d.merge(actual, on=["county", "school_id", "stage"], how="inner")
+    history = enrol[enrol["year"] < last]
+    p = _stage_totals(_project_grades(history, progression_ratios(history, pairs=pairs), last - 1, 1))
+    key = ["county", "school_id", "stage"]
+    e = enrol.assign(stage=enrol["stage"].astype(str))
+    had = e.loc[e["year"] == last - 1, key].drop_duplicates()     # stages a school had the year before
+    actual = e[e["year"] == last].groupby(key)["students"].sum().rename("actual").reset_index()
+    d = p.merge(had, on=key).rename(columns={"students": "projected"})
+    d = d.merge(actual, on=key, how="inner")
     d["error"] = d["projected"] - d["actual"]
     d["abs_pct_error"] = (d["error"].abs() / d["actual"].where(d["actual"] > 0)) * 100
     s = d.groupby(["year", "county", "stage"], sort=False).agg(
@@ -618,7 +632,7 @@ def capacity_warnings(cap: pd.DataFrame) -> pd.DataFrame:
 #: the tables of :func:`outlook` (name → 中文 title)
 OUTLOOK_TABLES = {"projection": "在校生预测与学位", "projection_schools": "各校在校生预测",
                   "projection_coefficients": "预计差异系数", "projection_warnings": "预测预警",
-                  "projection_check": "预测回测"}
+                  "projection_check": "预测回测", "projection_ratios": "入学与升级比例"}
 
 
 def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.DataFrame, year: int,
@@ -643,7 +657,8 @@ def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.Data
         ``tables`` by the names of :data:`OUTLOOK_TABLES` — :func:`capacity`, :func:`project`,
         the composite and 优质均衡 CVs of the base and projected years, the warnings
         (:data:`WARNING_COLUMNS`: CVs over their limit, schools no longer meeting the standard,
-        capacity, class size, school size) and the hindcast summary (:func:`hindcast`);
+        capacity, class size, school size), the hindcast summary (:func:`hindcast`) and the
+        ratios used (:func:`progression_ratios`);
         ``note`` is '' when projected, else why not (no classes table, too few years), in Chinese.
     """
     cfg = RULES["outlook"]
@@ -653,7 +668,8 @@ def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.Data
                                                               "mean", "cv", "limit", "passed"]),
              "projection_warnings": _warnings_frame(pd.DataFrame()),
              "projection_check": pd.DataFrame(columns=["year", "county", "stage", "projected", "actual",
-                                                       "total_error_pct", "mape", "schools"])}
+                                                       "total_error_pct", "mape", "schools"]),
+             "projection_ratios": pd.DataFrame(columns=["county", "grade", "ratio", "pairs", "years"])}
     notes = cfg["note"]
     if classes is None or classes.empty:
         return empty, notes["no_classes"]
@@ -667,13 +683,16 @@ def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.Data
     if year - 1 not in have:
         return empty, notes["too_few_years"].format(year=year, years="、".join(map(str, have)))
     pairs = int(cfg["pairs"])
-    p = project(cl, schools, horizon=horizon, base_year=year, county=county, intake=intake, pairs=pairs)
+    enrol = grade_enrolment(cl, schools)
+    if county is not None:
+        enrol = enrol[enrol["county"] == county]
+    p, ratios = _project(enrol, cl, schools, horizon, year, intake, pairs)
     cap = capacity(p)
     ind = projected_indicators(schools, p, options, values=values)
     coef = ind["coefficients"]
     coef = coef[(coef["indicator"] == "composite") | (coef["standard"] == "quality")].reset_index(drop=True)
     parts = [x for x in (ind["warnings"].drop(columns="warning"), capacity_warnings(cap)) if len(x)]
     w = _warnings_frame(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
-    _, check = hindcast(cl, schools, county=county, pairs=pairs)
+    _, check = hindcast(cl, schools, pairs=pairs, enrol=enrol)
     return {"projection": cap, "projection_schools": p, "projection_coefficients": coef,
-            "projection_warnings": w, "projection_check": check}, ""
+            "projection_warnings": w, "projection_check": check, "projection_ratios": ratios}, ""
