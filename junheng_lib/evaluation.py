@@ -447,7 +447,13 @@ def _screen_and_project(ev: Evaluation, data: Dataset, schools: pd.DataFrame) ->
     cl = data.classes
     if cl is not None and ev.county is not None:
         cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
-    found = screen_tables(schools, cl, stages=ev.values)
+    # the report year's findings need the year before (year over year) and the year after (a value
+    # back to last year's level marks this year's as the slip): no other year is screened
+    near = [ev.year - 1, ev.year, ev.year + 1]
+    s3 = schools[schools["year"].isin(near)]
+    s3.attrs = dict(schools.attrs)
+    found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
+                          stages=ev.values[ev.values["year"].isin(near)])
     ev.findings = found[found["year"] == ev.year].reset_index(drop=True)
     ev.findings_summary = counts(ev.findings)
     tabs, ev.outlook_note = outlook(cl, schools, ev.values, ev.year, ev.county, ev.options)

@@ -76,8 +76,8 @@ def grade_enrolment(classes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFram
 
 def _county_totals(enrol: pd.DataFrame) -> pd.DataFrame:
     """``T[c,g,t]`` as a frame indexed by (county, year) with columns 1…9 (0 where absent)."""
-    t = enrol.pivot_table(index=["county", "year"], columns="grade", values="students", aggfunc="sum", fill_value=0.0)
-    return t.reindex(columns=_ALL, fill_value=0.0)
+    t = enrol.groupby(["county", "year", "grade"])["students"].sum().unstack("grade", fill_value=0.0)
+    return t.reindex(columns=_ALL, fill_value=0.0).astype(float)
 
 
 def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
@@ -103,16 +103,18 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
         t = t.droplevel("county").sort_index()
         years = t.index.to_numpy()
         consecutive = [(a, b) for a, b in zip(years[:-1], years[1:]) if b == a + 1][-pairs:]
+        # per pair (rows) and g = 0…8 (columns): grade 1 over grade 1 (g = 0), grade g+1 over grade g
+        after = t.loc[[b for _, b in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
+        before = t.loc[[a for a, _ in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
+        num = after                                       # columns: grade 1, 2 … 9 = g 0 … 8
+        den = np.column_stack([before[:, 0], before[:, :8]]) if len(consecutive) else before
+        ok = den > 0
+        ratio = np.divide(num, den, out=np.zeros_like(num), where=ok)
+        n = ok.sum(axis=0)
+        mean = np.divide(ratio.sum(axis=0), n, out=np.full(9, np.nan), where=n > 0)
         for g in range(0, 9):
-            vals, used = [], []
-            for a, b in consecutive:
-                num = t.loc[b, 1 if g == 0 else g + 1]
-                den = t.loc[a, 1 if g == 0 else g]
-                if den > 0:
-                    vals.append(num / den)
-                    used.append(f"{a}→{b}")
-            rows.append({"county": county, "grade": g, "ratio": float(np.mean(vals)) if vals else np.nan,
-                         "pairs": len(vals), "years": "、".join(used)})
+            rows.append({"county": county, "grade": g, "ratio": float(mean[g]), "pairs": int(n[g]),
+                         "years": "、".join(f"{a}→{b}" for (a, b), k in zip(consecutive, ok[:, g]) if k)})
     return pd.DataFrame(rows, columns=["county", "grade", "ratio", "pairs", "years"])
 
 
@@ -204,11 +206,11 @@ def _project_grades(enrol: pd.DataFrame, ratios: pd.DataFrame, base_year: int, h
                     intake: pd.DataFrame | None = None) -> pd.DataFrame:
     """Projected ``E[s,g,t]`` for t = base+1 … base+horizon (long: year, county, school_id, grade, students)."""
     base = enrol[enrol["year"] == base_year]
-    wide = base.pivot_table(index=["county", "school_id"], columns="grade", values="students", aggfunc="sum",
-                            fill_value=0.0).reindex(columns=_ALL, fill_value=0.0)
+    wide = (base.groupby(["county", "school_id", "grade"])["students"].sum().unstack("grade", fill_value=0.0)
+            .reindex(columns=_ALL, fill_value=0.0))
     counties = list(dict.fromkeys(wide.index.get_level_values("county")))
     cidx = pd.Index(counties).get_indexer(wide.index.get_level_values("county"))
-    R = (ratios.pivot_table(index="county", columns="grade", values="ratio", aggfunc="first", dropna=False)
+    R = (ratios.drop_duplicates(["county", "grade"]).set_index(["county", "grade"])["ratio"].unstack("grade")
          .reindex(index=counties, columns=range(9)).to_numpy(float))
     over = _intake_override(intake)
     E = wide.to_numpy(float)
@@ -379,6 +381,22 @@ def projected_schools(schools: pd.DataFrame, projection: pd.DataFrame) -> pd.Dat
     return out
 
 
+def _future_students(base: pd.DataFrame, projection: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The columns of :func:`projected_schools` that the split and the scope need (year,
+    school_id, school_type, central_school_id, students of each stage), without copying the rest."""
+    cols = ["school_id", "school_type", "central_school_id", "students_primary", "students_junior", "students_senior"]
+    b = base[[c for c in cols if c in base.columns]]
+    f = pd.concat([b.assign(year=y) for y in years], ignore_index=True)
+    key = pd.MultiIndex.from_arrays([f["year"].to_numpy(), f["school_id"].to_numpy()])
+    wide = projection.groupby(["year", "school_id", "stage"])["students"].sum().unstack("stage")
+    got = wide.reindex(key)
+    for stage, col in (("小学", "students_primary"), ("初中", "students_junior")):
+        if stage in got.columns:
+            v = got[stage].to_numpy(float)
+            f[col] = np.where(np.isnan(v), f[col].to_numpy(float), v)
+    return f
+
+
 def projected_values(values: pd.DataFrame, schools: pd.DataFrame, projection: pd.DataFrame,
                      options=None) -> pd.DataFrame:
     """The values table of each projected year, derived from the base year's values table.
@@ -409,8 +427,8 @@ def projected_values(values: pd.DataFrame, schools: pd.DataFrame, projection: pd
     counties = set(projection["county"])
     v0 = values[(values["year"] == base_year) & values["county"].isin(counties)]
     base = schools[(schools["year"] == base_year) & schools["county"].isin(counties)]
-    future = projected_schools(base, projection)
     years = sorted(int(y) for y in projection["year"].unique())
+    future = _future_students(base, projection, years)
     pv = pd.concat([v0.assign(year=y) for y in years], ignore_index=True)
     key = pd.MultiIndex.from_arrays([pv["year"].to_numpy(), pv["school_id"].to_numpy()])
     primary = (pv["stage"].astype(str) == STAGES[0]).to_numpy()
