@@ -28,6 +28,7 @@ from .gap import urban_rural_gap
 from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
+from .projection import OUTLOOK_TABLES
 from .schema import LOCATIONS
 from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
@@ -42,6 +43,7 @@ TABLES = {
     "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
+    "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
 }
 
 
@@ -72,6 +74,16 @@ class Evaluation:
         :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
     ledger : DataFrame
         :func:`junheng_lib.ledger.ledger`: the 整改台账, one row per failing item.
+    findings, findings_summary : DataFrame
+        The data screening of the county-year (:func:`junheng_lib.screening.screen_tables`, columns
+        :data:`~junheng_lib.screening.FINDING_COLUMNS`; year-over-year rules against the year before
+        when the data hold it) and its counts by severity and rule.
+    projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
+        The 预警与展望 (:func:`junheng_lib.projection.outlook`): students by stage against capacity
+        over the horizon, per school, the CVs of the projected years, the warnings as data and
+        the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
+        a projection.
+    outlook_note : str
     notices : list of str
         What the inputs leave out for this county-year (counties-table rows), said by the reports.
     """
@@ -101,6 +113,15 @@ class Evaluation:
     school_mix: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(default=None, repr=False)
     notices: list = field(default_factory=list)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    findings_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_warnings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    outlook_note: str = ""
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -243,7 +264,32 @@ class Evaluation:
                            "cost": float(self.ledger.loc[self.ledger["level"] == "学校", "cost"].sum()),
                            "plan_cost": float(self.compliance_plan["cost"].sum()) if len(self.compliance_plan) else 0.0},
                 "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
-                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()]}
+                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
+                "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+
+    def _data_quality_results(self) -> dict:
+        """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
+        f = self.findings
+        named = f.loc[f["school_id"].astype(str) != "", "school_id"] if len(f) else pd.Series(dtype=object)
+        return {"findings": int(len(f)), "by_severity": {str(k): int(v) for k, v in f["severity"].value_counts().items()}
+                if len(f) else {},
+                "by_rule": {str(r.rule): int(r.count) for r in self.findings_summary.itertuples()},
+                "schools": int(named.nunique()), "previous_year": bool((self.values["year"] == self.year - 1).any())}
+
+    def _outlook_results(self) -> dict:
+        """The 预警与展望 in results.json: students and capacity per stage and year, and the projected
+        warnings as data (the roll-up's 预计出现风险的县(区))."""
+        cap = self.projection
+        stages = {}
+        for st, c in cap.groupby("stage", sort=False):
+            stages[st] = [{"year": int(r.year), "observed": bool(r.observed), "students": float(r.students),
+                           "capacity": float(r.capacity)} for r in c.itertuples()]
+        w = self.projection_warnings.astype(object).where(self.projection_warnings.notna(), None)
+        warnings = [{k: (int(v) if k in ("year", "schools") and v is not None else v) for k, v in r.items()}
+                    for r in w.drop(columns="county").to_dict("records")]
+        return {"note": self.outlook_note, "base_year": self.year,
+                "horizon": int((~cap["observed"]).groupby(cap["stage"]).sum().max()) if len(cap) else 0,
+                "stages": stages, "warnings": warnings}
 
 
 def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
@@ -390,4 +436,26 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         overview=overview(s, year), school_mix=school_mix(s, year))
     from .ledger import ledger
     ev.ledger = ledger(ev, costs)
+    _screen_and_project(ev, data, s)
     return ev
+
+
+def _screen_and_project(ev: Evaluation, data: Dataset, schools: pd.DataFrame) -> None:
+    """数据质量 and 预警与展望 of an evaluation (in place), both on its values table (no second expansion)."""
+    from .projection import outlook
+    from .screening import counts, screen_tables
+    cl = data.classes
+    if cl is not None and ev.county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    # the report year's findings need the year before (year over year) and the year after (a value
+    # back to last year's level marks this year's as the slip): no other year is screened
+    near = [ev.year - 1, ev.year, ev.year + 1]
+    s3 = schools[schools["year"].isin(near)]
+    s3.attrs = dict(schools.attrs)
+    found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
+                          stages=ev.values[ev.values["year"].isin(near)])
+    ev.findings = found[found["year"] == ev.year].reset_index(drop=True)
+    ev.findings_summary = counts(ev.findings)
+    tabs, ev.outlook_note = outlook(cl, schools, ev.values, ev.year, ev.county, ev.options)
+    for name, t in tabs.items():
+        setattr(ev, name, t)

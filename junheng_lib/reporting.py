@@ -769,6 +769,205 @@ class CountyReport:
         return atomic_write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=2,
                                                   default=_json_default))
 
+    # ------------------------------------------------------------------ 九、预警与展望
+    def outlook_text(self) -> list:
+        """What the projection is, students against capacity per stage, the hindcast, and which
+        indicator slips first per stage (from the evaluation's warnings) — or why there is none."""
+        ev = self.ev
+        if ev.outlook_note:
+            return [Text(ev.outlook_note)]
+        from .projection import warning_texts
+        t = RULES["outlook"]["text"]
+        cap = ev.projection
+        r = ev.projection_ratios
+        used = r.loc[r["grade"] == 0, "years"]
+        std = RULES["class_size"]["standard"]
+        out = [Text(t["method"].format(year=self.year, horizon=int((~cap["observed"]).groupby(cap["stage"]).sum().max()),
+                                       pairs=RULES["outlook"]["pairs"],
+                                       pairs_used=(used.iloc[0] if len(used) and used.iloc[0] else "—"),
+                                       primary=std["小学"], junior=std["初中"]))]
+        lines = []
+        for st in STAGES:
+            c = cap[cap["stage"] == st].sort_values("year")
+            if c.empty:
+                continue
+            b, last = c[c["observed"]].iloc[0], c.iloc[-1]
+            change = f"{(last['students'] - b['students']) / b['students']:+.1%}" if b["students"] > 0 else "—"
+            s = t["stage"].format(stage=st, year=self.year, base=b["students"], last=int(last["year"]),
+                                  value=last["students"], change=change, capacity=b["capacity"])
+            short = c[~c["observed"] & (c["surplus"] < 0)]
+            if b["surplus"] < 0:
+                s += t["short_now"].format(short=-b["surplus"])
+            elif len(short):
+                s += t["short_from"].format(year=int(short["year"].iloc[0]), short=-short["surplus"].iloc[0])
+            else:
+                s += t["fits"]
+            if b["schools_over_capacity"] or last["schools_over_capacity"]:
+                s += t["schools_over"].format(base_year=self.year, base=int(b["schools_over_capacity"]),
+                                              last=int(last["year"]), value=int(last["schools_over_capacity"]))
+            lines.append(s)
+        if lines:
+            out.append(Text("；".join(lines) + "。"))
+        chk = ev.projection_check
+        if chk.empty:
+            out.append(Text(t["no_check"]))
+        else:
+            chk = _stage_sorted(chk)
+            parts = "；".join(t["check_part"].format(stage=k.stage, error=k.total_error_pct, mape=k.mape)
+                             for k in chk.itertuples())
+            y = int(chk["year"].iloc[0])
+            out.append(Text(t["check"].format(prev=y - 1, year=y, parts=parts)))
+        w = ev.projection_warnings
+        horizon = int((~cap["observed"]).groupby(cap["stage"]).sum().max())
+        if w.empty:
+            out.append(Text(t["none"].format(horizon=horizon)))
+        else:
+            texts = pd.Series(warning_texts(w), index=w.index)    # earliest first
+            firsts = [texts[w.index[w["stage"] == st][0]] if (w["stage"] == st).any()
+                      else t["first_none"].format(stage=st, horizon=horizon)
+                      for st in STAGES if (cap["stage"] == st).any()]
+            out.append(Text(t["head"].format(firsts="；".join(firsts))))
+        return out
+
+    def outlook_table(self) -> Table | None:
+        """Students by stage and year against the capacity of the present classes."""
+        cap = self.ev.projection
+        if cap.empty:
+            return None
+        d = _stage_sorted(cap.assign(year_text=[f"{y}学年" + ("" if o else "(预测)")
+                                                for y, o in zip(cap["year"], cap["observed"])]), "year")
+        cs = RULES["class_size"]
+        return Table("在校生预测与学位", d, [
+            _STAGE, Column("year_text", "学年"), Column("students", "在校生", "人", "int"),
+            Column("capacity", "学位", "个", "int"), Column("surplus", "学位余缺", "个", "int"),
+            Column("classes", "现有班数", "个", "int"), Column("classes_needed", "按标准班额所需班数", "个", "int"),
+            Column("schools_over_capacity", "超出本校学位的学校", "所", "int"),
+            Column("places_short", "超出本校学位的学生", "人", "int"),
+            Column("large_class_schools", "平均班额达大班额的学校", "所", "int"),
+            Column("over_size_schools", "超规模学校", "所", "int")], merge="stage",
+            flags=pd.DataFrame({"surplus": (d["surplus"] < 0).to_numpy()}),
+            note=(f"在校生为班级表各年级班额之和（预测年按年级递进法推算）；学位 = 本学年班级数 × 标准班额"
+                  f"（小学{cs['standard']['小学']}人、初中{cs['standard']['初中']}人），学位余缺为负表示不足；"
+                  f"大班额指平均班额{cs['large_from']}人及以上；预测年各校班级数和办学条件保持本学年水平。"))
+
+    def outlook_chart(self) -> Chart | None:
+        from . import plots
+        cap = self.ev.projection
+        if cap.empty:
+            return None
+        return Chart("在校生预测与学位", lambda: plots.outlook_chart(cap, title=plots.chart_text(
+            f"{self.county}在校生预测与学位")))
+
+    def outlook_warning_table(self) -> Table | None:
+        """The projected warnings, earliest first: year, stage, what, the sentence."""
+        from .projection import warning_texts
+        w = self.ev.projection_warnings
+        if w.empty:
+            return None
+        items = RULES["outlook"]["item"]
+        d = w.assign(year_text=w["year"].map(lambda y: f"{y}学年"), text=warning_texts(w),
+                     item=[(RULES["basic"]["composite_name"] if i == "composite" else label(i))
+                           if k == "cv_over" else items[k] for k, i in zip(w["kind"], w["indicator"])])
+        return Table("预计出现的问题（资源保持本学年水平）", d, [
+            Column("year_text", "学年"), _STAGE, Column("item", "项目"), Column("text", "预警")])
+
+    def outlook_cv_table(self) -> Table | None:
+        """综合差异系数 and the 优质均衡 CVs of the report year and the projected years."""
+        t = self.ev.projection_coefficients
+        if t.empty:
+            return None
+        t = t.assign(item=t["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
+                                             else label(c)))
+        wide = t.pivot_table(index=["stage", "indicator", "item"], columns="year", values="cv", aggfunc="first",
+                             sort=False).reset_index()
+        over = t.assign(over=t["passed"].eq(False)).pivot_table(index=["stage", "indicator"], columns="year",
+                                                                 values="over", aggfunc="first", sort=False)
+        years = [c for c in wide.columns if isinstance(c, (int, np.integer))]
+        lim = t.groupby(["stage", "indicator"], sort=False)["limit"].first()
+        wide["limit"] = [f"≤{lim[(s, i)]:.2f}" for s, i in zip(wide["stage"], wide["indicator"])]
+        wide = _stage_sorted(wide).reset_index(drop=True)
+        key = pd.MultiIndex.from_frame(wide[["stage", "indicator"]])
+        flags = pd.DataFrame({f"y{y}": over[y].reindex(key).fillna(False).astype(bool).to_numpy() for y in years})
+        wide.columns = [f"y{c}" if isinstance(c, (int, np.integer)) else c for c in wide.columns]
+        return Table("预计差异系数（资源保持本学年水平）", wide, [
+            _STAGE, Column("item", "项目"),
+            *[cv_column(f"y{y}", f"{y}学年" + ("" if y == self.year else "(预测)")) for y in years],
+            Column("limit", "标准")], merge="stage", flags=flags)
+
+    def outlook_school_table(self) -> Table | None:
+        """Per school × stage × projected year (the county .xlsx)."""
+        p = self.ev.projection_schools
+        if p.empty:
+            return None
+        d = _stage_sorted(p, "year").assign(year_text=lambda x: x["year"].map(lambda y: f"{y}学年"),
+                                            size_text=lambda x: np.where(x["over_size"].eq(True), "超规模", ""))
+        return Table("各校在校生预测", d, [
+            _STAGE, Column("year_text", "学年"), Column("school_name", "学校"),
+            Column("students", "在校生", "人", "int"), Column("classes", "现有班数", "个", "int"),
+            Column("classes_needed", "按标准班额所需班数", "个", "int"),
+            Column("avg_class_size", "平均班额", "人", "float", 1), Column("large_class_risk", "班额", missing=""),
+            Column("school_students", "学校义务教育在校生", "人", "int"), Column("size_limit", "规模上限", "人", "int"),
+            Column("size_text", "规模")], merge="stage", landscape=True)
+
+    # ------------------------------------------------------------------ 十、数据质量
+    def _screening_summary(self):
+        from .screening import summary
+        if "_dq" not in self.__dict__:
+            self.__dict__["_dq"] = summary(self.ev.findings, self.county, self.year)
+        return self.__dict__["_dq"]
+
+    def data_quality_text(self) -> list:
+        """What was screened, what could not be (no previous year, no classes table), and the count."""
+        t = RULES["data_quality"]["text"]
+        out = [Text(t["method"])]
+        if self.year - 1 not in set(self.ev.values["year"]):
+            out.append(Text(t["no_previous"].format(prev=self.year - 1)))
+        if self.data.classes is None or self.data.classes.empty:
+            out.append(Text(t["no_classes"]))
+        out.append(Text(self._screening_summary().text()))
+        return out
+
+    def data_quality_rule_table(self) -> Table | None:
+        c = self.ev.findings_summary
+        if c.empty:
+            return None
+        return Table("数据筛查结果（按规则）", c, [Column("severity", "级别"), Column("label", "规则"),
+                                                 Column("count", "条数", "条", "int")], merge="severity")
+
+    def data_quality_school_table(self) -> Table | None:
+        s = self._screening_summary().schools
+        if s.empty:
+            return None
+        n = int(RULES["data_quality"]["schools_shown"])
+        more = len(s) - n
+        return Table("需核实的学校", s.head(n), [
+            Column("school_name", "学校"), Column("school_id", "学校标识码"), Column("severity", "最高级别"),
+            Column("findings", "条数", "条", "int"), Column("columns", "需核实的项目")],
+            note=RULES["data_quality"]["text"]["more_schools"].format(n=more) if more > 0 else "")
+
+    def data_quality_findings_table(self) -> Table | None:
+        f = self.ev.findings
+        if f.empty:
+            return None
+        n = int(RULES["data_quality"]["findings_shown"])
+        more = len(f) - n
+        d = f.head(n).assign(who=lambda x: x["school_name"].where(x["school_name"].astype(str) != "", x["county"]))
+        return Table("需核实的数据", d, [Column("who", "学校"), Column("column", "项目"), Column("severity", "级别"),
+                                          Column("message", "说明")],
+                     note=RULES["data_quality"]["text"]["more_findings"].format(n=more) if more > 0 else "")
+
+    def findings_table(self) -> Table | None:
+        """Every screening finding of the county-year (the county .xlsx)."""
+        from .screening import display
+        f = self.ev.findings
+        if f.empty:
+            return None
+        d = display(f)
+        return Table("数据筛查", d, [Column("school_id", "学校标识码"), Column("school_name", "学校"),
+                                     Column("column", "项目"), Column("rule", "规则代码"), Column("severity", "级别"),
+                                     Column("value", "本学年值", missing=""), Column("previous", "上学年值", missing=""),
+                                     Column("message", "说明")], landscape=True)
+
 
 def _reasons(st: pd.DataFrame) -> str:
     """'民办学校3所、非县属学校1所' from the scope notes of school × stage rows out of scope."""
