@@ -155,7 +155,7 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     exporter, trim_after_end = _html_tools()
     nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = re.sub(r"<html(?![^>]*\blang=)", '<html lang="zh-CN"', body, count=1)   # a Chinese document
+    body = zh_lang(body)   # a Chinese document
     body = add_contents(body)
     from .fileio import atomic_write_text
     atomic_write_text(html_path, body)
@@ -171,6 +171,17 @@ nav.jh-contents li { margin: 0.15em 0; }
 nav.jh-contents a { text-decoration: none; color: inherit; }
 @media print { nav.jh-contents { border: none; padding: 0; } nav.jh-contents a::after { content: none; } }
 </style>"""
+
+
+def zh_lang(body: str) -> str:
+    """The page declared Chinese: ``<html lang="zh-CN">`` (nbconvert writes ``lang="en"``).
+
+    >>> zh_lang('<!DOCTYPE html>\\n<html lang="en">'), zh_lang("<html>")
+    ('<!DOCTYPE html>\\n<html lang="zh-CN">', '<html lang="zh-CN">')
+    """
+    if re.search(r"<html[^>]*\blang=", body):
+        return re.sub(r'(<html[^>]*\blang=)("[^"]*"|\'[^\']*\')', r'\1"zh-CN"', body, count=1)
+    return re.sub(r"<html", '<html lang="zh-CN"', body, count=1)
 
 
 def add_contents(body: str) -> str:

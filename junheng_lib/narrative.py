@@ -99,6 +99,13 @@ def _group_cv(g) -> float:
     return g["basic_cv"] if q is None or (isinstance(q, float) and np.isnan(q)) else q
 
 
+def _limited(g) -> str:
+    """The indicator of a grouped warning that has a limit (a 优质均衡 one, or the composite): only it
+    can be near its limit or newly fail."""
+    q = g["quality_indicator"]
+    return q if isinstance(q, str) and q else g["basic_indicator"]
+
+
 def _groups(w: pd.DataFrame) -> pd.DataFrame:
     from .trends import resource_of, resource_warnings
     if w.empty:
@@ -449,11 +456,11 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     w = _groups(tables["warnings"])
     newly = w[w["kind"] == "newly_failed"]
     if len(newly):
-        rows.append((4, f"{_join(r['stage'] + group_name(r) for _, r in newly.iterrows())}差异系数由上年达标变为未达标。",
+        rows.append((4, f"{_join(r['stage'] + name(_limited(r)) for _, r in newly.iterrows())}差异系数由上年达标变为未达标。",
                      "查明变化原因（新建、撤并学校或学生流动），防止均衡水平滑坡。"))
     near = w[w["kind"].isin(["rising_near", "near_limit"])]
     if len(near):
-        rows.append((4, f"{_join(r['stage'] + group_name(r) + '（' + fmt_cv(_group_cv(r)) + '）' for _, r in near.iterrows())}"
+        rows.append((4, f"{_join(r['stage'] + name(_limited(r)) + '（' + fmt_cv(_group_cv(r)) + '）' for _, r in near.iterrows())}"
                         "接近标准上限。", "纳入动态监测，提前安排资源，防止超标。"))
     items = tables["county_items"]
     bad_items = items[items["status"] == "未达标"]

@@ -119,6 +119,28 @@ def test_html_has_no_code_and_embeds_images(run_one):
     assert "综合差异系数" in html
 
 
+def test_html_has_contents_list(run_one):
+    """A 目录 after the title links every section heading, in order, 总体结论 first."""
+    import re
+    out, _ = run_one
+    html = (out / "永宁县.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in html
+    nav = re.search(r'<nav class="jh-contents".*?</nav>', html, re.S).group(0)
+    ids = re.findall(r'<h2 id="([^"]+)"', html)
+    assert ids and re.findall(r'href="#([^"]+)"', nav) == ids
+    assert html.index("</h1>") < html.index(nav) < html.index("<h2 id=")
+    titles = re.findall(r'<a href="#[^"]+">([^<]+)</a>', nav)
+    assert titles[:2] == ["总体结论", "一、基本情况"] and titles[-1] == "说明"
+
+
+def test_conclusion_section_follows_the_header():
+    from junheng_lib.outline import SECTIONS
+    keys = [s.key for s in SECTIONS]
+    assert keys.index("conclusion") == keys.index("header") + 1 == keys.index("overview") - 1
+    cells = [c.source for c in nbformat.read(notebook(batch.COUNTY), as_version=4).cells]
+    assert cells.index('rep.show("conclusion")') == cells.index('rep.show("header")') + 1
+
+
 def test_failed_county_keeps_notebook_and_does_not_write_outputs(tmp_path):
     res = batch.run_county(batch.CountyTask(county="不存在县", year=2024, out_dir=str(tmp_path)))
     assert not res.ok and "不存在县" in res.error
