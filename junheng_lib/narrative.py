@@ -48,13 +48,14 @@ def name(code: str) -> str:
     return RULES["basic"]["composite_name"] if code == "composite" else label(code)
 
 
-def pct(x: float) -> str:
-    """A share as the tables print it (whole percent): the text and the table it cites agree.
+def pct(x: float, decimals: int = 0) -> str:
+    """A share as the tables print it (:class:`junheng_lib.tables.Column` ``pct``): the text and the
+    table it cites agree.
 
-    >>> pct(0.234), pct(0.225)
-    ('23%', '22%')
+    >>> pct(0.234), pct(0.225), pct(0.9061, 1)
+    ('23%', '22%', '90.6%')
     """
-    return f"{float(x) * 100:.0f}%"
+    return f"{float(x) * 100:.{decimals}f}%"
 
 
 def _pct_sum(shares) -> str:
@@ -166,7 +167,7 @@ def basic_detail(coef: pd.DataFrame, contributions: dict | None = None) -> str:
             out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
             continue
         top = c.head(2)
-        parts = [f"{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
+        parts = [f"{name(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
         s = f"{stage}8项指标中差异系数最大的是{'和'.join(parts)}"
         r0 = top.iloc[0]
         k = (stage, r0["indicator"])
@@ -286,7 +287,7 @@ def size_text(bands: pd.DataFrame, class_sf: pd.DataFrame, school_size: pd.DataF
         out.append("未提供班级表，无法统计班额分布")
     for r in bands.itertuples():
         big, huge = getattr(r, labels[2]), getattr(r, labels[3])
-        s = f"{r.stage}共{r.classes}个班，标准班额占{r.standard_share:.1%}"
+        s = f"{r.stage}共{r.classes}个班，标准班额占{pct(r.standard_share, 1)}"
         s += f"，{labels[2]}{big}个、{labels[3]}{huge}个" if big or huge else f"，无{labels[2]}"
         out.append(s)
     over = school_size[school_size["over"]]
@@ -308,7 +309,7 @@ def staffing_text(staff: pd.DataFrame) -> str:
     for r in staff.itertuples():
         cmp = "优于" if r.students_per_teacher <= r.staffing_standard else "高于"
         out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1，{cmp}编制标准{r.staffing_standard:g}:1；"
-                   f"高于规定学历教师占{r.above_degree_share:.1%}，中级及以上职称占{r.mid_title_share:.1%}")
+                   f"高于规定学历教师占{pct(r.above_degree_share, 1)}，中级及以上职称占{pct(r.mid_title_share, 1)}")
     return "；".join(out) + "。" if out else ""
 
 
@@ -321,11 +322,11 @@ def gap_text(gap: pd.DataFrame) -> str:
             out.append(f"{stage}缺少城区或乡村学校，无法比较城乡差距")
             continue
         worst = g.sort_values("rural_to_urban").iloc[0]
-        s = (f"{stage}乡村学校{label(worst['indicator'])}为城区的{worst['rural_to_urban']:.0%}，是城乡差距最大的指标")
+        s = (f"{stage}乡村学校{name(worst['indicator'])}为城区的{pct(worst['rural_to_urban'])}，是城乡差距最大的指标")
         b = g.dropna(subset=["between_share"])
         if not b.empty:
             top = b.sort_values("between_share", ascending=False).iloc[0]
-            s += (f"；按泰尔指数分解，{name(top['indicator'])}的校际差异中{top['between_share']:.0%}来自城区、镇区、乡村之间，"
+            s += (f"；按泰尔指数分解，{name(top['indicator'])}的校际差异中{pct(top['between_share'])}来自城区、镇区、乡村之间，"
                   f"其余来自同类地区学校之间")
         out.append(s)
     return "。".join(out) + "。" if out else ""
@@ -379,9 +380,11 @@ def trend_text(trend: pd.DataFrame, year: int) -> str:
             out.append(f"{r.stage}综合差异系数{fmt_cv(r.cv)}（无上年数据）")
             continue
         prev = r.cv - r.change
-        word = "上升" if r.change > 0 else ("下降" if r.change < 0 else "持平")
+        # the direction the printed figures show (0.1564 → 0.1561 both print 0.156: 持平)
+        shown = float(fmt_cv(r.cv)) - float(fmt_cv(prev))
+        word = "上升" if shown > 0 else ("下降" if shown < 0 else "持平")
         out.append(f"{r.stage}综合差异系数由上年的{fmt_cv(prev)}{word}到{fmt_cv(r.cv)}" if word != "持平"
-                   else f"{r.stage}综合差异系数与上年持平（{fmt_cv(r.cv)}）")
+                   else f"{r.stage}综合差异系数与上年{'持平' if r.change == 0 else '基本持平'}（{fmt_cv(r.cv)}）")
     g = _groups(trend[(trend["year"] == year) & (trend["kind"] != "")])
     if g.empty:
         out.append("各项差异系数均无预警")
@@ -441,8 +444,11 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
         worst = g.iloc[0]
         res = _join(dict.fromkeys(INDICATORS.loc[g["indicator"], "resource"]))
         order = [c for c in INDICATORS.index if c in set(g["indicator"])]
-        rows.append((2, f"{stage}{_join(name(c) for c in order)}共{len(g)}项指标差异系数超过{worst['limit']:.2f}，"
-                        f"其中{name(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。",
+        head = (f"{stage}{name(worst['indicator'])}差异系数为{fmt_cv(worst['cv'])}，超过{worst['limit']:.2f}。"
+                if len(g) == 1 else
+                f"{stage}{_join(name(c) for c in order)}共{len(g)}项指标差异系数超过{worst['limit']:.2f}，"
+                f"其中{name(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。")
+        rows.append((2, head,
                      f"按“削峰填谷”思路，向{stage}相关指标偏低的学校倾斜配置{res}。"))
     comp = tables["compliance"]
     sf = tables["shortfall_totals"]

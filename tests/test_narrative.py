@@ -85,6 +85,8 @@ def test_trend_rise_fall_flat():
     assert nv.trend_text(trend([0.5, 0.55]), 2023).startswith("小学综合差异系数由上年的0.500上升到0.550")
     assert "下降到0.450" in nv.trend_text(trend([0.5, 0.45]), 2023)
     assert "与上年持平" in nv.trend_text(trend([0.5, 0.5]), 2023)
+    # a change below the printed precision reads as the printed figures do
+    assert "与上年基本持平（0.156）" in nv.trend_text(trend([0.1561, 0.1564]), 2023)
     assert "无上年数据" in nv.trend_text(trend([0.5]), 2022)
 
 
@@ -111,7 +113,7 @@ def test_problems_most_serious_first():
     assert p["severity"].tolist() == [1, 2, 3]
     assert p["problem"].iloc[0] == "小学综合差异系数0.700，超过国家标准0.65，基本均衡未达标。"
     assert "生均图书册数" in p["suggestion"].iloc[0]          # the largest single CV (L5) is named
-    assert p["problem"].iloc[1].startswith("小学生均教学及辅助用房面积共1项指标差异系数超过0.50")
+    assert p["problem"].iloc[1] == "小学生均教学及辅助用房面积差异系数为0.700，超过0.50。"
 
 
 
@@ -239,7 +241,7 @@ def test_no_codes_in_prose():
               "three_growths": empty}
     text = "".join(nv.problems(tables, "甲县")[["problem", "suggestion"]].to_numpy().ravel())
     assert "初中综合差异系数（0.531）接近标准上限" in text
-    assert "每百名学生拥有网络多媒体教室数共1项" in text and not CODE.search(text)
+    assert "每百名学生拥有网络多媒体教室数差异系数为0.700" in text and not CODE.search(text)
 
 
 def test_scope_notes_say_why_counts_differ():
