@@ -416,8 +416,8 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     4 warnings (newly failed, rising, near the limit); 5 county items not met; 6 class and school
     size; 7 三个增长; 8 inputs not provided. A school far above the county mean among the schools
     behind a CV (``contributions``: :func:`junheng_lib.evaluation.contributions`, its ``outlier``
-    flag) is a likely data error: it comes first with its stage's 基本均衡 problem, and the
-    suggestion is to verify it, not to fill weak schools up to it.
+    flag) is a likely data error (数据待核实): it follows the 基本均衡 failures (1) when there are
+    any, else the quality CVs (2); the suggestion is to verify it, not to fill weak schools up to it.
 
     Returns ``severity, problem, suggestion, brief`` (``brief``: the problem in one clause, for the
     总体结论; the problem itself unless it lists many schools).
@@ -437,7 +437,9 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
             sugg = (f"优先补齐{r.stage}薄弱学校的{name(worst['indicator'])}等短板，缩小校际差距，"
                     f"确保综合差异系数降到{r.limit:.2f}以下。")
         rows.append((1, f"{r.stage}综合差异系数{fmt_cv(r.cv)}，超过国家标准{r.limit:.2f}，基本均衡未达标。", sugg))
-    rows += _outlier_rows(far)
+    # data to verify: with the 基本均衡 failures it may explain, else after the quality CVs
+    outlier_rows = _outlier_rows(far, 1 if rows else 2)
+    rows += outlier_rows if rows else []
     q = tables["quality"]
     for stage, g in q[q["passed"].eq(False)].groupby("stage", sort=False):
         g = g.sort_values("cv", ascending=False)
@@ -450,6 +452,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
                 f"其中{name(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。")
         rows.append((2, head,
                      f"按“削峰填谷”思路，向{stage}相关指标偏低的学校倾斜配置{res}。"))
+    rows += [r for r in outlier_rows if r[0] == 2]
     comp = tables["compliance"]
     sf = tables["shortfall_totals"]
     for stage, cm in comp.groupby("stage", sort=False):
@@ -504,7 +507,7 @@ def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
     return f.drop_duplicates(["stage", "school_name", "resource"]).reset_index(drop=True)
 
 
-def _outlier_rows(far: pd.DataFrame) -> list:
+def _outlier_rows(far: pd.DataFrame, severity: int) -> list:
     """One problem (数据待核实) naming every school flagged far above the mean, and its suggestion."""
     if far.empty:
         return []
@@ -515,7 +518,7 @@ def _outlier_rows(far: pd.DataFrame) -> list:
         share=pct(x["share"])) for _, x in far.iterrows())
     resources = _join(dict.fromkeys(INDICATORS.loc[c, "resource"] for c in far["indicator"]))
     factor, share = f"{float(nt['outlier_factor']):g}", pct(nt["outlier_min_share"])
-    return [(1, nt["outlier_problem"].format(items=items, factor=factor, share=share),
+    return [(severity, nt["outlier_problem"].format(items=items, factor=factor, share=share),
              nt["outlier_suggestion"].format(resources=resources),
              nt["outlier_brief"].format(n=len(far), schools=far["school_name"].nunique(), factor=factor))]
 

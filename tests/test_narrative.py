@@ -169,6 +169,11 @@ def test_school_far_above_the_mean_is_to_verify_not_to_fill():
     # without the flag: the usual suggestion
     q = nv.problems(tables, "甲县", c.assign(outlier=False))
     assert q["suggestion"].iloc[0].startswith("优先补齐小学薄弱学校的生均图书册数") and len(q) == 1
+    # 基本均衡 met: the data check follows the quality CVs over their limit
+    ok = tables | {"basic": basic.assign(passed=basic["passed"].where(basic["indicator"] != "composite", True)),
+                   "quality": quality([0.3, 0.3, 0.3, 0.7, 0.3, 0.3, 0.3])}
+    r = nv.problems(ok, "甲县", c)
+    assert r["severity"].tolist() == [2, 2] and r["problem"].iloc[1].startswith("数据待核实：")
 
 
 def _values(xs, students=100):
