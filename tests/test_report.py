@@ -196,3 +196,42 @@ def test_notebook_parameters_match_runner():
         params = pm.inspect_notebook(str(notebook(name)))
         for key, value in Options().to_dict().items():
             assert ast.literal_eval(params[key]["default"]) == value, (name, key)
+
+
+@pytest.fixture(scope="module")
+def yongning():
+    from junheng_lib.reporting import CountyReport
+    return CountyReport.build(None, "永宁县", 2024)
+
+
+def test_report_prose_follows_the_narrative_rules(yongning):
+    """On the sample county: names not codes, one warning per resource as the table counts them, the
+    scope note beside the 师资配置 counts, the plan budget beside the shortfall."""
+    import re
+
+    from junheng_lib.narrative import amount
+    from junheng_lib.reporting import Text
+    rep = yongning
+    texts = {s.key: [b.text for b in rep.blocks(s) if isinstance(b, Text)] for s in rep.sections()}
+    prose = "\n".join(t for k, v in texts.items() if k != "provenance" for t in v)
+    assert not re.search(r"(?<![A-Za-z])[LY][1-8](?![0-9])|composite|NaN|None", prose)
+    assert texts["conclusion"][0].startswith("基本均衡：") and texts["conclusion"][1].startswith("优质均衡：4个方面中")
+    # warnings: the text's count is the table's rows, fewer than the indicators warned when one
+    # resource is warned in both standards
+    n = int(re.search(r"共有(\d+)项预警", "".join(texts["trend"])).group(1))
+    w = rep.ev.warnings
+    pairs = w.groupby(["stage", "resource"]).size()
+    assert n == len(rep.warning_table().data) == len(w) - int((pairs > 1).sum())
+    # scope: 基本情况 counts every school; 师资配置 the public county-run schools without teaching
+    # points and special-education schools — derived here from the schools table
+    s = load(None).schools
+    s = s[(s["county"] == "永宁县") & (s["year"] == 2024)]
+    every = s["students_primary"].sum()
+    inside = s.loc[(s["ownership"] == "公办") & (s["affiliation"] == "县属")
+                   & ~s["school_type"].isin(["教学点", "特殊教育学校"]), "students_primary"].sum()
+    note = texts["staffing"][-1]
+    assert f"小学在校生{inside:,.0f}人，比“基本情况”中全县小学在校生{every:,.0f}人少{every - inside:,.0f}人" in note
+    # the shortfall is followed by the least-cost plan's budget, each named
+    sf = next(t for t in texts["quality"] if t.startswith("按每校达到标准值测算"))
+    plan = amount(float(rep.ev.compliance_plan["cost"].sum()), "元")
+    assert "补足到标准值（100%）的数量之和" in sf and "最低成本达标方案" in sf and f"需投入{plan}" in sf
