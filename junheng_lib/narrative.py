@@ -611,8 +611,9 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
             word = f"{_join(bad)}校际均衡未达到标准"
         s = f"{bname}：综合差异系数{cv}，{word}"
         if basic_items is not None and len(basic_items):
-            nb, nf, nm = len(basic_items), int((basic_items["status"] == "未达标").sum()), \
-                int((basic_items["status"] == "未提供").sum())
+            from .county_items import FAIL, MISSING
+            nb, nf, nm = len(basic_items), int((basic_items["status"] == FAIL).sum()), \
+                int((basic_items["status"] == MISSING).sum())
             s += f"；{bname}的县级指标{nb}项中" + ("、".join(x for x in (
                 f"达标{nb - nf - nm}项" if nb - nf - nm else "", f"未达标{nf}项" if nf else "",
                 f"{words['missing']}{nm}项（未提供数据）" if nm else "") if x))
