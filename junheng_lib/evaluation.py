@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .county_items import county_items, three_growths
+from .county_items import FAIL, MISSING, PASS, county_items, three_growths
 from .data import Dataset
 from .evaluate import coefficients, compliance, staffing, values_table
 from .frames import select
 from .gap import urban_rural_gap
-from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
+from .indicators import BASIC, QUALITY, RULES, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
 from .projection import OUTLOOK_TABLES
@@ -217,6 +217,37 @@ class Evaluation:
         v = self.stage_verdicts()["quality_resources_passed"].tolist()
         return all(v) if v else None
 
+    def quality_parts(self) -> pd.DataFrame:
+        """The four parts of 优质均衡 and their state: 资源配置 (the resource verdict of every
+        evaluated stage) and the county-item groups 政府保障程度, 教育质量, 社会认可度.
+
+        State (``status``, words of ``[narrative] part_status``): met when every item is met; not
+        met when any item is not met; 待核实 when none fails but some item lacks the county's data
+        (never counted as met).
+
+        Returns
+        -------
+        DataFrame
+            Index ``part`` (rule table order); ``status``, ``items``, ``passed``, ``failed``,
+            ``missing`` (counts: stages evaluated for 资源配置, items for the others).
+        """
+        words = RULES["narrative"]["part_status"]
+        rows = []
+        sv = self.stage_verdicts()
+        ok = int(sv["quality_resources_passed"].sum()) if len(sv) else 0
+        rows.append({"part": RULES["narrative"]["resource_part"], "items": len(sv), "passed": ok,
+                     "failed": len(sv) - ok, "missing": 0 if len(sv) else 1})
+        items = self.county_items
+        for grp in dict.fromkeys(i["group"] for i in RULES["county_item"] if i["group"] != RULES["basic"]["name"]):
+            g = items[items["group"] == grp]
+            rows.append({"part": grp, "items": len(g), "passed": int((g["status"] == PASS).sum()),
+                         "failed": int((g["status"] == FAIL).sum()),
+                         "missing": int((g["status"] == MISSING).sum()) if len(g) else 1})
+        out = pd.DataFrame(rows).set_index("part")
+        out.insert(0, "status", np.select([out["failed"] > 0, out["missing"] > 0],
+                                          [words["failed"], words["missing"]], default=words["passed"]))
+        return out
+
     # ------------------------------------------------------------------ the side file
     def results(self, *, input_sha256: str = "", version: str = "") -> dict:
         """Key results as plain JSON-ready data (read by tests and the city roll-up).
@@ -263,7 +294,8 @@ class Evaluation:
                            "county_items": int((self.ledger["level"] == "全县").sum()),
                            "cost": float(self.ledger.loc[self.ledger["level"] == "学校", "cost"].sum()),
                            "plan_cost": float(self.compliance_plan["cost"].sum()) if len(self.compliance_plan) else 0.0},
-                "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
+                "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator,
+                              "resource": r.resource, "cv": r.cv,
                               "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
                 "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
 
@@ -303,10 +335,14 @@ def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> 
     -------
     DataFrame
         ``year, county, stage, indicator, rank, school_id, school_name, students, value, mean,
-        deviation, share, direction`` (direction 高于均值 / 低于均值), the picks in order (basic first).
+        deviation, share, direction, ratio, outlier`` (direction 高于均值 / 低于均值; ``ratio`` value ÷
+        mean; ``outlier`` a value at least ``[narrative] outlier_factor`` times the county mean that
+        alone makes up at least ``outlier_min_share`` of the variance: a likely data error or outlier
+        to verify before any resource is moved), the picks in order
+        (basic first).
     """
     cols = ["year", "county", "stage", "indicator", "rank", "school_id", "school_name", "students", "value",
-            "mean", "deviation", "share", "direction"]
+            "mean", "deviation", "share", "direction", "ratio", "outlier"]
     c = coef[(coef["cv"] > 0) & (coef["indicator"] != "composite")]  # a CV of 0 has no school behind it
     basic = c[c["standard"] == BASIC].sort_values("cv", ascending=False).groupby(
         ["year", "county", "stage"], sort=False).head(1)
@@ -333,7 +369,10 @@ def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> 
         part = v[["year", "county", "stage", "school_id", "school_name", "students"]].assign(
             indicator=code, value=x, mean=mean, deviation=x - mean,
             share=np.where(total > 0, dev2 / np.where(total > 0, total, 1.0), 0.0),
-            direction=np.where(x >= mean, "高于均值", "低于均值"))
+            direction=np.where(x >= mean, "高于均值", "低于均值"),
+            ratio=np.where(mean > 0, x / np.where(mean > 0, mean, 1.0), np.nan))
+        nt = RULES["narrative"]
+        part["outlier"] = (part["ratio"] >= float(nt["outlier_factor"])) & (part["share"] >= float(nt["outlier_min_share"]))
         part = part.sort_values("share", ascending=False, kind="stable")
         part["rank"] = part.groupby(["year", "county", "stage"]).cumcount() + 1
         parts.append(part[part["rank"] <= top])

@@ -25,6 +25,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("title", "", ("title_block",), short=True),
     Section("header", "", ("header",), short=True),
+    Section("conclusion", "总体结论", ("conclusion",)),
     Section("overview", "一、基本情况",
             ("overview_text", "overview_table", "school_mix_table", "scope_table", "end_text"), short=True),
     Section("basic", "二、基本均衡（8项指标）",

@@ -266,6 +266,17 @@ class CountyReport:
         sources are on the cover and in the 说明 at the end."""
         return [Text(n, bold=True) for n in self.notices()]
 
+    def conclusion(self) -> list:
+        """总体结论: the 基本均衡 verdict, the four parts of 优质均衡, the main problems and the readiness
+        (one paragraph each), read from the evaluation's verdicts."""
+        from .narrative import conclusion, problems
+        items = self.ev.county_items
+        plan = self.ev.compliance_plan
+        return [Text(t) for t in conclusion(
+            self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["name"]],
+            problems(self.tables, self.county, self.ev.contributions),
+            float(plan["cost"].sum()) if len(plan) else None)]
+
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
         without schools (无初中学校) or without a school in scope, a stage with a single school
@@ -464,9 +475,27 @@ class CountyReport:
                                      Column("schools", "达标学校/学校数"), Column("quality", "优质均衡(资源配置)")],
                      flags=f)
 
-    def quality_text(self) -> Text:
-        from .narrative import quality_summary
-        return Text(quality_summary(self.ev.quality, self.ev.compliance))
+    def quality_text(self) -> list:
+        from .narrative import quality_scope_note, quality_summary
+        out = [Text(quality_summary(self.ev.quality, self.ev.compliance))]
+        from .options import _TEACHING_POINTS
+        note = quality_scope_note(self._quality_scope(), _TEACHING_POINTS[self.options.teaching_points],
+                                  self.options.teaching_point_cutoff)
+        return out + ([Text(note)] if note else [])
+
+    def _quality_scope(self) -> pd.DataFrame:
+        """Per stage: schools counted by 基本均衡 and by 优质均衡, and the teaching points in and out of 优质均衡."""
+        sc = self.ev.stage_scope()
+        cur = self.ev.current.assign(stage=lambda d: d["stage"].astype(str))
+        tp = cur[(cur["school_type"] == "教学点") & (cur["students"] > 0)]
+        n_q = self.comp.groupby("stage").size()
+        rows = {st: {"basic": int(sc.loc[st, "in_scope"]), "quality": int(n_q.get(st, 0)),
+                     "tp_quality": int((tp["in_quality"] & (tp["stage"] == st)).sum()),
+                     "tp_small": int((~tp["in_quality"] & (tp["stage"] == st)
+                                      & (tp["students"] < self.options.teaching_point_cutoff)).sum())}
+                for st in sc.index if sc.loc[st, "in_scope"] or n_q.get(st, 0)}
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["basic", "quality", "tp_quality", "tp_small"])
 
     def heatmaps(self) -> list:
         """Per stage: the schools × indicators grid in three bands (in page-sized parts, every school)
@@ -497,8 +526,17 @@ class CountyReport:
         return Table("各校优质均衡资源配置达标情况", d, cols, merge="stage", flags=f, landscape=True)
 
     def shortfall_text(self) -> Text:
+        """The shortfall to 100 % beside the least-cost compliance plan's budget (which is which said)."""
         from .narrative import shortfall_text
-        return Text(shortfall_text(self.ev.shortfall_totals))
+        plan, led = self.ev.compliance_plan, self.ev.ledger
+        costs = None
+        if len(plan):
+            costs = pd.DataFrame({"plan_cost": plan.groupby("stage", sort=False)["cost"].sum()})
+            if led is not None and len(led):
+                full = led[led["level"] == "学校"].groupby("stage", sort=False)["cost"].sum()
+                costs["cost"] = full.reindex(costs.index).fillna(0.0)
+            costs = costs.reindex([s for s in STAGES if s in costs.index])
+        return Text(shortfall_text(self.ev.shortfall_totals, costs))
 
     def shortfall_table(self) -> Table | None:
         t = self.ev.shortfall_totals
@@ -581,10 +619,30 @@ class CountyReport:
                       Column("passed", "结论", kind="verdict", missing="未提供")])
 
     # ------------------------------------------------------------------ 五、师资配置
-    def staffing_text(self) -> Text:
-        from .narrative import staffing_text
+    def staffing_text(self) -> list:
+        from .narrative import staffing_scope_note, staffing_text
         s = self.ev.staffing
-        return Text(staffing_text(s[s["location"] == "全县"]))
+        out = [Text(staffing_text(s[s["location"] == "全县"]))]
+        note = staffing_scope_note(self._basic_scope(s[s["location"] == "全县"]))
+        return out + ([Text(note)] if note else [])
+
+    def _basic_scope(self, staff: pd.DataFrame) -> pd.DataFrame:
+        """Per stage: the students of 基本情况, those in 基本均衡's scope (师资配置's count) and the
+        schools left out (category, schools, students) from the scope flags."""
+        o = self.ev.overview.set_index("stage")
+        cur = self.ev.current.assign(stage=lambda d: d["stage"].astype(str))
+        out = cur[~cur["in_basic"] & (cur["students"] > 0)]
+        # a teaching point merged into its central school is in scope through the merged row
+        out = out[~((out["school_type"] == "教学点") & (self.options.teaching_points == "merge"))]
+        rows = {}
+        for r in staff.itertuples():
+            ex = out[out["stage"] == r.stage]
+            cat = np.where(ex["school_type"] == "教学点", "教学点",
+                           ex["scope_note"].str.split("不参与计算").str[0])
+            g = ex.assign(cat=cat).groupby("cat", sort=False)["students"].agg(["size", "sum"])
+            rows[r.stage] = {"all_students": float(o.loc[r.stage, "students"]), "students": float(r.students),
+                             "excluded": [(c, int(x["size"]), float(x["sum"])) for c, x in g.iterrows()]}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["all_students", "students", "excluded"])
 
     def staffing_table(self) -> Table:
         s = self.ev.staffing.assign(ratio=lambda d: d["students_per_teacher"].map(lambda v: f"{v:.1f}:1"),
@@ -672,22 +730,29 @@ class CountyReport:
             f"{self.county}综合差异系数变化")))
 
     def warning_table(self) -> Table | None:
-        from .narrative import warning_reason
+        """One row per warned resource (a 基本均衡 and a 优质均衡 indicator of the same resource are
+        one warning): each standard's CV and change side by side, as the trend text counts them."""
+        from .narrative import group_name, group_reason
+        from .trends import resource_warnings
         w = self.ev.warnings
         if w.empty:
             return None
-        d = w.assign(item=w["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
-                                             else label(c)),
-                     reason=w["kind"].map(warning_reason),
-                     lim=w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"))
-        return Table("差异系数预警", _stage_sorted(d), [_STAGE, Column("item", "指标"), Column("cv", "差异系数", kind="cv"),
-                                                       Column("change", "较上年", kind="float", decimals=3),
-                                                       Column("lim", "标准"), Column("reason", "预警")], merge="stage")
+        g = resource_warnings(w)
+        d = g.assign(item=[group_name(r) for _, r in g.iterrows()], reason=[group_reason(r) for _, r in g.iterrows()],
+                     lim=g["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"))
+        b, q = RULES["basic"]["name"], RULES["quality"]["name"]
+        return Table("差异系数预警（按资源）", _stage_sorted(d),
+                     [_STAGE, Column("item", "指标"), Column("basic_cv", f"{b}差异系数", kind="cv"),
+                      Column("basic_change", "较上年", kind="float", decimals=3),
+                      Column("quality_cv", f"{q}差异系数", kind="cv"),
+                      Column("quality_change", "较上年", kind="float", decimals=3),
+                      Column("lim", "标准"), Column("reason", "预警")], merge="stage",
+                     note=f"同一资源的{b}指标与{q}指标计为一项预警；两者的计算范围（教学点）不同，差异系数可能略有差别。")
 
     # ------------------------------------------------------------------ 九、问题与建议
     def problem_texts(self) -> list:
         from .narrative import problems
-        probs = problems(self.tables, self.county)
+        probs = problems(self.tables, self.county, self.ev.contributions)
         if probs.empty:
             return [Text("未发现需要整改的问题。")]
         out = []
