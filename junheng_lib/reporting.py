@@ -1003,23 +1003,17 @@ class CountyReport:
         s = self._screening_summary().schools
         if s.empty:
             return None
-        n = int(RULES["data_quality"]["schools_shown"])
-        more = len(s) - n
-        return Table("需核实的学校", s.head(n), [
+        return Table("需核实的学校", s, [
             Column("school_name", "学校"), Column("school_id", "学校标识码"), Column("severity", "最高级别"),
-            Column("findings", "条数", "条", "int"), Column("columns", "需核实的项目")],
-            note=RULES["data_quality"]["text"]["more_schools"].format(n=more) if more > 0 else "")
+            Column("findings", "条数", "条", "int"), Column("columns", "需核实的项目")])
 
     def data_quality_findings_table(self) -> Table | None:
         f = self.ev.findings
         if f.empty:
             return None
-        n = int(RULES["data_quality"]["findings_shown"])
-        more = len(f) - n
-        d = f.head(n).assign(who=lambda x: x["school_name"].where(x["school_name"].astype(str) != "", x["county"]))
+        d = f.assign(who=lambda x: x["school_name"].where(x["school_name"].astype(str) != "", x["county"]))
         return Table("需核实的数据", d, [Column("who", "学校"), Column("column", "项目"), Column("severity", "级别"),
-                                          Column("message", "说明")],
-                     note=RULES["data_quality"]["text"]["more_findings"].format(n=more) if more > 0 else "")
+                                          Column("message", "说明")])
 
     def findings_table(self) -> Table | None:
         """Every screening finding of the county-year (the county .xlsx)."""
