@@ -563,7 +563,9 @@ class CityReport:
     # ------------------------------------------------------------------ 六、趋势
     def trend_table(self) -> Table | None:
         """综合差异系数 per county (ranking order) and stage, one column per year."""
-        t = self.trend[self.trend["indicator"] == "composite"] if self.trend is not None else pd.DataFrame()
+        if self.trend is None or self.trend.empty:
+            return None
+        t = self.trend[self.trend["indicator"] == "composite"]
         if t.empty:
             return None
         w = t.pivot_table(index=["county", "stage"], columns="year", values="cv", sort=False)
@@ -610,12 +612,13 @@ class CityReport:
             res["counties"] = res["indicator"].map(counties)
             top = res.sort_values(["counties", "schools"], ascending=False, kind="stable").head(
                 int(RULES["rollup"]["top_resources"]))
-            for r in top.itertuples():
-                measure = RULES["ledger"]["measure"].get(str(INDICATORS.loc[r.indicator, "numerator"]),
-                                                         RULES["ledger"]["item_measure"])
-                out.append((f"{r.resource}不足的县(区)最多：{r.counties}个县(区)共{r.schools:,}校次不足，"
-                            f"全市差额{amount(r.amount, r.unit)}。",
-                            adv["resource"].format(resource=r.resource, measure=measure)))
+            if len(top):
+                what = "、".join(f"{r.resource}（{r.counties}个县(区)共{r.schools:,}校次不足，全市差额{amount(r.amount, r.unit)}）"
+                                for r in top.itertuples())
+                measures = "；".join(f"{r.resource}：" + RULES["ledger"]["measure"].get(
+                    str(INDICATORS.loc[r.indicator, "numerator"]), RULES["ledger"]["item_measure"])
+                    for r in top.itertuples())
+                out.append((f"不足的县(区)最多的资源为{what}。", adv["resource"].format(measures=measures)))
         led = self.ledger_sums().iloc[-1]
         if led["items"]:
             out.append((f"各校达到优质均衡标准所需投入较大：各校全部达到100%标准估算需{amount(led['cost'], '元')}，"
