@@ -449,10 +449,16 @@ class CityReport:
 
     def grid_chart(self) -> Chart | None:
         from . import plots
-        if self.trend is None or self.trend.empty:
+        coef = self._evaluated_trend()
+        if coef.empty:
             return None
-        return Chart("各县(区)差异系数与标准（按排名）",
-                     lambda: plots.rollup_grid(self.trend, self.order(), year=self.year))
+        return Chart("各县(区)差异系数与标准（按排名）", lambda: plots.rollup_grid(coef, self.order(), year=self.year))
+
+    def _evaluated_trend(self) -> pd.DataFrame:
+        """The CV trend of the counties with a current result only (a county without one shows no value)."""
+        if self.trend is None or self.trend.empty:
+            return pd.DataFrame()
+        return self.trend[self.trend["county"].isin(list(self.results))]
 
     # ------------------------------------------------------------------ 三、优质均衡准备情况
     def grade_table(self) -> Table:
@@ -563,9 +569,10 @@ class CityReport:
     # ------------------------------------------------------------------ 六、趋势
     def trend_table(self) -> Table | None:
         """综合差异系数 per county (ranking order) and stage, one column per year."""
-        if self.trend is None or self.trend.empty:
+        t = self._evaluated_trend()
+        if t.empty:
             return None
-        t = self.trend[self.trend["indicator"] == "composite"]
+        t = t[t["indicator"] == "composite"]
         if t.empty:
             return None
         w = t.pivot_table(index=["county", "stage"], columns="year", values="cv", sort=False)
@@ -576,7 +583,8 @@ class CityReport:
             pos if s.name == "county" else STAGE_ORDER))
         w.columns = [str(c) for c in w.columns]
         return Table("各县(区)综合差异系数变化", w, [Column("county", "县(区)"), Column("stage", "学段")] +
-                     [cv_column(str(y), f"{y}学年") for y in years], merge="county")
+                     [cv_column(str(y), f"{y}学年") for y in years], merge="county",
+                     note=f"{'、'.join(self.missing)}没有本学年的当前结果，未列入。" if self.partial else "")
 
     # ------------------------------------------------------------------ 七、问题与建议
     def problems(self) -> list[tuple[str, str]]:
