@@ -18,7 +18,7 @@ from .export import (_BODY_FONT, _SIZE, _figure, _heading, _landscape, _page_num
 __all__ = ["write_city_docx", "write_city_xlsx", "XLSX_SHEETS"]
 
 #: the roll-up workbook: sheet name → block of CityReport (a Table, or nothing to write)
-XLSX_SHEETS = {"排名": "summary_table", "基本情况": "totals_table", "准备程度等级": "grade_table",
+XLSX_SHEETS = {"汇总": "summary_table", "基本情况": "totals_table", "准备程度等级": "grade_table",
                "优质均衡准备情况": "readiness_table", "差异系数预警": "warning_table", "全市差额": "shortfall_table",
                "整改台账汇总": "ledger_summary", "综合差异系数趋势": "trend_table"}
 

@@ -310,7 +310,7 @@ def test_word_and_excel_files(city_data, tmp_path):
     cells = [cell.text for t in d.tables for r in t.rows for cell in r.cells]
     assert not [x for x in [text, *cells] if BAD.search(x)]
     wb = openpyxl.load_workbook(xlsx)
-    ws = wb["排名"]
+    ws = wb["汇总"]
     assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2"
     head = [x.value for x in ws[2]]
     assert head[:3] == ["排名", "县(区)", "小学综合差异系数"] and "差异系数预警(项)" in head
