@@ -155,7 +155,7 @@ class CityReport:
     @property
     def coverage(self) -> str:
         """'部分县区：N/M' (counties with a current result / counties of the year), '' when all."""
-        n_all = len(self.counties or self.results) + (0 if self.counties else len(self.missing))
+        n_all = len(self.counties) if self.counties else len(self.results) + len(self.missing)
         return f"部分县区：{n_all - len(self.missing)}/{n_all}" if self.partial else ""
 
     @property
@@ -228,7 +228,8 @@ class CityReport:
         rows = []
         for c, r in self.results.items():
             for w in r.get("warnings", []):
-                if w["indicator"].startswith("L") or w.get("kind") not in RISK_KINDS:
+                # a 综合差异系数 or a 优质均衡 CV (a basic CV has no limit of its own)
+                if (w["indicator"] != "composite" and w.get("standard") != QUALITY) or w.get("kind") not in RISK_KINDS:
                     continue
                 rows.append({"county": c, "stage": w["stage"], "indicator": w["indicator"], "cv": w.get("cv"),
                              "limit": w.get("limit"), "kind": w["kind"]})

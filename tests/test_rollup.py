@@ -49,7 +49,8 @@ def result(county, *, cv=(0.30, 0.20), basic=True, over=(0, 0), schools=((10, 10
             "items": {"未提供": items_missing} if items_missing else {},
             "items_failed": [f"A{i}" for i in range(items_failed)],
             "ledger": ledger or {"items": 0, "school_items": 0, "county_items": 0, "cost": 0.0, "plan_cost": 0.0},
-            "warnings": [dict(stage=st, standard="quality", indicator=ind, cv=c, limit=lim, change=0.01, kind=kind)
+            "warnings": [dict(stage=st, standard="quality" if ind.startswith("Y") else "basic", indicator=ind, cv=c,
+                              limit=lim, change=0.01, kind=kind)
                          for st, ind, c, lim, kind in warnings]}
 
 
