@@ -60,3 +60,30 @@ def section(key: str) -> Section:
         if s.key == key:
             return s
     raise KeyError(key)
+
+
+# ---------------------------------------------------------------------------------------------- city roll-up
+#: The city roll-up's outline: blocks are methods of :class:`junheng_lib.rollup.CityReport`
+#: (``city.show(key)`` in notebooks/city_rollup.ipynb; the Word writer walks the same list).
+CITY_SECTIONS: tuple[Section, ...] = (
+    Section("title", "", ("title_block",)),
+    Section("header", "", ("headline",)),
+    Section("overview", "一、基本情况", ("totals_text", "totals_table")),
+    Section("ranking", "二、各县(区)对比与排名", ("ranking_rule", "summary_table", "cv_chart", "grid_chart")),
+    Section("readiness", "三、优质均衡准备情况", ("grade_table", "readiness_table", "gap_texts")),
+    Section("risk", "四、差异系数预警", ("risk_rule", "warning_table")),
+    Section("shortfall", "五、全市差额与整改投入", ("shortfall_text", "shortfall_table", "ledger_summary")),
+    Section("trend", "六、综合差异系数趋势", ("trend_table",)),
+    Section("problems", "七、存在问题与建议", ("problem_texts",)),
+    Section("provenance", "说明", ("provenance",)),
+)
+
+
+def city_section(key: str) -> Section:
+    """The roll-up's section of that key."""
+    for s in CITY_SECTIONS:
+        if s.key == key:
+            return s
+    raise KeyError(key)
+
+__all__ += ["CITY_SECTIONS", "city_section"]

@@ -191,10 +191,13 @@ def test_evaluate_prints_the_name_notices(city, tmp_path, capsys):
 def test_rollup_without_any_county_result_goes_on(city, tmp_path):
     c = CityReport.build(city, 2024, tmp_path)   # no side file at all: it died with KeyError 'basic_passed'
     assert sorted(c.missing) == sorted(["甲县", "民办县", "小学县"])
-    assert c.narrative() == f"2024学年全市3个县(区)均没有可汇总的评估结果；{'、'.join(c.missing)}的县级报告未生成，未纳入汇总。"
-    t = c.summary_table().reset_index()
-    assert (t["小学综合差异系数"] == "未生成").all() and (t["排名"] == "—").all()
-    assert (c.readiness()["状态"] == "未生成").all()
+    assert c.narrative() == (f"2024学年全市3个县(区)均没有可汇总的评估结果：{'、'.join(c.missing)}没有本学年的当前结果"
+                             "（县级报告未生成或生成失败）。")
+    assert c.title.endswith("（部分县区：0/3）")
+    t = c.summary_table()
+    assert {r[t.headers.index("小学综合差异系数")] for r in t.text_rows()} == {"—"}
+    assert {r[0] for r in t.text_rows()} == {"—"} and {r[-1] for r in t.text_rows()} == {"未生成"}
+    assert (c.readiness()["grade"] == "未生成").all()
     assert any("旧县" in n for n in c.notices())
 
 
@@ -226,11 +229,13 @@ def test_rollup_lists_counties_without_current_result(city, tmp_path):
     assert s.loc["甲县", "rank"] == 1 and s.loc["甲县", "status"] == ""
     assert s.loc["民办县", "status"] == "无纳入评估范围的学校" and pd.isna(s.loc["民办县", "rank"])
     assert s.loc["小学县", "status"] == "未生成"
-    t = c.summary_table().reset_index().set_index("县(区)")
-    assert t.loc["小学县", "小学综合差异系数"] == "未生成" and t.loc["民办县", "初中综合差异系数"] == "无纳入评估范围的学校"
+    t = c.summary_table()
+    rows = {r[1]: r for r in t.text_rows()}
+    assert rows["小学县"][-1] == "未生成" and rows["民办县"][-1] == "无纳入评估范围的学校"
+    assert "小学县未生成" in t.note and "民办县无纳入评估范围的学校" in t.note
     text = c.narrative()
-    assert "民办县没有纳入评估范围的学校，未作评估" in text and "小学县的县级报告未生成" in text
-    assert c.readiness().loc["小学县", "状态"] == "未生成"
+    assert "民办县没有纳入评估范围的学校，未作评估" in text and "小学县没有本学年的当前结果" in text
+    assert c.readiness().set_index("county").loc["小学县", "grade"] == "未生成"
 
 
 # ---------------------------------------------------------------------------------- the batch, end to end

@@ -74,7 +74,7 @@ def test_county_workbook_writes_names_and_title_as_text(hostile, tmp_path):
 
 def test_city_rollup_workbook_writes_county_names_as_text(hostile, tmp_path):
     from junheng_lib.rollup import CityReport
-    [path] = CityReport.build(hostile, 2023).write_outputs(tmp_path)
+    path, _ = CityReport.build(hostile, 2023).write_outputs(tmp_path)
     assert path.name == "全市汇总.xlsx"
     seen = texts(path)
     assert seen.get(COUNTY) == {"s"} and not any("f" in t for t in seen.values())
