@@ -259,6 +259,29 @@ class Table:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        """The table as text, as displayed (caption, headers with units, every row; numbers
+        right-aligned): what a console and a notebook's plain-text output show.
+
+        >>> import pandas as pd
+        >>> print(Table("示例", pd.DataFrame({"s": ["小学"], "n": [1234.0]}), [Column("s", "学段"), Column("n", "人数", kind="int")]))
+        示例
+        学段   人数
+        小学  1,234
+        """
+        rows = [self.headers] + self.text_rows()
+        widths = [max(text_width(r[j]) for r in rows) for j in range(len(self.columns))]
+
+        def cell(txt: str, j: int) -> str:
+            pad = " " * (widths[j] - text_width(txt))
+            return pad + txt if self.columns[j].numeric else txt + pad
+
+        lines = [self.title] if self.title else []
+        lines += ["  ".join(cell(t, j) for j, t in enumerate(r)).rstrip() for r in rows]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------ Excel
     def to_xlsx(self, book, ws, row: int = 0, *, number: int | None = None, formats: dict | None = None
                 ) -> tuple[int, int]:
