@@ -287,6 +287,11 @@ def warning_reason(kind: str) -> str:
             "near_limit": f"距标准不足{w['margin']:g}", "rising": f"连续{w['rising_years']}年上升"}.get(kind, "")
 
 
+def _cv_name(code: str) -> str:
+    """How prose names the CV of an indicator code: 综合差异系数, or 生均图书册数差异系数."""
+    return RULES["basic"]["composite_name"] if code == "composite" else f"{label(code)}差异系数"
+
+
 def problems(tables: dict, county: str) -> pd.DataFrame:
     """存在问题 and 下一步建议, most serious first, each problem with its suggestion.
 
@@ -322,11 +327,11 @@ def problems(tables: dict, county: str) -> pd.DataFrame:
     w = tables["warnings"]
     newly = w[w["newly_failed"]]
     if len(newly):
-        rows.append((4, f"{_join(f'{r.stage}{r.indicator}' for r in newly.itertuples())}差异系数由上年达标变为未达标。",
+        rows.append((4, f"{_join(f'{r.stage}{_cv_name(r.indicator)}' for r in newly.itertuples())}由上年达标变为未达标。",
                      "查明变化原因（新建、撤并学校或学生流动），防止均衡水平滑坡。"))
     near = w[w["near_limit"] & ~w["newly_failed"]]
     if len(near):
-        rows.append((4, f"{_join(f'{r.stage}{r.indicator}（{fmt_cv(r.cv)}）' for r in near.itertuples())}接近标准上限。",
+        rows.append((4, f"{_join(f'{r.stage}{_cv_name(r.indicator)}（{fmt_cv(r.cv)}）' for r in near.itertuples())}接近标准上限。",
                      "纳入动态监测，提前安排资源，防止超标。"))
     items = tables["county_items"]
     bad_items = items[items["status"] == "未达标"]
