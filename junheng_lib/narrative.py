@@ -222,7 +222,7 @@ def items_text(items: pd.DataFrame) -> str:
     """政府保障程度 / 教育质量 / 社会认可度: counts of 达标/未达标/未提供 and which fail."""
     out = []
     for grp, g in items.groupby("group", sort=False):
-        if grp == "基本均衡":
+        if grp == RULES["basic"]["items_group"]:
             continue
         n = len(g)
         ok = g[g["status"] == "达标"]

@@ -629,7 +629,9 @@ class CountyReport:
     def items_table(self) -> Table:
         i = self.ev.county_items
         f = pd.DataFrame({"status": i["status"].eq("未达标")})
-        return Table("政府保障程度、教育质量与社会认可度", i,
+        groups = list(dict.fromkeys(i["group"]))   # the rule table's groups, in its order
+        title = "、".join(groups[:-1]) + f"与{groups[-1]}" if len(groups) > 1 else "".join(groups) or "县级指标"
+        return Table(title, i,
                      [Column("group", "类别"), Column("no", "序号", kind="int"), Column("item", "项目"),
                       Column("value", "实际"), Column("standard", "标准"), Column("status", "结论")],
                      merge="group", flags=f, landscape=True)
