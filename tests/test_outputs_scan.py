@@ -275,7 +275,8 @@ def scan_file(path: Path, counts: set[str]) -> list[str]:
 def outputs_of(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
                                                                            p.relative_to(folder).parts)
-                  and p.suffix in (".html", ".docx", ".xlsx", ".ipynb", ".json"))
+                  and p.suffix in (".html", ".docx", ".xlsx", ".ipynb", ".json")
+                  and not p.name.endswith(".failed.ipynb"))   # kept for diagnosis, not handed over
 
 
 def scan(folder: Path) -> list[str]:
