@@ -406,11 +406,15 @@ font-variant-numeric:tabular-nums}
 table.jh-table td.fail{background:#f8cbad;color:#9c0006}
 table.jh-table tr{page-break-inside:avoid}
 table.jh-table thead{display:table-header-group}
-div.jh-wide{page:wide}
 @page{size:A4;margin:18mm 16mm 18mm 16mm;@bottom-center{content:"— " counter(page) " —";font-size:10pt}}
-@page wide{size:A4 landscape;margin:14mm 14mm 16mm 14mm}
 @media print{img{max-width:100%;max-height:125mm;object-fit:contain}h2{break-after:avoid}
-table.jh-table{font-size:8.5pt}}
+table.jh-table{font-size:7.5pt;line-height:1.2;margin:0.2em 0}
+table.jh-table caption{padding:0.1em 0}
+.jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
+table.jh-table td,table.jh-table th{padding:0 3px}
+div.jh-wide table.jh-table{font-size:6.5pt}
+.jp-OutputArea-output{padding-top:0;padding-bottom:0;overflow:visible}
+.jp-RenderedHTMLCommon p,.jp-RenderedMarkdown p{margin-top:0.25em;margin-bottom:0.25em}}
 p.jh-note{font-size:0.85em;color:#595959;margin:0.1em 0 0.8em}
 </style>"""
 
