@@ -47,7 +47,7 @@ from .paths import notebook
 if TYPE_CHECKING:  # pandas only where data are read: a kernel can start before
     from .options import Options
 
-__all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html",
+__all__ = ["CountyTask", "TaskResult", "IPCKernelManager", "run_county", "run_reports", "to_html", "add_contents",
            "clean_leftovers"]
 
 #: environment of the kernels started by the runner (a glyph no font has is drawn as 〓 by
@@ -155,9 +155,64 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     exporter, trim_after_end = _html_tools()
     nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = re.sub(r"<html(?![^>]*\blang=)", '<html lang="zh-CN"', body, count=1)   # a Chinese document
+    body = zh_lang(body)   # a Chinese document
+    body = add_contents(body)
     from .fileio import atomic_write_text
     atomic_write_text(html_path, body)
+
+
+#: the contents list of an HTML report: one link per section heading (h2), after the title (h1)
+CONTENTS_TITLE = "目录"
+_CONTENTS_CSS = """<style>
+nav.jh-contents { margin: 1em 0 1.5em; padding: 0.6em 1.2em; border: 1px solid #ccc; break-inside: avoid; }
+nav.jh-contents p { font-weight: bold; margin: 0 0 0.4em; }
+nav.jh-contents ul { list-style: none; margin: 0; padding: 0; columns: 2; }
+nav.jh-contents li { margin: 0.15em 0; }
+nav.jh-contents a { text-decoration: none; color: inherit; }
+@media print { nav.jh-contents { border: none; padding: 0; } nav.jh-contents a::after { content: none; } }
+</style>"""
+
+
+def zh_lang(body: str) -> str:
+    """The page declared Chinese: ``<html lang="zh-CN">`` (nbconvert writes ``lang="en"``).
+
+    >>> zh_lang('<!DOCTYPE html>\\n<html lang="en">'), zh_lang("<html>")
+    ('<!DOCTYPE html>\\n<html lang="zh-CN">', '<html lang="zh-CN">')
+    """
+    if re.search(r"<html[^>]*\blang=", body):
+        return re.sub(r'(<html[^>]*\blang=)("[^"]*"|\'[^\']*\')', r'\1"zh-CN"', body, count=1)
+    return re.sub(r"<html", '<html lang="zh-CN"', body, count=1)
+
+
+def add_contents(body: str) -> str:
+    """The HTML with a contents list (目录) linking every section heading (``<h2 id=…>``), placed right
+    after the report's title (or at the top of the page without one) and kept in print; unchanged
+    when the page has no section heading.
+
+    >>> html = '<head></head><body><main><h1 id="t">报告</h1><h2 id="a">一、基本情况<a class="anchor-link" href="#a">¶</a></h2></main></body>'
+    >>> out = add_contents(html)
+    >>> '<li><a href="#a">一、基本情况</a></li>' in out and out.index("目录") > out.index("</h1>")
+    True
+    """
+    heads = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', body, flags=re.S)
+    if not heads:
+        return body
+    items = []
+    for anchor, inner in heads:
+        text = re.sub(r"<a class=\"anchor-link\".*?</a>", "", inner, flags=re.S)
+        text = re.sub(r"<[^>]+>", "", text).strip()
+        if text:
+            items.append(f'<li><a href="#{anchor}">{text}</a></li>')
+    nav = (f'<nav class="jh-contents" aria-label="{CONTENTS_TITLE}"><p>{CONTENTS_TITLE}</p><ul>'
+           + "".join(items) + "</ul></nav>")
+    m = re.search(r"</h1>", body)
+    if m:
+        body = body[:m.end()] + nav + body[m.end():]
+    else:
+        m = re.search(r"<main[^>]*>|<body[^>]*>", body)
+        at = m.end() if m else 0
+        body = body[:at] + nav + body[at:]
+    return body.replace("</head>", _CONTENTS_CSS + "</head>", 1)
 
 
 #: start each process's next kernel while the current report runs (see kernels.WarmKernel)

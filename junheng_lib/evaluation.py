@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .county_items import county_items, three_growths
+from .county_items import FAIL, MISSING, PASS, county_items, three_growths
 from .data import Dataset
 from .evaluate import coefficients, compliance, staffing, values_table
 from .frames import select
 from .gap import urban_rural_gap
-from .indicators import BASIC, QUALITY, STAGE_ORDER, STAGES, codes
+from .indicators import BASIC, QUALITY, RULES, STAGE_ORDER, STAGES, codes
 from .options import Options
 from .plans import compliance_plan, shortfall
+from .projection import OUTLOOK_TABLES
 from .schema import LOCATIONS
 from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
@@ -42,6 +43,7 @@ TABLES = {
     "school_size": "学校规模",
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
+    "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
 }
 
 
@@ -72,6 +74,16 @@ class Evaluation:
         :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
     ledger : DataFrame
         :func:`junheng_lib.ledger.ledger`: the 整改台账, one row per failing item.
+    findings, findings_summary : DataFrame
+        The data screening of the county-year (:func:`junheng_lib.screening.screen_tables`, columns
+        :data:`~junheng_lib.screening.FINDING_COLUMNS`; year-over-year rules against the year before
+        when the data hold it) and its counts by severity and rule.
+    projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
+        The 预警与展望 (:func:`junheng_lib.projection.outlook`): students by stage against capacity
+        over the horizon, per school, the CVs of the projected years, the warnings as data and
+        the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
+        a projection.
+    outlook_note : str
     notices : list of str
         What the inputs leave out for this county-year (counties-table rows), said by the reports.
     """
@@ -101,6 +113,15 @@ class Evaluation:
     school_mix: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(default=None, repr=False)
     notices: list = field(default_factory=list)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    findings_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_warnings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    outlook_note: str = ""
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -196,6 +217,37 @@ class Evaluation:
         v = self.stage_verdicts()["quality_resources_passed"].tolist()
         return all(v) if v else None
 
+    def quality_parts(self) -> pd.DataFrame:
+        """The four parts of 优质均衡 and their state: 资源配置 (the resource verdict of every
+        evaluated stage) and the county-item groups 政府保障程度, 教育质量, 社会认可度.
+
+        State (``status``, words of ``[narrative] part_status``): met when every item is met; not
+        met when any item is not met; 待核实 when none fails but some item lacks the county's data
+        (never counted as met).
+
+        Returns
+        -------
+        DataFrame
+            Index ``part`` (rule table order); ``status``, ``items``, ``passed``, ``failed``,
+            ``missing`` (counts: stages evaluated for 资源配置, items for the others).
+        """
+        words = RULES["narrative"]["part_status"]
+        rows = []
+        sv = self.stage_verdicts()
+        ok = int(sv["quality_resources_passed"].sum()) if len(sv) else 0
+        rows.append({"part": RULES["narrative"]["resource_part"], "items": len(sv), "passed": ok,
+                     "failed": len(sv) - ok, "missing": 0 if len(sv) else 1})
+        items = self.county_items
+        for grp in dict.fromkeys(i["group"] for i in RULES["county_item"] if i["group"] != RULES["basic"]["items_group"]):
+            g = items[items["group"] == grp]
+            rows.append({"part": grp, "items": len(g), "passed": int((g["status"] == PASS).sum()),
+                         "failed": int((g["status"] == FAIL).sum()),
+                         "missing": int((g["status"] == MISSING).sum()) if len(g) else 1})
+        out = pd.DataFrame(rows).set_index("part")
+        out.insert(0, "status", np.select([out["failed"] > 0, out["missing"] > 0],
+                                          [words["failed"], words["missing"]], default=words["passed"]))
+        return out
+
     # ------------------------------------------------------------------ the side file
     def results(self, *, input_sha256: str = "", version: str = "") -> dict:
         """Key results as plain JSON-ready data (read by tests and the city roll-up).
@@ -242,8 +294,34 @@ class Evaluation:
                            "county_items": int((self.ledger["level"] == "全县").sum()),
                            "cost": float(self.ledger.loc[self.ledger["level"] == "学校", "cost"].sum()),
                            "plan_cost": float(self.compliance_plan["cost"].sum()) if len(self.compliance_plan) else 0.0},
-                "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator, "cv": r.cv,
-                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()]}
+                "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator,
+                              "resource": r.resource, "cv": r.cv,
+                              "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
+                "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+
+    def _data_quality_results(self) -> dict:
+        """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
+        f = self.findings
+        named = f.loc[f["school_id"].astype(str) != "", "school_id"] if len(f) else pd.Series(dtype=object)
+        return {"findings": int(len(f)), "by_severity": {str(k): int(v) for k, v in f["severity"].value_counts().items()}
+                if len(f) else {},
+                "by_rule": {str(r.rule): int(r.count) for r in self.findings_summary.itertuples()},
+                "schools": int(named.nunique()), "previous_year": bool((self.values["year"] == self.year - 1).any())}
+
+    def _outlook_results(self) -> dict:
+        """The 预警与展望 in results.json: students and capacity per stage and year, and the projected
+        warnings as data (the roll-up's 预计出现风险的县(区))."""
+        cap = self.projection
+        stages = {}
+        for st, c in cap.groupby("stage", sort=False):
+            stages[st] = [{"year": int(r.year), "observed": bool(r.observed), "students": float(r.students),
+                           "capacity": float(r.capacity)} for r in c.itertuples()]
+        w = self.projection_warnings.astype(object).where(self.projection_warnings.notna(), None)
+        warnings = [{k: (int(v) if k in ("year", "schools") and v is not None else v) for k, v in r.items()}
+                    for r in w.drop(columns="county").to_dict("records")]
+        return {"note": self.outlook_note, "base_year": self.year,
+                "horizon": int((~cap["observed"]).groupby(cap["stage"]).sum().max()) if len(cap) else 0,
+                "stages": stages, "warnings": warnings}
 
 
 def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
@@ -257,10 +335,14 @@ def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> 
     -------
     DataFrame
         ``year, county, stage, indicator, rank, school_id, school_name, students, value, mean,
-        deviation, share, direction`` (direction 高于均值 / 低于均值), the picks in order (basic first).
+        deviation, share, direction, ratio, outlier`` (direction 高于均值 / 低于均值; ``ratio`` value ÷
+        mean; ``outlier`` a value at least ``[narrative] outlier_factor`` times the county mean that
+        alone makes up at least ``outlier_min_share`` of the variance: a likely data error or outlier
+        to verify before any resource is moved), the picks in order
+        (basic first).
     """
     cols = ["year", "county", "stage", "indicator", "rank", "school_id", "school_name", "students", "value",
-            "mean", "deviation", "share", "direction"]
+            "mean", "deviation", "share", "direction", "ratio", "outlier"]
     c = coef[(coef["cv"] > 0) & (coef["indicator"] != "composite")]  # a CV of 0 has no school behind it
     basic = c[c["standard"] == BASIC].sort_values("cv", ascending=False).groupby(
         ["year", "county", "stage"], sort=False).head(1)
@@ -287,7 +369,10 @@ def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> 
         part = v[["year", "county", "stage", "school_id", "school_name", "students"]].assign(
             indicator=code, value=x, mean=mean, deviation=x - mean,
             share=np.where(total > 0, dev2 / np.where(total > 0, total, 1.0), 0.0),
-            direction=np.where(x >= mean, "高于均值", "低于均值"))
+            direction=np.where(x >= mean, "高于均值", "低于均值"),
+            ratio=np.where(mean > 0, x / np.where(mean > 0, mean, 1.0), np.nan))
+        nt = RULES["narrative"]
+        part["outlier"] = (part["ratio"] >= float(nt["outlier_factor"])) & (part["share"] >= float(nt["outlier_min_share"]))
         part = part.sort_values("share", ascending=False, kind="stable")
         part["rank"] = part.groupby(["year", "county", "stage"]).cumcount() + 1
         parts.append(part[part["rank"] <= top])
@@ -390,4 +475,26 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         overview=overview(s, year), school_mix=school_mix(s, year))
     from .ledger import ledger
     ev.ledger = ledger(ev, costs)
+    _screen_and_project(ev, data, s)
     return ev
+
+
+def _screen_and_project(ev: Evaluation, data: Dataset, schools: pd.DataFrame) -> None:
+    """数据质量 and 预警与展望 of an evaluation (in place), both on its values table (no second expansion)."""
+    from .projection import outlook
+    from .screening import counts, screen_tables
+    cl = data.classes
+    if cl is not None and ev.county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    # the report year's findings need the year before (year over year) and the year after (a value
+    # back to last year's level marks this year's as the slip): no other year is screened
+    near = [ev.year - 1, ev.year, ev.year + 1]
+    s3 = schools[schools["year"].isin(near)]
+    s3.attrs = dict(schools.attrs)
+    found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
+                          stages=ev.values[ev.values["year"].isin(near)])
+    ev.findings = found[found["year"] == ev.year].reset_index(drop=True)
+    ev.findings_summary = counts(ev.findings)
+    tabs, ev.outlook_note = outlook(cl, schools, ev.values, ev.year, ev.county, ev.options)
+    for name, t in tabs.items():
+        setattr(ev, name, t)

@@ -260,7 +260,9 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
                                     "shortfall_85": (sf["shortfall_85"] > 0).to_numpy()}), decimals=dec)
             detail.data["indicator_name"] = detail.data["indicator"].map(_label)
             for name, t in (("学校达标情况", rep.compliance_table()), ("学校指标差额", detail),
-                            ("各校指标值", rep.appendix_table()), ("整改台账", rep.ledger_table())):
+                            ("各校指标值", rep.appendix_table()), ("整改台账", rep.ledger_table()),
+                            ("在校生预测", rep.outlook_table()), ("各校在校生预测", rep.outlook_school_table()),
+                            ("数据筛查", rep.findings_table())):
                 if not isinstance(t, Table):
                     continue
                 ws = book.add_worksheet(name)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import BASIC, INDICATORS, QUALITY, RULES, label
+from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, codes, label
 
 __all__ = ["warning_reason", "basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
            "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv",
-           "rule_text"]
+           "rule_text", "name", "pct", "group_name", "group_reason", "conclusion", "readiness", "staffing_scope_note",
+           "quality_scope_note"]
 
 
 #: how the text names the schools of a stage: 无初中学校, 小学均不参与计算
@@ -36,6 +37,86 @@ def fmt_cv(x) -> str:
 def _join(items) -> str:
     items = list(items)
     return "、".join(items)
+
+
+def name(code: str) -> str:
+    """The rule table's name of an indicator (``composite``: 综合差异系数) — prose never shows a code.
+
+    >>> name("Y4"), name("composite")
+    ('生均教学及辅助用房面积', '综合差异系数')
+    """
+    return RULES["basic"]["composite_name"] if code == "composite" else label(code)
+
+
+def pct(x: float, decimals: int = 0) -> str:
+    """A share as the tables print it (:class:`junheng_lib.tables.Column` ``pct``): the text and the
+    table it cites agree.
+
+    >>> pct(0.234), pct(0.225), pct(0.9061, 1)
+    ('23%', '22%', '90.6%')
+    """
+    return f"{float(x) * 100:.{decimals}f}%"
+
+
+def _pct_sum(shares) -> str:
+    """The sum of shares as the reader adds up the rounded figures shown (23% + 22% = 45%)."""
+    return f"{sum(int(pct(v)[:-1]) for v in shares)}%"
+
+
+def _standard_name(std: str) -> str:
+    return RULES["basic" if std == BASIC else "quality"]["name"]
+
+
+def group_name(g) -> str:
+    """A warning of one resource (a row of :func:`junheng_lib.trends.resource_warnings`) by name:
+    both indicators when a 基本均衡 and a 优质均衡 indicator measure the resource.
+
+    >>> group_name({"basic_indicator": "L1", "quality_indicator": "Y4"})
+    '生均教学及辅助用房面积（基本均衡、优质均衡）'
+    >>> group_name({"basic_indicator": "L7", "quality_indicator": "Y1"})
+    '生均高于规定学历教师数（基本均衡）和每百名学生拥有高于规定学历教师数（优质均衡）'
+    >>> group_name({"basic_indicator": None, "quality_indicator": "Y2"})
+    '每百名学生拥有县级及以上骨干教师数'
+    """
+    b, q = (v if isinstance(v, str) and v else None for v in (g["basic_indicator"], g["quality_indicator"]))
+    if b and q:
+        if name(b) == name(q):
+            return f"{name(b)}（{_standard_name(BASIC)}、{_standard_name(QUALITY)}）"
+        return f"{name(b)}（{_standard_name(BASIC)}）和{name(q)}（{_standard_name(QUALITY)}）"
+    return name(b or q)
+
+
+def group_reason(g) -> str:
+    """The reason of a grouped warning: one reason, or each standard's when they differ."""
+    kinds = {std: g[f"{std}_kind"] for std in (BASIC, QUALITY) if g[f"{std}_kind"]}
+    if len(set(kinds.values())) <= 1:
+        return warning_reason(g["kind"])
+    return "；".join(f"{_standard_name(std)}{warning_reason(k)}" for std, k in kinds.items())
+
+
+def _group_cv(g) -> float:
+    """The CV of a grouped warning that is judged against a limit (quality, or the composite)."""
+    q = g["quality_cv"]
+    return g["basic_cv"] if q is None or (isinstance(q, float) and np.isnan(q)) else q
+
+
+def _limited(g) -> str:
+    """The indicator of a grouped warning that has a limit (a 优质均衡 one, or the composite): only it
+    can be near its limit or newly fail."""
+    q = g["quality_indicator"]
+    return q if isinstance(q, str) and q else g["basic_indicator"]
+
+
+def _groups(w: pd.DataFrame) -> pd.DataFrame:
+    from .trends import resource_of, resource_warnings
+    if w.empty:
+        return resource_warnings(pd.DataFrame(columns=["year", "county", "stage", "resource", "standard",
+                                                       "indicator", "cv", "limit", "change", "kind"]))
+    if "resource" not in w:
+        w = w.assign(resource=w["indicator"].map(resource_of))
+    if "county" not in w:
+        w = w.assign(county="")
+    return resource_warnings(w)
 
 
 def amount(x: float, unit: str) -> str:
@@ -86,20 +167,33 @@ def basic_detail(coef: pd.DataFrame, contributions: dict | None = None) -> str:
             out.append(f"{stage}只有1所学校参与计算，按规定各项差异系数均为0。")
             continue
         top = c.head(2)
-        parts = [f"{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
+        parts = [f"{name(r.indicator)}（{fmt_cv(r.cv)}）" for r in top.itertuples()]
         s = f"{stage}8项指标中差异系数最大的是{'和'.join(parts)}"
         r0 = top.iloc[0]
         k = (stage, r0["indicator"])
         if contributions and k in contributions and not contributions[k].empty:
             t = contributions[k].head(2)
-            unit = INDICATORS.loc[r0["indicator"], "unit"]
-            dec = int(INDICATORS.loc[r0["indicator"], "decimals"])
-            who = _join(f"{x.school_name}（{x.value:,.{dec}f}{unit}，比全县均值{'高' if x.deviation >= 0 else '低'}"
-                        f"{abs(x.deviation):,.{dec}f}{unit}）" for x in t.itertuples())
-            shares = "、".join(f"{v:.0%}" for v in t["share"])
-            s += f"，离散程度主要来自{who}（分别占{shares}）"
+            who = _join(f"{x.school_name}（{_vs_mean(x)}）" for x in t.itertuples())
+            shares = "、".join(pct(v) for v in t["share"])
+            share = f"分别占{shares}，合计{_pct_sum(t['share'])}" if len(t) > 1 else f"占{shares}"
+            s += f"，离散程度主要来自{who}（{share}）"
+            far = [x for x in t.itertuples() if getattr(x, "outlier", False) is True]
+            if far:
+                s += "；" + _join(f"{x.school_name}为全县均值的{x.ratio:.1f}倍" for x in far) + \
+                     "，可能是数据填报错误或异常值，应先核实"
         out.append(s + "。")
     return "".join(out)
+
+
+def _value(x: float, code: str) -> str:
+    unit = INDICATORS.loc[code, "unit"]
+    return f"{x:,.{int(INDICATORS.loc[code, 'decimals'])}f}{unit}"
+
+
+def _vs_mean(x) -> str:
+    """'106.68册，比全县均值16.02册高90.66册': the value, the mean and the difference, each stated."""
+    word = "高" if x.deviation >= 0 else "低"
+    return f"{_value(x.value, x.indicator)}，比全县均值{_value(x.mean, x.indicator)}{word}{_value(abs(x.deviation), x.indicator)}"
 
 
 def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
@@ -111,7 +205,7 @@ def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
         if over.empty and c["passed"].eq(True).all():
             parts.append(f"{stage}7项指标差异系数均不高于{limit:.2f}，达到优质均衡要求")
         else:
-            items = [f"{r.indicator}{label(r.indicator)}（{fmt_cv(r.cv)}）" for r in over.itertuples()]
+            items = [f"{name(r.indicator)}（{fmt_cv(r.cv)}）" for r in over.itertuples()]
             n = "1项" if len(over) == 1 else f"{len(over)}项"
             parts.append(f"{stage}有{n}指标差异系数高于{limit:.2f}：{_join(items)}")
     text = "；".join(parts) + "。" if parts else ""
@@ -132,8 +226,13 @@ def quality_summary(coef: pd.DataFrame, comp: pd.DataFrame) -> str:
     return text
 
 
-def shortfall_text(totals: pd.DataFrame) -> str:
-    """"按标准测算，小学教学及辅助用房面积差额约3.0万平方米（12所学校）……" from the shortfall totals."""
+def shortfall_text(totals: pd.DataFrame, costs: pd.DataFrame | None = None) -> str:
+    """"按标准测算，小学教学及辅助用房面积差额约3.0万平方米（12所学校）……" from the shortfall totals,
+    and beside it the budget of the least-cost compliance plan, saying which is which.
+
+    ``costs``: per stage (index), ``plan_cost`` (元, the least-cost plan that makes every school
+    pass) and optionally ``cost`` (元, the whole shortfall at the same unit costs).
+    """
     t = totals[totals["shortfall"] > 0]
     if t.empty:
         return "各校7项指标均已达到标准，无需补足。"
@@ -141,7 +240,22 @@ def shortfall_text(totals: pd.DataFrame) -> str:
     for stage, g in t.groupby("stage", sort=False):
         items = [f"{r.resource}{amount(r.shortfall, r.unit)}（{r.schools_short}所学校）" for r in g.itertuples()]
         out.append(f"{stage}{_join(items)}")
-    return "按每校达到标准值测算，全县" + "；".join(out) + "。"
+    text = "按每校达到标准值测算，全县" + "；".join(out) + "。"
+    if costs is None or costs.empty:
+        return text
+    n = RULES["narrative"]
+    q = RULES["quality"]
+
+    def by_stage(col):
+        v = costs[col]
+        total = amount(float(v.sum()), "元")
+        if len(v) < 2:
+            return total
+        return total + "（" + "、".join(f"{st}{amount(float(x), '元')}" for st, x in v.items()) + "）"
+    text += n["plan_note"].format(min_met=q["min_met"], floor=pct(q["floor_share"]), plan=by_stage("plan_cost"))
+    if "cost" in costs:
+        text += n["full_cost_note"].format(full=amount(float(costs["cost"].sum()), "元"))
+    return text + "。"
 
 
 def overview_text(county: str, year: int, overview: pd.DataFrame, mix: pd.DataFrame) -> str:
@@ -173,7 +287,7 @@ def size_text(bands: pd.DataFrame, class_sf: pd.DataFrame, school_size: pd.DataF
         out.append("未提供班级表，无法统计班额分布")
     for r in bands.itertuples():
         big, huge = getattr(r, labels[2]), getattr(r, labels[3])
-        s = f"{r.stage}共{r.classes}个班，标准班额占{r.standard_share:.1%}"
+        s = f"{r.stage}共{r.classes}个班，标准班额占{pct(r.standard_share, 1)}"
         s += f"，{labels[2]}{big}个、{labels[3]}{huge}个" if big or huge else f"，无{labels[2]}"
         out.append(s)
     over = school_size[school_size["over"]]
@@ -195,7 +309,7 @@ def staffing_text(staff: pd.DataFrame) -> str:
     for r in staff.itertuples():
         cmp = "优于" if r.students_per_teacher <= r.staffing_standard else "高于"
         out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1，{cmp}编制标准{r.staffing_standard:g}:1；"
-                   f"高于规定学历教师占{r.above_degree_share:.1%}，中级及以上职称占{r.mid_title_share:.1%}")
+                   f"高于规定学历教师占{pct(r.above_degree_share, 1)}，中级及以上职称占{pct(r.mid_title_share, 1)}")
     return "；".join(out) + "。" if out else ""
 
 
@@ -208,11 +322,11 @@ def gap_text(gap: pd.DataFrame) -> str:
             out.append(f"{stage}缺少城区或乡村学校，无法比较城乡差距")
             continue
         worst = g.sort_values("rural_to_urban").iloc[0]
-        s = (f"{stage}乡村学校{label(worst['indicator'])}为城区的{worst['rural_to_urban']:.0%}，是城乡差距最大的指标")
+        s = (f"{stage}乡村学校{name(worst['indicator'])}为城区的{pct(worst['rural_to_urban'])}，是城乡差距最大的指标")
         b = g.dropna(subset=["between_share"])
         if not b.empty:
             top = b.sort_values("between_share", ascending=False).iloc[0]
-            s += (f"；按泰尔指数分解，{top['indicator']}的校际差异中{top['between_share']:.0%}来自城区、镇区、乡村之间，"
+            s += (f"；按泰尔指数分解，{name(top['indicator'])}的校际差异中{pct(top['between_share'])}来自城区、镇区、乡村之间，"
                   f"其余来自同类地区学校之间")
         out.append(s)
     return "。".join(out) + "。" if out else ""
@@ -255,7 +369,9 @@ def growth_text(growths: pd.DataFrame) -> str:
 
 
 def trend_text(trend: pd.DataFrame, year: int) -> str:
-    """Composite CVs against last year, and how many CVs carry a warning."""
+    """Composite CVs against last year, and the warnings: one per underlying resource (a 基本均衡 and
+    a 优质均衡 indicator of the same resource are one warning, both named), the count as the
+    warning table shows them."""
     c = trend[(trend["indicator"] == "composite")]
     cur = c[c["year"] == year]
     out = []
@@ -264,15 +380,21 @@ def trend_text(trend: pd.DataFrame, year: int) -> str:
             out.append(f"{r.stage}综合差异系数{fmt_cv(r.cv)}（无上年数据）")
             continue
         prev = r.cv - r.change
-        word = "上升" if r.change > 0 else ("下降" if r.change < 0 else "持平")
+        # the direction the printed figures show (0.1564 → 0.1561 both print 0.156: 持平)
+        shown = float(fmt_cv(r.cv)) - float(fmt_cv(prev))
+        word = "上升" if shown > 0 else ("下降" if shown < 0 else "持平")
         out.append(f"{r.stage}综合差异系数由上年的{fmt_cv(prev)}{word}到{fmt_cv(r.cv)}" if word != "持平"
-                   else f"{r.stage}综合差异系数与上年持平（{fmt_cv(r.cv)}）")
-    w = trend[(trend["year"] == year) & (trend["kind"] != "")]
-    if len(w):
-        out.append(f"共有{len(w)}项差异系数出现预警（连续上升、接近或超过标准）")
-    else:
+                   else f"{r.stage}综合差异系数与上年{'持平' if r.change == 0 else '基本持平'}（{fmt_cv(r.cv)}）")
+    g = _groups(trend[(trend["year"] == year) & (trend["kind"] != "")])
+    if g.empty:
         out.append("各项差异系数均无预警")
-    return "；".join(out) + "。"
+        return "；".join(out) + "。"
+    pair = (g["basic_indicator"].notna() & g["quality_indicator"].notna()).any()
+    text = "；".join(out) + f"。共有{len(g)}项预警（连续上升、接近或超过标准" + \
+        ("；同一资源的基本均衡与优质均衡指标计为一项" if pair else "") + "）："
+    per = [f"{stage}{len(x)}项，为{_join(group_name(r) for _, r in x.iterrows())}"
+           for stage, x in g.groupby("stage", sort=False)]
+    return text + "；".join(per) + "。"
 
 
 def warning_reason(kind: str) -> str:
@@ -287,34 +409,50 @@ def warning_reason(kind: str) -> str:
             "near_limit": f"距标准不足{w['margin']:g}", "rising": f"连续{w['rising_years']}年上升"}.get(kind, "")
 
 
-def _cv_name(code: str) -> str:
-    """How prose names the CV of an indicator code: 综合差异系数, or 生均图书册数差异系数."""
-    return RULES["basic"]["composite_name"] if code == "composite" else f"{label(code)}差异系数"
-
-
-def problems(tables: dict, county: str) -> pd.DataFrame:
+def problems(tables: dict, county: str, contributions: pd.DataFrame | None = None) -> pd.DataFrame:
     """存在问题 and 下一步建议, most serious first, each problem with its suggestion.
 
     Severity: 1 基本均衡 not met; 2 a quality CV over its limit; 3 schools failing the standards;
     4 warnings (newly failed, rising, near the limit); 5 county items not met; 6 class and school
-    size; 7 三个增长; 8 inputs not provided.
+    size; 7 三个增长; 8 inputs not provided. A school far above the county mean among the schools
+    behind a CV (``contributions``: :func:`junheng_lib.evaluation.contributions`, its ``outlier``
+    flag) is a likely data error (数据待核实): it follows the 基本均衡 failures (1) when there are
+    any, else the quality CVs (2); the suggestion is to verify it, not to fill weak schools up to it.
 
-    Returns ``severity, problem, suggestion``.
+    Returns ``severity, problem, suggestion, brief`` (``brief``: the problem in one clause, for the
+    总体结论; the problem itself unless it lists many schools).
     """
     rows = []
+    nt = RULES["narrative"]
+    far = _outliers(contributions)
     basic = tables["basic"]
     for r in basic[(basic["indicator"] == "composite") & basic["passed"].eq(False)].itertuples():
         worst = basic[(basic["stage"] == r.stage) & (basic["indicator"] != "composite")].sort_values("cv").iloc[-1]
-        rows.append((1, f"{r.stage}综合差异系数{fmt_cv(r.cv)}，超过国家标准{r.limit:.2f}，基本均衡未达标。",
-                     f"优先补齐{r.stage}薄弱学校的{label(worst['indicator'])}等短板，缩小校际差距，确保综合差异系数降到{r.limit:.2f}以下。"))
+        f = far[(far["stage"] == r.stage) & (far["indicator"] == worst["indicator"])]
+        if len(f):
+            x = f.iloc[0]
+            sugg = nt["outlier_first"].format(school=x["school_name"], indicator=name(x["indicator"]),
+                                              ratio=f"{x['ratio']:.1f}", stage=r.stage, limit=f"{r.limit:.2f}")
+        else:
+            sugg = (f"优先补齐{r.stage}薄弱学校的{name(worst['indicator'])}等短板，缩小校际差距，"
+                    f"确保综合差异系数降到{r.limit:.2f}以下。")
+        rows.append((1, f"{r.stage}综合差异系数{fmt_cv(r.cv)}，超过国家标准{r.limit:.2f}，基本均衡未达标。", sugg))
+    # data to verify: with the 基本均衡 failures it may explain, else after the quality CVs
+    outlier_rows = _outlier_rows(far, 1 if rows else 2)
+    rows += outlier_rows if rows else []
     q = tables["quality"]
     for stage, g in q[q["passed"].eq(False)].groupby("stage", sort=False):
         g = g.sort_values("cv", ascending=False)
         worst = g.iloc[0]
         res = _join(dict.fromkeys(INDICATORS.loc[g["indicator"], "resource"]))
-        rows.append((2, f"{stage}{_join(sorted(g['indicator']))}共{len(g)}项指标差异系数超过{worst['limit']:.2f}，"
-                        f"其中{label(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。",
+        order = [c for c in INDICATORS.index if c in set(g["indicator"])]
+        head = (f"{stage}{name(worst['indicator'])}差异系数为{fmt_cv(worst['cv'])}，超过{worst['limit']:.2f}。"
+                if len(g) == 1 else
+                f"{stage}{_join(name(c) for c in order)}共{len(g)}项指标差异系数超过{worst['limit']:.2f}，"
+                f"其中{name(worst['indicator'])}最高（{fmt_cv(worst['cv'])}）。")
+        rows.append((2, head,
                      f"按“削峰填谷”思路，向{stage}相关指标偏低的学校倾斜配置{res}。"))
+    rows += [r for r in outlier_rows if r[0] == 2]
     comp = tables["compliance"]
     sf = tables["shortfall_totals"]
     for stage, cm in comp.groupby("stage", sort=False):
@@ -324,15 +462,15 @@ def problems(tables: dict, county: str) -> pd.DataFrame:
             need = _join(f"{r.resource}{amount(r.shortfall, r.unit)}" for r in s.head(3).itertuples())
             rows.append((3, f"{stage}{len(bad)}所学校（共{len(cm)}所）未达到优质均衡资源配置标准。",
                          f"制定逐校达标计划，重点补足{need}。" if need else "制定逐校达标计划。"))
-    w = tables["warnings"]
-    newly = w[w["newly_failed"]]
+    w = _groups(tables["warnings"])
+    newly = w[w["kind"] == "newly_failed"]
     if len(newly):
-        rows.append((4, f"{_join(f'{r.stage}{_cv_name(r.indicator)}' for r in newly.itertuples())}由上年达标变为未达标。",
+        rows.append((4, f"{_join(r['stage'] + name(_limited(r)) for _, r in newly.iterrows())}差异系数由上年达标变为未达标。",
                      "查明变化原因（新建、撤并学校或学生流动），防止均衡水平滑坡。"))
-    near = w[w["near_limit"] & ~w["newly_failed"]]
+    near = w[w["kind"].isin(["rising_near", "near_limit"])]
     if len(near):
-        rows.append((4, f"{_join(f'{r.stage}{_cv_name(r.indicator)}（{fmt_cv(r.cv)}）' for r in near.itertuples())}接近标准上限。",
-                     "纳入动态监测，提前安排资源，防止超标。"))
+        rows.append((4, f"{_join(r['stage'] + name(_limited(r)) + '（' + fmt_cv(_group_cv(r)) + '）' for _, r in near.iterrows())}"
+                        "接近标准上限。", "纳入动态监测，提前安排资源，防止超标。"))
     items = tables["county_items"]
     bad_items = items[items["status"] == "未达标"]
     for grp, g in bad_items.groupby("group", sort=False):
@@ -352,8 +490,37 @@ def problems(tables: dict, county: str) -> pd.DataFrame:
     miss = items[items["status"] == "未提供"]
     if len(miss):
         rows.append((8, f"有{len(miss)}项评估指标缺少数据，无法判断是否达标。", "补充报送相关佐证材料和统计数据。"))
-    out = pd.DataFrame(rows, columns=["severity", "problem", "suggestion"])
+    rows = [r if len(r) == 4 else (*r, r[1]) for r in rows]
+    out = pd.DataFrame(rows, columns=["severity", "problem", "suggestion", "brief"])
     return out.sort_values("severity", kind="stable").reset_index(drop=True)
+
+
+def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
+    """The schools behind a CV flagged far above the county mean, once per school × stage × resource
+    (L1 and Y4 measure the same rooms), largest share first."""
+    cols = ["stage", "indicator", "school_name", "value", "mean", "ratio", "share"]
+    if contributions is None or contributions.empty or "outlier" not in contributions:
+        return pd.DataFrame(columns=cols)
+    f = contributions[contributions["outlier"].eq(True)]
+    f = f.assign(resource=f["indicator"].map(lambda c: INDICATORS.loc[c, "numerator"]))
+    f = f.sort_values("stage", key=lambda s: s.map(STAGE_ORDER), kind="stable")
+    return f.drop_duplicates(["stage", "school_name", "resource"]).reset_index(drop=True)
+
+
+def _outlier_rows(far: pd.DataFrame, severity: int) -> list:
+    """One problem (数据待核实) naming every school flagged far above the mean, and its suggestion."""
+    if far.empty:
+        return []
+    nt = RULES["narrative"]
+    items = "；".join(nt["outlier_item"].format(
+        stage=x["stage"], school=x["school_name"], indicator=name(x["indicator"]),
+        value=_value(x["value"], x["indicator"]), mean=_value(x["mean"], x["indicator"]), ratio=f"{x['ratio']:.1f}",
+        share=pct(x["share"])) for _, x in far.iterrows())
+    resources = _join(dict.fromkeys(INDICATORS.loc[c, "resource"] for c in far["indicator"]))
+    factor, share = f"{float(nt['outlier_factor']):g}", pct(nt["outlier_min_share"])
+    return [(severity, nt["outlier_problem"].format(items=items, factor=factor, share=share),
+             nt["outlier_suggestion"].format(resources=resources),
+             nt["outlier_brief"].format(n=len(far), schools=far["school_name"].nunique(), factor=factor))]
 
 
 def rule_text(topic: str) -> str:
@@ -380,3 +547,166 @@ def rule_text(topic: str) -> str:
     if topic == "risk":
         return f"差异系数由达标变为未达标，或距标准不足{w['margin']:g}。"
     raise ValueError(f"unknown topic {topic!r}")
+
+
+# ---------------------------------------------------------------------------------------------- 总体结论
+def readiness(parts: pd.DataFrame, schools: int, schools_passed: int) -> str:
+    """The readiness grade for 优质均衡 (``[[narrative.readiness]]``, first match).
+
+    ``parts``: :meth:`junheng_lib.evaluation.Evaluation.quality_parts`; ``schools`` and
+    ``schools_passed``: the schools evaluated for 资源配置 and those meeting it (both stages).
+    """
+    words = RULES["narrative"]["part_status"]
+    failed = int((parts["status"] == words["failed"]).sum())
+    missing = int((parts["status"] == words["missing"]).sum())
+    share = schools_passed / schools if schools else 0.0
+    for g in RULES["narrative"]["readiness"]:
+        if "max_failed" in g and failed > g["max_failed"]:
+            continue
+        if "max_missing" in g and missing > g["max_missing"]:
+            continue
+        if "min_school_share" in g and share < g["min_school_share"]:
+            continue
+        return g["text"]
+    raise ValueError("[[narrative.readiness]] has no grade for this county (the last grade should have no condition)")
+
+
+def _numeral(k: int) -> str:
+    return "一二三四五六七八九十"[k - 1] if 1 <= k <= 10 else str(k)
+
+
+def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.DataFrame, probs: pd.DataFrame,
+               plan_cost: float | None = None) -> list[str]:
+    """总体结论: the 基本均衡 verdict, the four parts of 优质均衡 and their state, the main problems and
+    the readiness for 优质均衡 — in that order, one paragraph each. Reads verdicts; decides none.
+
+    Parameters
+    ----------
+    verdicts : DataFrame
+        :meth:`junheng_lib.evaluation.Evaluation.stage_verdicts`.
+    parts : DataFrame
+        :meth:`junheng_lib.evaluation.Evaluation.quality_parts`.
+    basic_items : DataFrame
+        The county items of 基本均衡 (group ``[basic] items_group``) with ``status``.
+    probs : DataFrame
+        :func:`problems` (most serious first); the first ``[narrative] main_problems`` are named.
+    plan_cost : float, optional
+        元 of the least-cost compliance plan (all stages).
+    """
+    nt, words = RULES["narrative"], RULES["narrative"]["part_status"]
+    bname, qname = RULES["basic"]["name"], RULES["quality"]["name"]
+    out = []
+    # 基本均衡
+    if verdicts.empty:
+        out.append(f"{bname}：没有纳入评估范围的学校，无法评估。")
+    else:
+        cv = "、".join(f"{st}{fmt_cv(r['composite'])}（标准≤{r['composite_limit']:.2f}）" for st, r in verdicts.iterrows())
+        v = verdicts["basic_passed"].tolist()
+        if any(x is None for x in v):
+            word = "部分学段综合差异系数无法计算，不能判定校际均衡是否达标"
+        elif all(v):
+            word = "校际均衡达到标准" if len(v) == 1 else "各学段校际均衡均达到标准"
+        else:
+            bad = [st for st, x in zip(verdicts.index, v) if x is False]
+            word = f"{_join(bad)}校际均衡未达到标准"
+        s = f"{bname}：综合差异系数{cv}，{word}"
+        if basic_items is not None and len(basic_items):
+            from .county_items import FAIL, MISSING
+            nb, nf, nm = len(basic_items), int((basic_items["status"] == FAIL).sum()), \
+                int((basic_items["status"] == MISSING).sum())
+            s += f"；{bname}的县级指标{nb}项中" + ("、".join(x for x in (
+                f"达标{nb - nf - nm}项" if nb - nf - nm else "", f"未达标{nf}项" if nf else "",
+                f"{words['missing']}{nm}项（未提供数据）" if nm else "") if x))
+        out.append(s + "。")
+    # 优质均衡: the four parts
+    desc = []
+    for part, r in parts.iterrows():
+        if part == nt["resource_part"]:
+            detail = []
+            for st, x in verdicts.iterrows():
+                n_over, n_undef = len(x["quality_over"]), len(x["quality_undefined"])
+                cvs = "差异系数均不高于" + f"{x['quality_limit']:.2f}" if not n_over + n_undef else \
+                    f"{len(codes(QUALITY))}项差异系数中" + "、".join(
+                        t for t in (f"{n_over}项高于{x['quality_limit']:.2f}" if n_over else "",
+                                    f"{n_undef}项无法计算" if n_undef else "") if t)
+                n, k = int(x["schools"]), int(x["schools_passed"])
+                sch = f"{n}所学校均达标" if n and k == n else (f"{n}所学校均未达标" if n > 1 and k == 0
+                                                           else f"{n}所学校中{k}所达标")
+                detail.append(f"{st}{cvs}，{sch}")
+            desc.append(f"{part}{r['status']}" + (f"（{'；'.join(detail)}）" if detail else ""))
+        elif r["items"] == 0:
+            desc.append(f"{part}{r['status']}（未提供数据）")
+        elif r["items"] == 1:
+            desc.append(f"{part}{r['status']}" + ("（未提供数据）" if r["missing"] else ""))
+        else:
+            bits = [f"{r['items']}项中达标{r['passed']}项"]
+            if r["failed"]:
+                bits.append(f"未达标{r['failed']}项")
+            if r["missing"]:
+                bits.append(f"未提供数据{r['missing']}项")
+            desc.append(f"{part}{r['status']}（{'，'.join(bits)}）")
+    n_ok = int((parts["status"] == words["passed"]).sum())
+    out.append(f"{qname}：{len(parts)}个方面中{n_ok}个达标。" + "；".join(desc) + "。")
+    # main problems
+    top = probs.head(int(nt["main_problems"]))
+    if len(top):
+        out.append("主要问题：" + "；".join(f"{_numeral(k)}是{p.brief.rstrip('。')}"
+                                          for k, p in enumerate(top.itertuples(), start=1))
+                   + ("。其余问题见“存在问题与下一步建议”。" if len(probs) > len(top) else "。"))
+    else:
+        out.append("主要问题：未发现需要整改的问题。")
+    # readiness
+    schools, ok = int(verdicts["schools"].sum()) if len(verdicts) else 0, \
+        int(verdicts["schools_passed"].sum()) if len(verdicts) else 0
+    s = f"{qname}准备程度：{readiness(parts, schools, ok)}"
+    if schools:
+        s += f"。全县{schools}所学校中{ok}所达到资源配置标准"
+        if plan_cost and plan_cost > 0:
+            s += f"，按最低成本达标方案使其余学校达标约需投入{amount(plan_cost, '元').removeprefix('约')}"
+    out.append(s + "。")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- scope notes
+def staffing_scope_note(scope: pd.DataFrame) -> str:
+    """Why the 师资配置 counts differ from 基本情况: they cover the schools in 基本均衡's scope.
+
+    ``scope``: per stage (index) ``all_students`` (基本情况), ``students`` (in scope) and
+    ``excluded`` (list of (category, schools, students) left out).
+    """
+    out = []
+    for stage, r in scope.iterrows():
+        d = r["all_students"] - r["students"]
+        if round(d) == 0:
+            continue
+        s = (f"{stage}在校生{r['students']:,.0f}人，比“基本情况”中全县{stage}在校生{r['all_students']:,.0f}人"
+             f"{'少' if d > 0 else '多'}{abs(d):,.0f}人")
+        ex = [f"{cat}{n}{'个' if cat == '教学点' else '所'}（{st:,.0f}人）" for cat, n, st in r["excluded"]]
+        if ex:
+            s += "，为不参与计算的" + _join(ex)
+        out.append(s)
+    if not out:
+        return ""
+    return "注：师资配置按基本均衡的计算范围统计，" + "；".join(out) + "。"
+
+
+def quality_scope_note(scope: pd.DataFrame, tp_rule: str, cutoff: int) -> str:
+    """Why 优质均衡 counts a different number of schools than 基本均衡 (teaching points).
+
+    ``scope``: per stage (index) ``basic`` and ``quality`` (schools counted), ``tp_quality``
+    (teaching points counted in 优质均衡) and ``tp_small`` (teaching points under the cut-off);
+    ``tp_rule``: how 基本均衡 treats teaching points (the option's words).
+    """
+    out = []
+    for stage, r in scope.iterrows():
+        if r["basic"] == r["quality"]:
+            continue
+        s = f"{stage}优质均衡按{r['quality']}所学校计算"
+        inc = [f"含在校生{cutoff}人及以上的教学点{r['tp_quality']}个" if r["tp_quality"] else "",
+               f"不含在校生不足{cutoff}人的教学点{r['tp_small']}个" if r["tp_small"] else ""]
+        inc = "，".join(x for x in inc if x)
+        s += (f"（{inc}）" if inc else "") + f"，基本均衡按{r['basic']}所计算（教学点{tp_rule}）"
+        out.append(s)
+    if not out:
+        return ""
+    return "注：两项评估的学校范围不同：" + "；".join(out) + "。"

@@ -741,3 +741,40 @@ def rollup_grid(coef: pd.DataFrame, order: Sequence[str], *, year: int | None = 
                bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# 预警与展望
+
+def outlook_chart(capacity: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Students by stage over the years (the base year observed, then projected) against the
+    capacity of the present classes at the standard class size: one panel per stage, bars for
+    the students (projected years lighter), a dashed line for the capacity.
+
+    ``capacity``: :func:`junheng_lib.projection.capacity` of one county.
+    """
+    stages = [s for s in STAGES if s in set(capacity["stage"])]
+    fig = _figure(2.8)
+    for k, stage in enumerate(stages, start=1):
+        ax = fig.add_subplot(1, len(stages), k)
+        c = capacity[capacity["stage"] == stage].sort_values("year")
+        x = np.arange(len(c))
+        obs = c["observed"].to_numpy(bool)
+        ax.bar(x, c["students"], width=0.6, color=np.where(obs, _STAGE_COLORS[stage], "#ffffff"),
+               edgecolor=_STAGE_COLORS[stage], hatch=None, linewidth=1.2, zorder=2)
+        for xi, v in zip(x, c["students"]):
+            ax.annotate(f"{v:,.0f}", (xi, v), ha="center", va="bottom", fontsize=_TICK_FONT - 1,
+                        xytext=(0, 2), textcoords="offset points")
+        ax.plot(x, c["capacity"], linestyle="--", color=_STAGE_DARK[stage], marker="_", zorder=3,
+                label="学位(现有班级×标准班额)")
+        top = float(max(c["students"].max(), c["capacity"].max()))
+        ax.set_ylim(0, top * 1.35 if top > 0 else 1)
+        ax.set_xticks(x, [f"{y}" + ("" if o else "\n(预测)") for y, o in zip(c["year"], obs)])
+        ax.tick_params(labelsize=_TICK_FONT)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_title(f"{stage}在校生", fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+        _legend(ax, frameon=False, fontsize=_TICK_FONT - 1, loc="upper right")
+    if title:
+        fig.suptitle(chart_text(title), fontsize=10)
+    return _finish(fig)

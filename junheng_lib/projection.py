@@ -39,10 +39,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import RULES, STAGES
+from .indicators import INDICATORS, RULES, STAGES
 
 __all__ = ["read_intake", "grade_enrolment", "progression_ratios", "project", "hindcast", "projected_schools",
-           "projected_indicators", "PROJECTION_COLUMNS", "GRADES"]
+           "projected_values", "projected_indicators", "capacity", "capacity_warnings", "outlook", "warning_texts",
+           "PROJECTION_COLUMNS", "WARNING_COLUMNS", "OUTLOOK_TABLES", "GRADES"]
 
 #: grades of each stage (初中 as 7–9)
 GRADES = {"小学": list(range(1, 7)), "初中": list(range(7, 10))}
@@ -75,8 +76,8 @@ def grade_enrolment(classes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFram
 
 def _county_totals(enrol: pd.DataFrame) -> pd.DataFrame:
     """``T[c,g,t]`` as a frame indexed by (county, year) with columns 1…9 (0 where absent)."""
-    t = enrol.pivot_table(index=["county", "year"], columns="grade", values="students", aggfunc="sum", fill_value=0.0)
-    return t.reindex(columns=_ALL, fill_value=0.0)
+    t = enrol.groupby(["county", "year", "grade"])["students"].sum().unstack("grade", fill_value=0.0)
+    return t.reindex(columns=_ALL, fill_value=0.0).astype(float)
 
 
 def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
@@ -102,16 +103,18 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
         t = t.droplevel("county").sort_index()
         years = t.index.to_numpy()
         consecutive = [(a, b) for a, b in zip(years[:-1], years[1:]) if b == a + 1][-pairs:]
+        # per pair (rows) and g = 0…8 (columns): grade 1 over grade 1 (g = 0), grade g+1 over grade g
+        after = t.loc[[b for _, b in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
+        before = t.loc[[a for a, _ in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
+        num = after                                       # columns: grade 1, 2 … 9 = g 0 … 8
+        den = np.column_stack([before[:, 0], before[:, :8]]) if len(consecutive) else before
+        ok = den > 0
+        ratio = np.divide(num, den, out=np.zeros_like(num), where=ok)
+        n = ok.sum(axis=0)
+        mean = np.divide(ratio.sum(axis=0), n, out=np.full(9, np.nan), where=n > 0)
         for g in range(0, 9):
-            vals, used = [], []
-            for a, b in consecutive:
-                num = t.loc[b, 1 if g == 0 else g + 1]
-                den = t.loc[a, 1 if g == 0 else g]
-                if den > 0:
-                    vals.append(num / den)
-                    used.append(f"{a}→{b}")
-            rows.append({"county": county, "grade": g, "ratio": float(np.mean(vals)) if vals else np.nan,
-                         "pairs": len(vals), "years": "、".join(used)})
+            rows.append({"county": county, "grade": g, "ratio": float(mean[g]), "pairs": int(n[g]),
+                         "years": "、".join(f"{a}→{b}" for (a, b), k in zip(consecutive, ok[:, g]) if k)})
     return pd.DataFrame(rows, columns=["county", "grade", "ratio", "pairs", "years"])
 
 
@@ -203,11 +206,11 @@ def _project_grades(enrol: pd.DataFrame, ratios: pd.DataFrame, base_year: int, h
                     intake: pd.DataFrame | None = None) -> pd.DataFrame:
     """Projected ``E[s,g,t]`` for t = base+1 … base+horizon (long: year, county, school_id, grade, students)."""
     base = enrol[enrol["year"] == base_year]
-    wide = base.pivot_table(index=["county", "school_id"], columns="grade", values="students", aggfunc="sum",
-                            fill_value=0.0).reindex(columns=_ALL, fill_value=0.0)
+    wide = (base.groupby(["county", "school_id", "grade"])["students"].sum().unstack("grade", fill_value=0.0)
+            .reindex(columns=_ALL, fill_value=0.0))
     counties = list(dict.fromkeys(wide.index.get_level_values("county")))
     cidx = pd.Index(counties).get_indexer(wide.index.get_level_values("county"))
-    R = (ratios.pivot_table(index="county", columns="grade", values="ratio", aggfunc="first", dropna=False)
+    R = (ratios.drop_duplicates(["county", "grade"]).set_index(["county", "grade"])["ratio"].unstack("grade")
          .reindex(index=counties, columns=range(9)).to_numpy(float))
     over = _intake_override(intake)
     E = wide.to_numpy(float)
@@ -264,13 +267,22 @@ def project(classes: pd.DataFrame, schools: pd.DataFrame, *, horizon: int, base_
     enrol = grade_enrolment(classes, schools)
     if county is not None:
         enrol = enrol[enrol["county"] == county]
+    return _project(enrol, classes, schools, horizon, base_year, intake, pairs)[0]
+
+
+def _project(enrol: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, horizon: int, base_year, intake,
+             pairs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`project` from the grade enrolment, with the ratios used."""
     base_year = int(base_year) if base_year is not None else int(enrol["year"].max())
     history = enrol[enrol["year"] <= base_year]
     ratios = progression_ratios(history, pairs=pairs)
-    grades = _project_grades(history, ratios, base_year, horizon, intake)
+    st = _stage_totals(_project_grades(history, ratios, base_year, horizon, intake))
+    return _describe(st, classes, schools, enrol, base_year), ratios
+
+
+def _stage_totals(grades: pd.DataFrame) -> pd.DataFrame:
     grades["stage"] = _stage_of(grades["grade"])
-    st = grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
-    return _describe(st, classes, schools, enrol, base_year)
+    return grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
 
 
 def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, enrol: pd.DataFrame,
@@ -290,11 +302,7 @@ def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, en
     st["classes_needed"] = np.ceil(st["students"] / std - 1e-9).clip(lower=0).astype("Int64")
     st["classes"] = st["classes"].astype("Int64")
     st["avg_class_size"] = st["students"] / st["classes"].where(st["classes"] > 0)
-    cs = RULES["class_size"]
-    labels = cs["band_labels"]
-    st["large_class_risk"] = np.select(
-        [st["avg_class_size"] >= cs["huge_from"], st["avg_class_size"] >= cs["large_from"], st["avg_class_size"] > std],
-        [labels[3], labels[2], "超标准班额"], default="")
+    st["large_class_risk"] = _class_risk(st["avg_class_size"], std)
     st["base_year"] = base_year
     st["school_students"] = st.groupby(["year", "school_id"])["students"].transform("sum")
     st["size_limit"] = st["school_type"].map(RULES["school_size"]["limit"]).astype(float)
@@ -305,7 +313,7 @@ def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, en
 
 
 def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None = None,
-             pairs: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+             pairs: int = 3, enrol: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Project the last year from the years before it and compare with what happened.
 
     Returns
@@ -315,22 +323,27 @@ def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None
         (projected − actual) and ``abs_pct_error``; ``summary``: per county × stage, the totals,
         ``total_error_pct`` (projected total vs actual total, %) and ``mape`` (mean absolute %
         error over the school-stages with pupils). Empty when fewer than three years are
-        available (two to estimate the ratios, one to check).
+        available (two to estimate the ratios, one to check). ``enrol``: the
+        :func:`grade_enrolment` of these tables (already restricted to ``county``), when at hand.
     """
-    enrol = grade_enrolment(classes, schools)
-    if county is not None:
-        enrol = enrol[enrol["county"] == county]
+    if enrol is None:
+        enrol = grade_enrolment(classes, schools)
+        if county is not None:
+            enrol = enrol[enrol["county"] == county]
     years = sorted(enrol["year"].unique())
     cols_d = ["year", "county", "school_id", "stage", "projected", "actual", "error", "abs_pct_error"]
     cols_s = ["year", "county", "stage", "projected", "actual", "total_error_pct", "mape", "schools"]
     if len(years) < 3:
         return pd.DataFrame(columns=cols_d), pd.DataFrame(columns=cols_s)
     last = int(years[-1])
-    p = project(classes, schools, horizon=1, base_year=last - 1, county=county, pairs=pairs)
-    actual = (enrol[enrol["year"] == last].assign(stage=lambda d: d["stage"].astype(str))
-              .groupby(["county", "school_id", "stage"])["students"].sum().rename("actual").reset_index())
-    d = p[["year", "county", "school_id", "stage", "students"]].rename(columns={"students": "projected"})
-    d = d.merge(actual, on=["county", "school_id", "stage"], how="inner")
+    history = enrol[enrol["year"] < last]
+    p = _stage_totals(_project_grades(history, progression_ratios(history, pairs=pairs), last - 1, 1))
+    key = ["county", "school_id", "stage"]
+    e = enrol.assign(stage=enrol["stage"].astype(str))
+    had = e.loc[e["year"] == last - 1, key].drop_duplicates()     # stages a school had the year before
+    actual = e[e["year"] == last].groupby(key)["students"].sum().rename("actual").reset_index()
+    d = p.merge(had, on=key).rename(columns={"students": "projected"})
+    d = d.merge(actual, on=key, how="inner")
     d["error"] = d["projected"] - d["actual"]
     d["abs_pct_error"] = (d["error"].abs() / d["actual"].where(d["actual"] > 0)) * 100
     s = d.groupby(["year", "county", "stage"], sort=False).agg(
@@ -368,8 +381,108 @@ def projected_schools(schools: pd.DataFrame, projection: pd.DataFrame) -> pd.Dat
     return out
 
 
-def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, options=None) -> dict[str, pd.DataFrame]:
+def _future_students(base: pd.DataFrame, projection: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The columns of :func:`projected_schools` that the split and the scope need (year,
+    school_id, school_type, central_school_id, students of each stage), without copying the rest."""
+    cols = ["school_id", "school_type", "central_school_id", "students_primary", "students_junior", "students_senior"]
+    b = base[[c for c in cols if c in base.columns]]
+    f = pd.concat([b.assign(year=y) for y in years], ignore_index=True)
+    key = pd.MultiIndex.from_arrays([f["year"].to_numpy(), f["school_id"].to_numpy()])
+    wide = projection.groupby(["year", "school_id", "stage"])["students"].sum().unstack("stage")
+    got = wide.reindex(key)
+    for stage, col in (("小学", "students_primary"), ("初中", "students_junior")):
+        if stage in got.columns:
+            v = got[stage].to_numpy(float)
+            f[col] = np.where(np.isnan(v), f[col].to_numpy(float), v)
+    return f
+
+
+def projected_values(values: pd.DataFrame, schools: pd.DataFrame, projection: pd.DataFrame,
+                     options=None) -> pd.DataFrame:
+    """The values table of each projected year, derived from the base year's values table.
+
+    No second expansion of the schools: each base-year school × stage row of ``values`` (the
+    evaluation's own table) gets the projected students of its school and stage; the split
+    resources of a multi-stage school follow the new student weights (resource × new share ÷
+    base share, with the shares of :func:`junheng_lib.stages.split_shares` on the school rows of
+    :func:`projected_schools`); teachers, rooms and classes are held; the scope rules (teaching
+    points under the cut-off, small schools by option) are applied again to the new students, and
+    every indicator value is recomputed (:func:`junheng_lib.evaluate.indicator_values`). A central
+    school's 基本均衡 row with its teaching points added (option ``merge``) gets its teaching
+    points' projected students too.
+
+    Returns
+    -------
+    DataFrame
+        A values table with one block of rows per projected year (empty when ``projection`` is).
+    """
+    from .evaluate import indicator_values
+    from .options import Options
+    from .stages import RESOURCES, _SPLIT, _scope, split_shares
+
+    if projection.empty:
+        return values.iloc[0:0].copy()
+    options = options or Options()
+    base_year = int(projection["base_year"].iloc[0])
+    counties = set(projection["county"])
+    v0 = values[(values["year"] == base_year) & values["county"].isin(counties)]
+    base = schools[(schools["year"] == base_year) & schools["county"].isin(counties)]
+    years = sorted(int(y) for y in projection["year"].unique())
+    future = _future_students(base, projection, years)
+    pv = pd.concat([v0.assign(year=y) for y in years], ignore_index=True)
+    key = pd.MultiIndex.from_arrays([pv["year"].to_numpy(), pv["school_id"].to_numpy()])
+    primary = (pv["stage"].astype(str) == STAGES[0]).to_numpy()
+    cols = ["students_primary", "students_junior", "students_senior"]
+
+    def pick(frame: pd.DataFrame):
+        sh = split_shares(frame)
+        idx = pd.MultiIndex.from_arrays([frame["year"].to_numpy(), frame["school_id"].to_numpy()])
+        fr = pd.DataFrame(frame[cols].to_numpy(float), index=idx, columns=cols).reindex(key)
+        shr = pd.DataFrame(sh.to_numpy(float), index=idx, columns=sh.columns).reindex(key)
+        stu = np.where(primary, fr["students_primary"], fr["students_junior"])
+        share = np.where(primary, shr[STAGES[0]], shr[STAGES[1]])
+        return stu, share, (fr["students_primary"] + fr["students_junior"]).to_numpy()
+
+    stu, share, comp = pick(future)
+    merged = pv["merged"].to_numpy(bool)
+    if merged.any():   # option merge: the central school's 基本均衡 row counts its teaching points
+        tp = future["school_type"].eq("教学点")
+        add = future[tp].groupby(["year", "central_school_id"])[cols].sum()
+        centres = future[~tp].set_index(["year", "school_id"], drop=False)
+        centres[cols] = centres[cols].astype(float).add(add.rename_axis(["year", "school_id"]).reindex(centres.index)
+                                                        .fillna(0.0).to_numpy(float))
+        m_stu, m_share, m_comp = pick(centres.reset_index(drop=True))
+        stu, share, comp = (np.where(merged, m_stu, stu), np.where(merged, m_share, share),
+                            np.where(merged, m_comp, comp))
+    old = pv["share"].to_numpy(float)
+    ratio = np.divide(share, old, out=np.ones(len(pv)), where=old > 0)
+    for res in RESOURCES:
+        if _SPLIT[res]:
+            pv[res] = pv[res].to_numpy(float) * ratio
+    pv["students"], pv["share"] = stu, np.where(old > 0, share, old)
+    centre_ids = set(pv.loc[merged, "school_id"])
+    pv["_view"] = np.where(merged, "basic", np.where(pv["school_id"].isin(centre_ids), "quality", ""))
+    pv["_compulsory"] = comp
+    _scope(pv, options)
+    out = indicator_values(pv)
+    out.attrs = dict(values.attrs)
+    return out
+
+
+def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, options=None,
+                         values: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Coefficients, compliance and warnings of the projected years (resources held).
+
+    Parameters
+    ----------
+    schools : DataFrame
+        The validated schools table (the base year's rows are used).
+    projection : DataFrame
+        :func:`project` output.
+    options : Options, optional
+    values : DataFrame, optional
+        The values table of the base year (an evaluation's own, reused); built from ``schools``
+        when not given.
 
     Returns
     -------
@@ -377,51 +490,227 @@ def projected_indicators(schools: pd.DataFrame, projection: pd.DataFrame, option
         ``coefficients`` (the :func:`junheng_lib.evaluate.coefficients` table of the base year and
         the projected years), ``compliance`` (per school × stage × projected year) and ``warnings``:
         per county × stage × indicator that passes in the base year and fails in a projected year,
-        the first such year — columns ``county, stage, standard, indicator, year, base_cv, cv,
-        limit, warning`` (sentence "预计YYYY年…"), earliest first.
+        the first such year (kind ``cv_over``: ``base_value``/``value`` the CVs, ``limit``), and per
+        county × stage the first year in which schools meeting the 优质均衡 school standard now no
+        longer do (kind ``schools_lost``, indicator ``compliance``, ``schools`` how many) —
+        columns :data:`WARNING_COLUMNS` plus ``warning`` (the sentence "预计YYYY年…"), earliest first.
     """
     from .evaluate import coefficients, compliance, values_table
-    from .indicators import label
 
     if projection.empty:
-        return {"coefficients": pd.DataFrame(), "compliance": pd.DataFrame(), "warnings": pd.DataFrame()}
+        return {"coefficients": pd.DataFrame(), "compliance": pd.DataFrame(),
+                "warnings": pd.DataFrame(columns=[*WARNING_COLUMNS, "warning"])}
     base_year = int(projection["base_year"].iloc[0])
     counties = list(dict.fromkeys(projection["county"]))
-    base = schools[(schools["year"] == base_year) & schools["county"].isin(counties)]
-    future = projected_schools(base, projection)
-    both = pd.concat([base, future], ignore_index=True)
-    both.attrs = dict(schools.attrs)
-    values = values_table(both, options)
-    coef = coefficients(values)
-    comp = compliance(values, year=None)
-    comp = comp[comp["year"] > base_year]
-    judged = coef[coef["passed"].notna()]
-    now = judged[judged["year"] == base_year].set_index(["county", "stage", "standard", "indicator"])
-    later = judged[judged["year"] > base_year]
-    later = later[~later["passed"].astype(bool)]
-    later = later.sort_values("year").drop_duplicates(["county", "stage", "standard", "indicator"])
+    if values is None:
+        base = schools[(schools["year"] == base_year) & schools["county"].isin(counties)]
+        values = values_table(base, options)
+    v0 = values[(values["year"] == base_year) & values["county"].isin(counties)]
+    both = pd.concat([v0, projected_values(v0, schools, projection, options)], ignore_index=True)
+    coef = coefficients(both)
+    comp_all = compliance(both, year=None)
+    comp = comp_all[comp_all["year"] > base_year]
     key = ["county", "stage", "standard", "indicator"]
-    w = later.merge(now[["cv", "passed"]].rename(columns={"cv": "base_cv", "passed": "base_passed"}).reset_index(),
+    judged = coef[coef["passed"].notna()]
+    now = judged[judged["year"] == base_year].set_index(key)
+    later = judged[(judged["year"] > base_year) & ~judged["passed"].astype(bool)]
+    later = later.sort_values("year", kind="stable").drop_duplicates(key)
+    w = later.merge(now[["cv", "passed"]].rename(columns={"cv": "base_value", "passed": "base_passed"}).reset_index(),
                     on=key, how="left")
-    w = w[w["base_passed"].fillna(False).astype(bool)]
-    names = {c: label(c) for c in w["indicator"].unique() if c != "composite"}
-    names["composite"] = RULES["basic"]["composite_name"]
-    w["warning"] = [f"预计{y}年{st}{names[i]}差异系数由{b:.3f}升至{cv:.3f}，超过{lim:g}" for y, st, i, b, cv, lim
-                    in w[["year", "stage", "indicator", "base_cv", "cv", "limit"]].itertuples(index=False)]
+    w = w[w["base_passed"].fillna(False).astype(bool)].rename(columns={"cv": "value"}).assign(kind="cv_over")
     # schools that meet the 优质均衡 rule now and not in a projected year
-    now_comp = compliance(values, year=base_year)[["school_id", "stage", "passed"]].rename(
+    now_comp = comp_all[comp_all["year"] == base_year][["school_id", "stage", "passed"]].rename(
         columns={"passed": "base_passed"})
     lost = comp.merge(now_comp, on=["school_id", "stage"], how="inner")
     lost = lost[lost["base_passed"] & ~lost["passed"]]
     if not lost.empty:
-        first = lost.sort_values("year").drop_duplicates(["county", "stage"], keep="first")
-        counts = lost.groupby(["county", "stage", "year"]).size().rename("n").reset_index()
-        rows = []
-        for c, st, y in first[["county", "stage", "year"]].itertuples(index=False):
-            n = int(counts[(counts["county"] == c) & (counts["stage"] == st) & (counts["year"] == y)]["n"].iloc[0])
-            rows.append({"county": c, "stage": st, "standard": "quality", "indicator": "compliance", "year": int(y),
-                         "warning": f"预计{y}年{st}有{n}所学校不再达到优质均衡学校标准"})
-        w = pd.concat([w, pd.DataFrame(rows)], ignore_index=True)
-    cols = ["county", "stage", "standard", "indicator", "year", "base_cv", "cv", "limit", "warning"]
-    w = w.reindex(columns=cols).sort_values(["year", "county", "stage"], kind="stable").reset_index(drop=True)
+        n = lost.groupby(["county", "stage", "year"]).size().rename("schools").reset_index()
+        n = n.sort_values("year", kind="stable").drop_duplicates(["county", "stage"])
+        w = pd.concat([w, n.assign(standard="quality", indicator="compliance", kind="schools_lost")], ignore_index=True)
+    w = _warnings_frame(w)
+    w["warning"] = warning_texts(w)
     return {"coefficients": coef, "compliance": comp, "warnings": w}
+
+
+#: columns of the projected warnings (data; the sentence is :func:`warning_texts`)
+WARNING_COLUMNS = ["county", "stage", "year", "kind", "standard", "indicator", "base_value", "value", "limit",
+                   "schools"]
+
+
+def _warnings_frame(w: pd.DataFrame) -> pd.DataFrame:
+    """The warnings in :data:`WARNING_COLUMNS`, earliest year first (then county, stage, the rule
+    table's order of kinds)."""
+    w = w.reindex(columns=WARNING_COLUMNS)
+    if w.empty:
+        return w.reset_index(drop=True)
+    kinds = list(RULES["outlook"]["warning"])
+    w = w.assign(_s=w["stage"].map({s: i for i, s in enumerate(STAGES)}), _k=w["kind"].map(kinds.index))
+    w = w.sort_values(["year", "county", "_s", "_k"], kind="stable").drop(columns=["_s", "_k"])
+    w["year"] = w["year"].astype(int)
+    return w.reset_index(drop=True)
+
+
+def warning_texts(w: pd.DataFrame) -> list[str]:
+    """The sentence of each projected warning ("预计2027年小学…"), from the templates of
+    ``[outlook.warning]`` in the rule table."""
+    from .indicators import label
+    tpl = RULES["outlook"]["warning"]
+    out = []
+    for r in w.to_dict("records"):
+        ind = r["indicator"]
+        name = (RULES["basic"]["composite_name"] if ind == "composite"
+                else label(ind) if ind in INDICATORS.index else "")
+        out.append(tpl[r["kind"]].format(year=int(r["year"]), stage=r["stage"], name=name, base=r["base_value"],
+                                         value=r["value"], limit=r["limit"],
+                                         schools=0 if pd.isna(r["schools"]) else int(r["schools"])))
+    return out
+
+
+def _class_risk(avg: pd.Series, std: pd.Series) -> np.ndarray:
+    """大班额 / 超大班额 where an average class size reaches the bands of the rule table,
+    超标准班额 above the standard size, else ''."""
+    cs = RULES["class_size"]
+    labels = cs["band_labels"]
+    return np.select([avg >= cs["huge_from"], avg >= cs["large_from"], avg > std],
+                     [labels[3], labels[2], "超标准班额"], default="")
+
+
+def capacity(projection: pd.DataFrame) -> pd.DataFrame:
+    """Students by stage against capacity, the base year (observed) and each projected year.
+
+    Capacity (学位) is the base year's classes of each school-stage (classes table, held) times
+    the standard class size of the stage (45 小学 / 50 初中): the pupils the present classes take
+    without exceeding the standard class size.
+
+    Returns
+    -------
+    DataFrame
+        Per ``county, stage, year``: ``observed`` (True for the base year), ``students``,
+        ``capacity``, ``surplus`` (capacity − students; negative: places short county-wide),
+        ``classes`` (held), ``classes_needed`` (Σ over schools of ⌈students ÷ standard size⌉),
+        ``places_short`` (Σ over the schools over their own capacity of the pupils above it),
+        ``schools``, ``schools_over_capacity``, ``large_class_schools`` (average class size at
+        大班额 or above) and ``over_size_schools`` (school students above the school-size limit).
+    """
+    cols = ["county", "stage", "year", "observed", "students", "capacity", "surplus", "classes", "classes_needed",
+            "places_short", "schools", "schools_over_capacity", "large_class_schools", "over_size_schools"]
+    if projection.empty:
+        return pd.DataFrame(columns=cols)
+    p = projection
+    first = p[p["year"] == p["year"].min()]
+    base = first.assign(year=first["base_year"], students=first["base_students"].astype(float))
+    base = base.assign(school_students=base.groupby("school_id")["students"].transform("sum"))
+    base = base.assign(over_size=(base["school_students"] > base["size_limit"]).where(base["size_limit"].notna()),
+                       classes_needed=np.ceil(base["students"] / base["standard_size"] - 1e-9).clip(lower=0),
+                       avg_class_size=base["students"] / base["classes"].astype(float).where(base["classes"] > 0))
+    base["large_class_risk"] = _class_risk(base["avg_class_size"], base["standard_size"])
+    both = pd.concat([base.assign(observed=True), p.assign(observed=False)], ignore_index=True)
+    cap = both["classes"].astype(float).fillna(0.0) * both["standard_size"]
+    large = set(RULES["class_size"]["band_labels"][2:])
+    both = both.assign(capacity=cap, places_short=(both["students"] - cap).clip(lower=0.0),
+                       over_capacity=both["students"] > cap + 1e-9,
+                       large=both["large_class_risk"].isin(large),
+                       over=both["over_size"].fillna(False).astype(bool),
+                       classes=both["classes"].astype(float), classes_needed=both["classes_needed"].astype(float))
+    g = both.groupby(["county", "stage", "year"], sort=False).agg(
+        observed=("observed", "first"), students=("students", "sum"), capacity=("capacity", "sum"),
+        classes=("classes", "sum"), classes_needed=("classes_needed", "sum"), places_short=("places_short", "sum"),
+        schools=("school_id", "nunique"), schools_over_capacity=("over_capacity", "sum"),
+        large_class_schools=("large", "sum"), over_size_schools=("over", "sum")).reset_index()
+    g["surplus"] = g["capacity"] - g["students"]
+    g = g.assign(_s=g["stage"].map({s: i for i, s in enumerate(STAGES)}))
+    g = g.sort_values(["county", "_s", "year"], kind="stable").drop(columns="_s")
+    return g[cols].reset_index(drop=True)
+
+
+def capacity_warnings(cap: pd.DataFrame) -> pd.DataFrame:
+    """Per county × stage, the first projected year in which the students exceed the capacity
+    (kind ``capacity``: ``base_value`` the base year's students, ``value`` that year's,
+    ``limit`` the capacity), more schools reach 大班额 on average (``large_class``) or exceed the
+    school-size limit (``school_size``) than in the base year (``schools`` the count that year) —
+    only what is not already so in the base year. Columns :data:`WARNING_COLUMNS`."""
+    if cap.empty:
+        return _warnings_frame(pd.DataFrame())
+    key = ["county", "stage"]
+    base = cap[cap["observed"]].set_index(key)
+    fut = cap[~cap["observed"]].join(base[["students", "capacity", "large_class_schools", "over_size_schools"]]
+                                     .add_prefix("base_"), on=key)
+    rows = []
+    over = fut[(fut["students"] > fut["capacity"] + 1e-9) & (fut["base_students"] <= fut["base_capacity"] + 1e-9)]
+    rows.append(over.drop_duplicates(key).assign(kind="capacity", indicator="capacity", base_value=over["base_students"],
+                                                 value=over["students"], limit=over["capacity"]))
+    for kind, col in (("large_class", "large_class_schools"), ("school_size", "over_size_schools")):
+        more = fut[fut[col] > fut[f"base_{col}"]]
+        rows.append(more.drop_duplicates(key).assign(kind=kind, indicator=kind, base_value=more[f"base_{col}"],
+                                                     value=more[col], schools=more[col]))
+    w = pd.concat([r for r in rows if len(r)], ignore_index=True) if any(len(r) for r in rows) else pd.DataFrame()
+    return _warnings_frame(w.assign(standard="") if len(w) else w)
+
+
+#: the tables of :func:`outlook` (name → 中文 title)
+OUTLOOK_TABLES = {"projection": "在校生预测与学位", "projection_schools": "各校在校生预测",
+                  "projection_coefficients": "预计差异系数", "projection_warnings": "预测预警",
+                  "projection_check": "预测回测", "projection_ratios": "入学与升级比例"}
+
+
+def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.DataFrame, year: int,
+            county: str | None = None, options=None, *, horizon: int | None = None,
+            intake: pd.DataFrame | None = None) -> tuple[dict[str, pd.DataFrame], str]:
+    """The 预警与展望 of an evaluation: projection from ``year`` over the rule table's horizon.
+
+    Parameters
+    ----------
+    classes, schools : DataFrame
+        The validated tables (classes may be None).
+    values : DataFrame
+        The evaluation's values table (its ``year`` rows are the base; reused, never re-expanded).
+    year : int
+        The base year (the report year); only the classes of this year and before are used.
+    horizon : int, optional
+        Default ``[outlook] horizon`` of the rule table.
+
+    Returns
+    -------
+    (tables, note)
+        ``tables`` by the names of :data:`OUTLOOK_TABLES` — :func:`capacity`, :func:`project`,
+        the composite and 优质均衡 CVs of the base and projected years, the warnings
+        (:data:`WARNING_COLUMNS`: CVs over their limit, schools no longer meeting the standard,
+        capacity, class size, school size), the hindcast summary (:func:`hindcast`) and the
+        ratios used (:func:`progression_ratios`);
+        ``note`` is '' when projected, else why not (no classes table, too few years), in Chinese.
+    """
+    cfg = RULES["outlook"]
+    horizon = int(horizon or cfg["horizon"])
+    empty = {"projection": capacity(pd.DataFrame()), "projection_schools": pd.DataFrame(columns=PROJECTION_COLUMNS),
+             "projection_coefficients": pd.DataFrame(columns=["year", "county", "stage", "standard", "indicator",
+                                                              "mean", "cv", "limit", "passed"]),
+             "projection_warnings": _warnings_frame(pd.DataFrame()),
+             "projection_check": pd.DataFrame(columns=["year", "county", "stage", "projected", "actual",
+                                                       "total_error_pct", "mape", "schools"]),
+             "projection_ratios": pd.DataFrame(columns=["county", "grade", "ratio", "pairs", "years"])}
+    notes = cfg["note"]
+    if classes is None or classes.empty:
+        return empty, notes["no_classes"]
+    ids = set(schools.loc[schools["county"] == county, "school_id"]) if county is not None else None
+    cl = classes[classes["year"] <= year]
+    if ids is not None:
+        cl = cl[cl["school_id"].isin(ids)]
+    have = sorted(int(y) for y in cl["year"].unique())
+    if year not in have:
+        return empty, notes["no_base_year"].format(year=year)
+    if year - 1 not in have:
+        return empty, notes["too_few_years"].format(year=year, years="、".join(map(str, have)))
+    pairs = int(cfg["pairs"])
+    enrol = grade_enrolment(cl, schools)
+    if county is not None:
+        enrol = enrol[enrol["county"] == county]
+    p, ratios = _project(enrol, cl, schools, horizon, year, intake, pairs)
+    cap = capacity(p)
+    ind = projected_indicators(schools, p, options, values=values)
+    coef = ind["coefficients"]
+    coef = coef[(coef["indicator"] == "composite") | (coef["standard"] == "quality")].reset_index(drop=True)
+    parts = [x for x in (ind["warnings"].drop(columns="warning"), capacity_warnings(cap)) if len(x)]
+    w = _warnings_frame(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
+    _, check = hindcast(cl, schools, pairs=pairs, enrol=enrol)
+    return {"projection": cap, "projection_schools": p, "projection_coefficients": coef,
+            "projection_warnings": w, "projection_check": check, "projection_ratios": ratios}, ""

@@ -266,6 +266,17 @@ class CountyReport:
         sources are on the cover and in the 说明 at the end."""
         return [Text(n, bold=True) for n in self.notices()]
 
+    def conclusion(self) -> list:
+        """总体结论: the 基本均衡 verdict, the four parts of 优质均衡, the main problems and the readiness
+        (one paragraph each), read from the evaluation's verdicts."""
+        from .narrative import conclusion, problems
+        items = self.ev.county_items
+        plan = self.ev.compliance_plan
+        return [Text(t) for t in conclusion(
+            self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
+            problems(self.tables, self.county, self.ev.contributions),
+            float(plan["cost"].sum()) if len(plan) else None)]
+
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
         without schools (无初中学校) or without a school in scope, a stage with a single school
@@ -464,9 +475,27 @@ class CountyReport:
                                      Column("schools", "达标学校/学校数"), Column("quality", "优质均衡(资源配置)")],
                      flags=f)
 
-    def quality_text(self) -> Text:
-        from .narrative import quality_summary
-        return Text(quality_summary(self.ev.quality, self.ev.compliance))
+    def quality_text(self) -> list:
+        from .narrative import quality_scope_note, quality_summary
+        out = [Text(quality_summary(self.ev.quality, self.ev.compliance))]
+        from .options import _TEACHING_POINTS
+        note = quality_scope_note(self._quality_scope(), _TEACHING_POINTS[self.options.teaching_points],
+                                  self.options.teaching_point_cutoff)
+        return out + ([Text(note)] if note else [])
+
+    def _quality_scope(self) -> pd.DataFrame:
+        """Per stage: schools counted by 基本均衡 and by 优质均衡, and the teaching points in and out of 优质均衡."""
+        sc = self.ev.stage_scope()
+        cur = self.ev.current.assign(stage=lambda d: d["stage"].astype(str))
+        tp = cur[(cur["school_type"] == "教学点") & (cur["students"] > 0)]
+        n_q = self.comp.groupby("stage").size()
+        rows = {st: {"basic": int(sc.loc[st, "in_scope"]), "quality": int(n_q.get(st, 0)),
+                     "tp_quality": int((tp["in_quality"] & (tp["stage"] == st)).sum()),
+                     "tp_small": int((~tp["in_quality"] & (tp["stage"] == st)
+                                      & (tp["students"] < self.options.teaching_point_cutoff)).sum())}
+                for st in sc.index if sc.loc[st, "in_scope"] or n_q.get(st, 0)}
+        return pd.DataFrame.from_dict(rows, orient="index",
+                                      columns=["basic", "quality", "tp_quality", "tp_small"])
 
     def heatmaps(self) -> list:
         """Per stage: the schools × indicators grid in three bands (in page-sized parts, every school)
@@ -497,8 +526,17 @@ class CountyReport:
         return Table("各校优质均衡资源配置达标情况", d, cols, merge="stage", flags=f, landscape=True)
 
     def shortfall_text(self) -> Text:
+        """The shortfall to 100 % beside the least-cost compliance plan's budget (which is which said)."""
         from .narrative import shortfall_text
-        return Text(shortfall_text(self.ev.shortfall_totals))
+        plan, led = self.ev.compliance_plan, self.ev.ledger
+        costs = None
+        if len(plan):
+            costs = pd.DataFrame({"plan_cost": plan.groupby("stage", sort=False)["cost"].sum()})
+            if led is not None and len(led):
+                full = led[led["level"] == "学校"].groupby("stage", sort=False)["cost"].sum()
+                costs["cost"] = full.reindex(costs.index).fillna(0.0)
+            costs = costs.reindex([s for s in STAGES if s in costs.index])
+        return Text(shortfall_text(self.ev.shortfall_totals, costs))
 
     def shortfall_table(self) -> Table | None:
         t = self.ev.shortfall_totals
@@ -581,10 +619,30 @@ class CountyReport:
                       Column("passed", "结论", kind="verdict", missing="未提供")])
 
     # ------------------------------------------------------------------ 五、师资配置
-    def staffing_text(self) -> Text:
-        from .narrative import staffing_text
+    def staffing_text(self) -> list:
+        from .narrative import staffing_scope_note, staffing_text
         s = self.ev.staffing
-        return Text(staffing_text(s[s["location"] == "全县"]))
+        out = [Text(staffing_text(s[s["location"] == "全县"]))]
+        note = staffing_scope_note(self._basic_scope(s[s["location"] == "全县"]))
+        return out + ([Text(note)] if note else [])
+
+    def _basic_scope(self, staff: pd.DataFrame) -> pd.DataFrame:
+        """Per stage: the students of 基本情况, those in 基本均衡's scope (师资配置's count) and the
+        schools left out (category, schools, students) from the scope flags."""
+        o = self.ev.overview.set_index("stage")
+        cur = self.ev.current.assign(stage=lambda d: d["stage"].astype(str))
+        out = cur[~cur["in_basic"] & (cur["students"] > 0)]
+        # a teaching point merged into its central school is in scope through the merged row
+        out = out[~((out["school_type"] == "教学点") & (self.options.teaching_points == "merge"))]
+        rows = {}
+        for r in staff.itertuples():
+            ex = out[out["stage"] == r.stage]
+            cat = np.where(ex["school_type"] == "教学点", "教学点",
+                           ex["scope_note"].str.split("不参与计算").str[0])
+            g = ex.assign(cat=cat).groupby("cat", sort=False)["students"].agg(["size", "sum"])
+            rows[r.stage] = {"all_students": float(o.loc[r.stage, "students"]), "students": float(r.students),
+                             "excluded": [(c, int(x["size"]), float(x["sum"])) for c, x in g.iterrows()]}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["all_students", "students", "excluded"])
 
     def staffing_table(self) -> Table:
         s = self.ev.staffing.assign(ratio=lambda d: d["students_per_teacher"].map(lambda v: f"{v:.1f}:1"),
@@ -674,22 +732,29 @@ class CountyReport:
             f"{self.county}综合差异系数变化")))
 
     def warning_table(self) -> Table | None:
-        from .narrative import warning_reason
+        """One row per warned resource (a 基本均衡 and a 优质均衡 indicator of the same resource are
+        one warning): each standard's CV and change side by side, as the trend text counts them."""
+        from .narrative import group_name, group_reason
+        from .trends import resource_warnings
         w = self.ev.warnings
         if w.empty:
             return None
-        d = w.assign(item=w["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
-                                             else label(c)),
-                     reason=w["kind"].map(warning_reason),
-                     lim=w["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"))
-        return Table("差异系数预警", _stage_sorted(d), [_STAGE, Column("item", "指标"), Column("cv", "差异系数", kind="cv"),
-                                                       Column("change", "较上年", kind="float", decimals=3),
-                                                       Column("lim", "标准"), Column("reason", "预警")], merge="stage")
+        g = resource_warnings(w)
+        d = g.assign(item=[group_name(r) for _, r in g.iterrows()], reason=[group_reason(r) for _, r in g.iterrows()],
+                     lim=g["limit"].map(lambda v: "—" if pd.isna(v) else f"≤{v:.2f}"))
+        b, q = RULES["basic"]["name"], RULES["quality"]["name"]
+        return Table("差异系数预警（按资源）", _stage_sorted(d),
+                     [_STAGE, Column("item", "指标"), Column("basic_cv", f"{b}差异系数", kind="cv"),
+                      Column("basic_change", "较上年", kind="float", decimals=3),
+                      Column("quality_cv", f"{q}差异系数", kind="cv"),
+                      Column("quality_change", "较上年", kind="float", decimals=3),
+                      Column("lim", "标准"), Column("reason", "预警")], merge="stage",
+                     note=f"同一资源的{b}指标与{q}指标计为一项预警；两者的计算范围（教学点）不同，差异系数可能略有差别。")
 
     # ------------------------------------------------------------------ 九、问题与建议
     def problem_texts(self) -> list:
         from .narrative import problems
-        probs = problems(self.tables, self.county)
+        probs = problems(self.tables, self.county, self.ev.contributions)
         if probs.empty:
             return [Text("未发现需要整改的问题。")]
         out = []
@@ -770,6 +835,205 @@ class CountyReport:
         path = Path(folder) / f"{safe_name(self.county)}.results.json"
         return atomic_write_text(path, json.dumps(self.results(), ensure_ascii=False, indent=2,
                                                   default=_json_default))
+
+    # ------------------------------------------------------------------ 九、预警与展望
+    def outlook_text(self) -> list:
+        """What the projection is, students against capacity per stage, the hindcast, and which
+        indicator slips first per stage (from the evaluation's warnings) — or why there is none."""
+        ev = self.ev
+        if ev.outlook_note:
+            return [Text(ev.outlook_note)]
+        from .projection import warning_texts
+        t = RULES["outlook"]["text"]
+        cap = ev.projection
+        r = ev.projection_ratios
+        used = r.loc[r["grade"] == 0, "years"]
+        std = RULES["class_size"]["standard"]
+        out = [Text(t["method"].format(year=self.year, horizon=int((~cap["observed"]).groupby(cap["stage"]).sum().max()),
+                                       pairs=RULES["outlook"]["pairs"],
+                                       pairs_used=(used.iloc[0] if len(used) and used.iloc[0] else "—"),
+                                       primary=std["小学"], junior=std["初中"]))]
+        lines = []
+        for st in STAGES:
+            c = cap[cap["stage"] == st].sort_values("year")
+            if c.empty:
+                continue
+            b, last = c[c["observed"]].iloc[0], c.iloc[-1]
+            change = f"{(last['students'] - b['students']) / b['students']:+.1%}" if b["students"] > 0 else "—"
+            s = t["stage"].format(stage=st, year=self.year, base=b["students"], last=int(last["year"]),
+                                  value=last["students"], change=change, capacity=b["capacity"])
+            short = c[~c["observed"] & (c["surplus"] < 0)]
+            if b["surplus"] < 0:
+                s += t["short_now"].format(short=-b["surplus"])
+            elif len(short):
+                s += t["short_from"].format(year=int(short["year"].iloc[0]), short=-short["surplus"].iloc[0])
+            else:
+                s += t["fits"]
+            if b["schools_over_capacity"] or last["schools_over_capacity"]:
+                s += t["schools_over"].format(base_year=self.year, base=int(b["schools_over_capacity"]),
+                                              last=int(last["year"]), value=int(last["schools_over_capacity"]))
+            lines.append(s)
+        if lines:
+            out.append(Text("；".join(lines) + "。"))
+        chk = ev.projection_check
+        if chk.empty:
+            out.append(Text(t["no_check"]))
+        else:
+            chk = _stage_sorted(chk)
+            parts = "；".join(t["check_part"].format(stage=k.stage, error=k.total_error_pct, mape=k.mape)
+                             for k in chk.itertuples())
+            y = int(chk["year"].iloc[0])
+            out.append(Text(t["check"].format(prev=y - 1, year=y, parts=parts)))
+        w = ev.projection_warnings
+        horizon = int((~cap["observed"]).groupby(cap["stage"]).sum().max())
+        if w.empty:
+            out.append(Text(t["none"].format(horizon=horizon)))
+        else:
+            texts = pd.Series(warning_texts(w), index=w.index)    # earliest first
+            firsts = [texts[w.index[w["stage"] == st][0]] if (w["stage"] == st).any()
+                      else t["first_none"].format(stage=st, horizon=horizon)
+                      for st in STAGES if (cap["stage"] == st).any()]
+            out.append(Text(t["head"].format(firsts="；".join(firsts))))
+        return out
+
+    def outlook_table(self) -> Table | None:
+        """Students by stage and year against the capacity of the present classes."""
+        cap = self.ev.projection
+        if cap.empty:
+            return None
+        d = _stage_sorted(cap.assign(year_text=[f"{y}学年" + ("" if o else "(预测)")
+                                                for y, o in zip(cap["year"], cap["observed"])]), "year")
+        cs = RULES["class_size"]
+        return Table("在校生预测与学位", d, [
+            _STAGE, Column("year_text", "学年"), Column("students", "在校生", "人", "int"),
+            Column("capacity", "学位", "个", "int"), Column("surplus", "学位余缺", "个", "int"),
+            Column("classes", "现有班数", "个", "int"), Column("classes_needed", "按标准班额所需班数", "个", "int"),
+            Column("schools_over_capacity", "超出本校学位的学校", "所", "int"),
+            Column("places_short", "超出本校学位的学生", "人", "int"),
+            Column("large_class_schools", "平均班额达大班额的学校", "所", "int"),
+            Column("over_size_schools", "超规模学校", "所", "int")], merge="stage",
+            flags=pd.DataFrame({"surplus": (d["surplus"] < 0).to_numpy()}),
+            note=(f"在校生为班级表各年级班额之和（预测年按年级递进法推算）；学位 = 本学年班级数 × 标准班额"
+                  f"（小学{cs['standard']['小学']}人、初中{cs['standard']['初中']}人），学位余缺为负表示不足；"
+                  f"大班额指平均班额{cs['large_from']}人及以上；预测年各校班级数和办学条件保持本学年水平。"))
+
+    def outlook_chart(self) -> Chart | None:
+        from . import plots
+        cap = self.ev.projection
+        if cap.empty:
+            return None
+        return Chart("在校生预测与学位", lambda: plots.outlook_chart(cap, title=plots.chart_text(
+            f"{self.county}在校生预测与学位")))
+
+    def outlook_warning_table(self) -> Table | None:
+        """The projected warnings, earliest first: year, stage, what, the sentence."""
+        from .projection import warning_texts
+        w = self.ev.projection_warnings
+        if w.empty:
+            return None
+        items = RULES["outlook"]["item"]
+        d = w.assign(year_text=w["year"].map(lambda y: f"{y}学年"), text=warning_texts(w),
+                     item=[(RULES["basic"]["composite_name"] if i == "composite" else label(i))
+                           if k == "cv_over" else items[k] for k, i in zip(w["kind"], w["indicator"])])
+        return Table("预计出现的问题（资源保持本学年水平）", d, [
+            Column("year_text", "学年"), _STAGE, Column("item", "项目"), Column("text", "预警")])
+
+    def outlook_cv_table(self) -> Table | None:
+        """综合差异系数 and the 优质均衡 CVs of the report year and the projected years."""
+        t = self.ev.projection_coefficients
+        if t.empty:
+            return None
+        t = t.assign(item=t["indicator"].map(lambda c: RULES["basic"]["composite_name"] if c == "composite"
+                                             else label(c)))
+        wide = t.pivot_table(index=["stage", "indicator", "item"], columns="year", values="cv", aggfunc="first",
+                             sort=False).reset_index()
+        over = t.assign(over=t["passed"].eq(False)).pivot_table(index=["stage", "indicator"], columns="year",
+                                                                 values="over", aggfunc="first", sort=False)
+        years = [c for c in wide.columns if isinstance(c, (int, np.integer))]
+        lim = t.groupby(["stage", "indicator"], sort=False)["limit"].first()
+        wide["limit"] = [f"≤{lim[(s, i)]:.2f}" for s, i in zip(wide["stage"], wide["indicator"])]
+        wide = _stage_sorted(wide).reset_index(drop=True)
+        key = pd.MultiIndex.from_frame(wide[["stage", "indicator"]])
+        flags = pd.DataFrame({f"y{y}": over[y].reindex(key).fillna(False).astype(bool).to_numpy() for y in years})
+        wide.columns = [f"y{c}" if isinstance(c, (int, np.integer)) else c for c in wide.columns]
+        return Table("预计差异系数（资源保持本学年水平）", wide, [
+            _STAGE, Column("item", "项目"),
+            *[cv_column(f"y{y}", f"{y}学年" + ("" if y == self.year else "(预测)")) for y in years],
+            Column("limit", "标准")], merge="stage", flags=flags)
+
+    def outlook_school_table(self) -> Table | None:
+        """Per school × stage × projected year (the county .xlsx)."""
+        p = self.ev.projection_schools
+        if p.empty:
+            return None
+        d = _stage_sorted(p, "year").assign(year_text=lambda x: x["year"].map(lambda y: f"{y}学年"),
+                                            size_text=lambda x: np.where(x["over_size"].eq(True), "超规模", ""))
+        return Table("各校在校生预测", d, [
+            _STAGE, Column("year_text", "学年"), Column("school_name", "学校"),
+            Column("students", "在校生", "人", "int"), Column("classes", "现有班数", "个", "int"),
+            Column("classes_needed", "按标准班额所需班数", "个", "int"),
+            Column("avg_class_size", "平均班额", "人", "float", 1), Column("large_class_risk", "班额", missing=""),
+            Column("school_students", "学校义务教育在校生", "人", "int"), Column("size_limit", "规模上限", "人", "int"),
+            Column("size_text", "规模")], merge="stage", landscape=True)
+
+    # ------------------------------------------------------------------ 十、数据质量
+    def _screening_summary(self):
+        from .screening import summary
+        if "_dq" not in self.__dict__:
+            self.__dict__["_dq"] = summary(self.ev.findings, self.county, self.year)
+        return self.__dict__["_dq"]
+
+    def data_quality_text(self) -> list:
+        """What was screened, what could not be (no previous year, no classes table), and the count."""
+        t = RULES["data_quality"]["text"]
+        out = [Text(t["method"])]
+        if self.year - 1 not in set(self.ev.values["year"]):
+            out.append(Text(t["no_previous"].format(prev=self.year - 1)))
+        if self.data.classes is None or self.data.classes.empty:
+            out.append(Text(t["no_classes"]))
+        out.append(Text(self._screening_summary().text()))
+        return out
+
+    def data_quality_rule_table(self) -> Table | None:
+        c = self.ev.findings_summary
+        if c.empty:
+            return None
+        return Table("数据筛查结果（按规则）", c, [Column("severity", "级别"), Column("label", "规则"),
+                                                 Column("count", "条数", "条", "int")], merge="severity")
+
+    def data_quality_school_table(self) -> Table | None:
+        s = self._screening_summary().schools
+        if s.empty:
+            return None
+        n = int(RULES["data_quality"]["schools_shown"])
+        more = len(s) - n
+        return Table("需核实的学校", s.head(n), [
+            Column("school_name", "学校"), Column("school_id", "学校标识码"), Column("severity", "最高级别"),
+            Column("findings", "条数", "条", "int"), Column("columns", "需核实的项目")],
+            note=RULES["data_quality"]["text"]["more_schools"].format(n=more) if more > 0 else "")
+
+    def data_quality_findings_table(self) -> Table | None:
+        f = self.ev.findings
+        if f.empty:
+            return None
+        n = int(RULES["data_quality"]["findings_shown"])
+        more = len(f) - n
+        d = f.head(n).assign(who=lambda x: x["school_name"].where(x["school_name"].astype(str) != "", x["county"]))
+        return Table("需核实的数据", d, [Column("who", "学校"), Column("column", "项目"), Column("severity", "级别"),
+                                          Column("message", "说明")],
+                     note=RULES["data_quality"]["text"]["more_findings"].format(n=more) if more > 0 else "")
+
+    def findings_table(self) -> Table | None:
+        """Every screening finding of the county-year (the county .xlsx)."""
+        from .screening import display
+        f = self.ev.findings
+        if f.empty:
+            return None
+        d = display(f)
+        return Table("数据筛查", d, [Column("school_id", "学校标识码"), Column("school_name", "学校"),
+                                     Column("column", "项目"), Column("rule", "规则代码"), Column("severity", "级别"),
+                                     Column("value", "本学年值", missing=""), Column("previous", "上学年值", missing=""),
+                                     Column("message", "说明")], landscape=True)
 
 
 def _reasons(st: pd.DataFrame) -> str:

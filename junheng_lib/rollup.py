@@ -289,6 +289,35 @@ class CityReport:
                   "综合差异系数趋势": self.trend_table().reset_index()}
         return write_tables(tables, folder / "全市汇总.xlsx")
 
+    @_indexed(2)
+    def projected_risk(self) -> pd.DataFrame:
+        """预计出现风险的县(区): each county's projected warnings (its results' ``outlook``), by year.
+
+        One row per warning — 学年, 县(区), 学段, 指标 (the indicator that slips, or 学位 / 大班额 /
+        学校规模 / 优质均衡学校达标) and 预警 (the sentence "预计YYYY年…", rendered from the warning's
+        data) — earliest year first, then the counties in data order. Counties without a current
+        result or without a projection (no classes table …) have no row.
+        """
+        from .indicators import RULES
+        from .projection import warning_texts
+        order = {c: i for i, c in enumerate(self.counties or list(self.results))}
+        rows = []
+        for c, r in self.results.items():
+            for w in (r.get("outlook") or {}).get("warnings", []):
+                rows.append({**w, "county": c})
+        cols = ["学年", "县(区)", "学段", "指标", "预警"]
+        if not rows:
+            return pd.DataFrame(columns=cols)
+        w = pd.DataFrame(rows)
+        w = w.assign(_c=w["county"].map(order), _s=w["stage"].map(STAGE_ORDER),
+                     _k=w["kind"].map(list(RULES["outlook"]["warning"]).index))
+        w = w.sort_values(["year", "_c", "_s", "_k"], kind="stable").reset_index(drop=True)
+        items = RULES["outlook"]["item"]
+        item = [(RULES["basic"]["composite_name"] if i == "composite" else label(i)) if k == "cv_over" else items[k]
+                for k, i in zip(w["kind"], w["indicator"])]
+        return pd.DataFrame({"学年": [f"{int(y)}学年" for y in w["year"]], "县(区)": w["county"], "学段": w["stage"],
+                             "指标": item, "预警": warning_texts(w)}, columns=cols)
+
 
 def _unless(values: pd.Series, mask: pd.Series, text: str) -> pd.Series:
     """``values`` with ``text`` where ``mask`` holds (its own dtype when nothing is replaced)."""

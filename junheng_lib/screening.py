@@ -284,10 +284,12 @@ def _rooms(s: pd.DataFrame) -> list[pd.DataFrame]:
     return out
 
 
-def _per_student(s: pd.DataFrame) -> list[pd.DataFrame]:
-    from .stages import school_stages
+def _per_student(s: pd.DataFrame, stages: pd.DataFrame | None = None) -> list[pd.DataFrame]:
     cfg = _CFG["per_student"]
-    st = school_stages(s)
+    if stages is None:
+        from .stages import school_stages
+        stages = school_stages(s)
+    st = stages
     st = st[(st["students"] > 0) & ~st["merged"]]
     ind = INDICATORS[INDICATORS["standard"] == "basic"].reset_index().drop_duplicates("numerator").set_index("numerator")
     out = []
@@ -506,8 +508,12 @@ def _identity(s: pd.DataFrame) -> list[pd.DataFrame]:
 
 # ---------------------------------------------------------------------------------------------- entry points
 def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
-                  county_order: list[str] | None = None) -> pd.DataFrame:
+                  county_order: list[str] | None = None, stages: pd.DataFrame | None = None) -> pd.DataFrame:
     """Screen a validated schools table (and optionally its classes table).
+
+    ``stages``: the school × stage table of these schools when the caller has it already (an
+    evaluation's values table, every year of the schools given); otherwise the schools are
+    expanded here for the per-student rules.
 
     Returns
     -------
@@ -519,7 +525,7 @@ def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
     """
     s = schools.reset_index(drop=True)
     parts = [_yoy(s), *_student_teacher(s), *_teacher_share(s), *_rooms(s), *_avg_class_size(s), *_identity(s)]
-    outliers = _per_student(s)
+    outliers = _per_student(s, stages)
     if classes is not None and len(classes):
         parts += _class_sizes(s, classes) + _classes_vs_schools(s, classes)
     parts = [p for p in parts if len(p)]

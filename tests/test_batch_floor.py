@@ -119,7 +119,9 @@ def test_the_html_exporter_kept_by_a_process_converts_as_a_new_one(tmp_path):
     batch.to_html(src, tmp_path / "b.html", "题")
     fresh, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
         .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
+    fresh = batch.add_contents(batch.zh_lang(fresh))   # to_html's own additions: lang, contents list
     assert (tmp_path / "a.html").read_text("utf-8") == (tmp_path / "b.html").read_text("utf-8") == fresh
+    assert '<html lang="zh-CN"' in fresh
 
 
 def test_warm_up_code_imports_what_the_template_imports(tmp_path):

@@ -120,6 +120,28 @@ def test_html_has_no_code_and_embeds_images(run_one):
     assert "综合差异系数" in html
 
 
+def test_html_has_contents_list(run_one):
+    """A 目录 after the title links every section heading, in order, 总体结论 first."""
+    import re
+    out, _ = run_one
+    html = (out / "永宁县.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in html
+    nav = re.search(r'<nav class="jh-contents".*?</nav>', html, re.S).group(0)
+    ids = re.findall(r'<h2 id="([^"]+)"', html)
+    assert ids and re.findall(r'href="#([^"]+)"', nav) == ids
+    assert html.index("</h1>") < html.index(nav) < html.index("<h2 id=")
+    titles = re.findall(r'<a href="#[^"]+">([^<]+)</a>', nav)
+    assert titles[:2] == ["总体结论", "一、基本情况"] and titles[-1] == "说明"
+
+
+def test_conclusion_section_follows_the_header():
+    from junheng_lib.outline import SECTIONS
+    keys = [s.key for s in SECTIONS]
+    assert keys.index("conclusion") == keys.index("header") + 1 == keys.index("overview") - 1
+    cells = [c.source for c in nbformat.read(notebook(batch.COUNTY), as_version=4).cells]
+    assert cells.index('rep.show("conclusion")') == cells.index('rep.show("header")') + 1
+
+
 def test_failed_county_keeps_notebook_and_does_not_write_outputs(tmp_path):
     res = batch.run_county(batch.CountyTask(county="不存在县", year=2024, out_dir=str(tmp_path)))
     assert not res.ok and "不存在县" in res.error
@@ -182,3 +204,42 @@ def test_notebook_parameters_match_runner():
         params = pm.inspect_notebook(str(notebook(name)))
         for key, value in Options().to_dict().items():
             assert ast.literal_eval(params[key]["default"]) == value, (name, key)
+
+
+@pytest.fixture(scope="module")
+def yongning():
+    from junheng_lib.reporting import CountyReport
+    return CountyReport.build(None, "永宁县", 2024)
+
+
+def test_report_prose_follows_the_narrative_rules(yongning):
+    """On the sample county: names not codes, one warning per resource as the table counts them, the
+    scope note beside the 师资配置 counts, the plan budget beside the shortfall."""
+    import re
+
+    from junheng_lib.narrative import amount
+    from junheng_lib.reporting import Text
+    rep = yongning
+    texts = {s.key: [b.text for b in rep.blocks(s) if isinstance(b, Text)] for s in rep.sections()}
+    prose = "\n".join(t for k, v in texts.items() if k != "provenance" for t in v)
+    assert not re.search(r"(?<![A-Za-z])[LY][1-8](?![0-9])|composite|NaN|None", prose)
+    assert texts["conclusion"][0].startswith("基本均衡：") and texts["conclusion"][1].startswith("优质均衡：4个方面中")
+    # warnings: the text's count is the table's rows, fewer than the indicators warned when one
+    # resource is warned in both standards
+    n = int(re.search(r"共有(\d+)项预警", "".join(texts["trend"])).group(1))
+    w = rep.ev.warnings
+    pairs = w.groupby(["stage", "resource"]).size()
+    assert n == len(rep.warning_table().data) == len(w) - int((pairs > 1).sum())
+    # scope: 基本情况 counts every school; 师资配置 the public county-run schools without teaching
+    # points and special-education schools — derived here from the schools table
+    s = load(None).schools
+    s = s[(s["county"] == "永宁县") & (s["year"] == 2024)]
+    every = s["students_primary"].sum()
+    inside = s.loc[(s["ownership"] == "公办") & (s["affiliation"] == "县属")
+                   & ~s["school_type"].isin(["教学点", "特殊教育学校"]), "students_primary"].sum()
+    note = texts["staffing"][-1]
+    assert f"小学在校生{inside:,.0f}人，比“基本情况”中全县小学在校生{every:,.0f}人少{every - inside:,.0f}人" in note
+    # the shortfall is followed by the least-cost plan's budget, each named
+    sf = next(t for t in texts["quality"] if t.startswith("按每校达到标准值测算"))
+    plan = amount(float(rep.ev.compliance_plan["cost"].sum()), "元")
+    assert "补足到标准值（100%）的数量之和" in sf and "最低成本达标方案" in sf and f"需投入{plan}" in sf
