@@ -365,6 +365,42 @@ def _adopt(stage: Path, produced_stem: str, stem: str) -> list[str]:
     return names
 
 
+def _relative_paths(nb_path: Path, params: dict, out: Path, template: str, stem: str) -> None:
+    """The executed notebook without this machine's paths: the folders papermill injected
+    (``data_dir``, ``output_dir``, ``results_dir``) and recorded in its metadata become paths relative
+    to the report's folder (``.`` for the report folder itself), the template and output its file names.
+    A report is handed over; where it was computed is in its 说明 as file names and hashes."""
+    subst = {}
+    for key in ("output_dir", "results_dir", "data_dir"):
+        p = params.get(key)
+        if not p or not os.path.isabs(p):
+            continue
+        if key == "output_dir":
+            rel = "."
+        else:
+            try:
+                rel = Path(os.path.relpath(p, out.resolve())).as_posix()
+            except ValueError:        # another drive (Windows)
+                rel = Path(p).name
+        subst[p] = rel
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    pm = nb.get("metadata", {}).get("papermill", {})
+    if pm.get("input_path"):
+        pm["input_path"] = Path(pm["input_path"]).name
+    if pm.get("output_path"):
+        pm["output_path"] = f"{stem}.ipynb"
+    for k, v in list(pm.get("parameters", {}).items()):
+        if isinstance(v, str) and v in subst:
+            pm["parameters"][k] = subst[v]
+    for cell in nb.get("cells", []):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for p, rel in sorted(subst.items(), key=lambda kv: -len(kv[0])):
+                src = src.replace(repr(p), repr(rel)).replace(json.dumps(p), json.dumps(rel))
+            cell["source"] = src
+    nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def run_county(task: CountyTask) -> TaskResult:
     """Execute one report notebook; on success its outputs (``<name>.ipynb``, ``.html`` and the side
     files ``.results.json``, ``.docx``, ``.xlsx`` or ``全市汇总.xlsx``) replace the previous ones as one
@@ -385,6 +421,7 @@ def run_county(task: CountyTask) -> TaskResult:
         params["county"] = task.county
     try:
         _execute(task, tmp_nb, params)
+        _relative_paths(tmp_nb, params, out, task.template, stem)
         to_html(tmp_nb, stage / f"{stem}.html", title=task.title)
         names = _adopt(stage, safe_name(task.county), stem)
         meta = {"county": task.county, "year": int(task.year), "kind": task.kind, "inputs_sha256": task.input_hash,

@@ -81,7 +81,7 @@ def county_items(counties: pd.DataFrame | None, schools: pd.DataFrame | None = N
         The counties table (:func:`junheng_lib.io.read_counties`). Without it, only items 3–5 of
         政府保障 (from schools/classes) can be judged; every other item is 未提供.
     schools, classes : DataFrame, optional
-    year, county, group : optional filters (group: 政府保障程度, 教育质量, 社会认可度, 基本均衡).
+    year, county, group : optional filters (group: 政府保障程度, 教育质量, 社会认可度, 基本均衡认定条件).
 
     Returns
     -------

@@ -238,7 +238,7 @@ class Evaluation:
         rows.append({"part": RULES["narrative"]["resource_part"], "items": len(sv), "passed": ok,
                      "failed": len(sv) - ok, "missing": 0 if len(sv) else 1})
         items = self.county_items
-        for grp in dict.fromkeys(i["group"] for i in RULES["county_item"] if i["group"] != RULES["basic"]["name"]):
+        for grp in dict.fromkeys(i["group"] for i in RULES["county_item"] if i["group"] != RULES["basic"]["items_group"]):
             g = items[items["group"] == grp]
             rows.append({"part": grp, "items": len(g), "passed": int((g["status"] == PASS).sum()),
                          "failed": int((g["status"] == FAIL).sum()),

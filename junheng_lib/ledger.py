@@ -105,7 +105,7 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
         rows.append(row)
     # ---- county items and 经费 growths not met
     for r in ev.county_items[ev.county_items["status"] == "未达标"].itertuples():
-        gov = r.group in ("政府保障程度", RULES["basic"]["name"])   # the government's items, by group name
+        gov = r.group in ("政府保障程度", RULES["basic"]["items_group"])   # the government's items, by group name
         unit = (L["government_unit"] if gov else L["county_unit"]).format(county=r.county)
         rows.append({"year": r.year, "county": r.county, "level": "全县", "responsible": unit, "school_id": "",
                      "school_name": "", "stage": "", "item": f"{r.group}{r.no}", "problem": f"{r.group}第{r.no}项：{r.item}",

@@ -336,7 +336,7 @@ def items_text(items: pd.DataFrame) -> str:
     """政府保障程度 / 教育质量 / 社会认可度: counts of 达标/未达标/未提供 and which fail."""
     out = []
     for grp, g in items.groupby("group", sort=False):
-        if grp == "基本均衡":
+        if grp == RULES["basic"]["items_group"]:
             continue
         n = len(g)
         ok = g[g["status"] == "达标"]
@@ -587,7 +587,7 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
     parts : DataFrame
         :meth:`junheng_lib.evaluation.Evaluation.quality_parts`.
     basic_items : DataFrame
-        The county items of 基本均衡 (group ``[basic] name``) with ``status``.
+        The county items of 基本均衡 (group ``[basic] items_group``) with ``status``.
     probs : DataFrame
         :func:`problems` (most serious first); the first ``[narrative] main_problems`` are named.
     plan_cost : float, optional

@@ -23,7 +23,7 @@ from .schema import STAGE_SUFFIX
 from .stages import split_shares
 
 __all__ = ["shortfall", "compliance_plan", "cv_plan", "combined_plan", "apply_additions", "what_if",
-           "SHORTFALL_COLUMNS", "PLAN_COLUMNS", "default_costs"]
+           "resource_key", "resource_name", "SHORTFALL_COLUMNS", "PLAN_COLUMNS", "default_costs"]
 
 SHORTFALL_COLUMNS = ["year", "county", "school_id", "stage", "indicator", "value", "standard", "shortfall"]
 PLAN_COLUMNS = ["school_id", "addition", "value_after", "cv_after"]
@@ -326,14 +326,55 @@ _RAW = {"teaching_area": "teaching_area_m2", "sports_area": "outdoor_sports_area
 _PER_STAGE = {"teachers", "above_degree", "mid_title", "backbone", "pe_art"}
 
 
+def resource_key(name: str) -> str:
+    """The resource (numerator code) named by its 中文名 from the rule table (``resource`` of an
+    indicator, e.g. 教学仪器设备值), its code (``equipment_value``) or an indicator code (``Y6``).
+
+    >>> resource_key("教学及辅助用房面积"), resource_key("Y6"), resource_key("books")
+    ('teaching_area', 'equipment_value', 'books')
+    >>> resource_key("教学设备")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 没有名为“教学设备”的资源。可用的资源：“教学及辅助用房面积”“体育运动场馆面积”“教学仪器设备值”...
+    """
+    key = str(name).strip()
+    by_name = dict(zip(INDICATORS["resource"], INDICATORS["numerator"]))
+    if key in by_name:
+        return by_name[key]
+    if key in set(INDICATORS["numerator"]):
+        return key
+    if key in INDICATORS.index:
+        return str(INDICATORS.loc[key, "numerator"])
+    valid = "".join(f"“{r}”" for r in dict.fromkeys(INDICATORS["resource"]))
+    raise ValueError(f"没有名为“{key}”的资源。可用的资源：{valid}（也可用指标代码 L1–L8、Y1–Y7）")
+
+
+def resource_name(name: str) -> tuple[str, str]:
+    """中文名 and unit of a resource named as :func:`resource_key` accepts.
+
+    >>> resource_name("Y4"), resource_name("equipment_value")
+    (('教学及辅助用房面积', '㎡'), ('教学仪器设备值', '元'))
+    """
+    row = INDICATORS[INDICATORS["numerator"] == resource_key(name)].iloc[0]
+    return str(row["resource"]), str(row["resource_unit"])
+
+
 def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Options | None = None) -> pd.DataFrame:
     """A copy of ``schools`` with plan additions applied (the what-if of a plan).
 
-    ``additions`` has ``year, school_id, stage, indicator, addition`` in the stage's numerator units
-    (as :func:`compliance_plan`, :func:`cv_plan` and :func:`combined_plan` return them). Split
-    resources are added to the school total as ``addition ÷ share`` so that the stage receives
-    exactly ``addition``; teacher counts go to the stage's columns (and raise the number of teachers
-    when a count would exceed it: new hires).
+    ``additions`` has ``year, school_id, stage, addition`` and either ``indicator`` (a code) or
+    ``resource`` (its 中文名 from the rule table, e.g. 教学及辅助用房面积, or its code; see
+    :func:`resource_key`), in the stage's numerator units (as :func:`compliance_plan`,
+    :func:`cv_plan` and :func:`combined_plan` return them). Split resources are added to the school
+    total as ``addition ÷ share`` so that the stage receives exactly ``addition``; teacher counts go
+    to the stage's columns (and raise the number of teachers when a count would exceed it: new hires).
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"year": [2024], "school_id": ["A"], "school_type": ["小学"], "students_primary": [100],
+    ...                   "students_junior": [0], "students_senior": [0], "books": [300.0]})
+    >>> add = pd.DataFrame({"school_id": ["A"], "stage": ["小学"], "resource": ["图书"], "addition": [50]})
+    >>> apply_additions(s, add)["books"].tolist()
+    [350.0]
     """
     options = options or Options()
     out = schools.copy()
@@ -343,8 +384,8 @@ def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Opt
     if "year" not in a:
         a = a.assign(year=int(schools["year"].max()))
     shares = split_shares(schools)  # each school row's split share per stage (no expansion needed)
-    res = a["indicator"].map(INDICATORS["numerator"]) if "indicator" in a else a["resource"]
-    a = a.assign(resource=res.to_numpy())
+    res = a["indicator"] if "indicator" in a else a["resource"]
+    a = a.assign(resource=[resource_key(r) for r in res])
     pos = pd.Series(np.arange(len(out)), index=pd.MultiIndex.from_frame(out[["year", "school_id"]]))
     for (resource, stage), g in a.groupby(["resource", "stage"]):
         rows = pos.reindex(pd.MultiIndex.from_frame(g[["year", "school_id"]])).to_numpy()
@@ -371,18 +412,26 @@ def apply_additions(schools: pd.DataFrame, additions: pd.DataFrame, options: Opt
 
 def what_if(schools: pd.DataFrame, edits: pd.DataFrame | list[dict]) -> pd.DataFrame:
     """A copy of ``schools`` with edits: rows of ``school_id, column`` and ``add`` or ``set``
-    (optionally ``year``; default every year of that school).
+    (optionally ``year``; default every year of that school). ``column`` is a column of the schools
+    table by its code or its Chinese header (e.g. ``teaching_area_m2`` or 教学及辅助用房面积).
 
     >>> import pandas as pd
     >>> s = pd.DataFrame({"year": [2024], "school_id": ["A"], "books": [100]})
     >>> what_if(s, [{"school_id": "A", "column": "books", "add": 50}])["books"].tolist()
     [150.0]
+    >>> what_if(s, [{"school_id": "A", "column": "图书册数", "add": 50}])["books"].tolist()
+    [150.0]
     """
+    from .schema import SCHOOLS
     edits = pd.DataFrame(edits)
     out = schools.copy()
+    # a column named by its Chinese header (教学及辅助用房面积, 小学专任教师数 …) as well as its code
+    by_header = {h: c.name for c in SCHOOLS if c.kind in ("int", "num") for h in c.headers()}
+    edits["column"] = [by_header.get(str(c).strip(), c) for c in edits["column"]]
     for col in edits["column"].unique():
         if col not in out:
-            raise ValueError(f"学校表中没有列 {col}")
+            valid = "".join(f"“{c.zh}”" for c in SCHOOLS if c.kind in ("int", "num") and c.name in out and c.name != "year")
+            raise ValueError(f"学校表中没有列“{col}”。可修改的列：{valid}")
         out[col] = out[col].astype(float)
     for e in edits.itertuples(index=False):  # a handful of user edits, not a per-school computation
         sel = out["school_id"] == e.school_id

@@ -273,7 +273,7 @@ class CountyReport:
         items = self.ev.county_items
         plan = self.ev.compliance_plan
         return [Text(t) for t in conclusion(
-            self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["name"]],
+            self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
             problems(self.tables, self.county, self.ev.contributions),
             float(plan["cost"].sum()) if len(plan) else None)]
 
@@ -687,7 +687,9 @@ class CountyReport:
     def items_table(self) -> Table:
         i = self.ev.county_items
         f = pd.DataFrame({"status": i["status"].eq("未达标")})
-        return Table("政府保障程度、教育质量与社会认可度", i,
+        groups = list(dict.fromkeys(i["group"]))   # the rule table's groups, in its order
+        title = "、".join(groups[:-1]) + f"与{groups[-1]}" if len(groups) > 1 else "".join(groups) or "县级指标"
+        return Table(title, i,
                      [Column("group", "类别"), Column("no", "序号", kind="int"), Column("item", "项目"),
                       Column("value", "实际"), Column("standard", "标准"), Column("status", "结论")],
                      merge="group", flags=f, landscape=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,6 +225,37 @@ class Table:
         rows = self.text_rows()
         return [max([text_width(c.header)] + [text_width(r[j]) for r in rows]) for j, c in enumerate(self.columns)]
 
+    def xlsx_layout(self) -> tuple[list[float], int, list[int], list[bool]]:
+        """Excel layout: column widths (character units), the header row's lines, each data row's
+        lines and which columns wrap their text.
+
+        A column is as wide as its widest cell; a header wider than its column's data wraps over up
+        to two lines rather than widening the column (a fit-to-width page prints larger); long texts
+        (names, problems) wrap within :data:`XLSX_TEXT_WIDTH`. Row heights follow the lines, so a
+        wrapped header or text never runs over the row below (LibreOffice and WPS do not grow rows
+        by themselves).
+
+        >>> t = Table("", pd.DataFrame({"n": [25.0], "s": ["短"]}), [Column("n", "差异系数达标另需", "人", "int"),
+        ...                                                            Column("s", "说明")])
+        >>> w, head, rows, wrap = t.xlsx_layout()
+        >>> w, head, rows, wrap
+        ([12, 6], 2, [1], [False, False])
+        """
+        rows = self.text_rows()
+        heads = self.headers
+        widths, wrap = [], []
+        for j, c in enumerate(self.columns):
+            data = max([text_width(r[j]) for r in rows] or [0])
+            long = not c.numeric and c.key != self.merge and data > XLSX_TEXT_WIDTH
+            body = XLSX_TEXT_WIDTH if long else data
+            head = text_width(heads[j])
+            w = max(body, math.ceil(head / 2) if head > body else head, 4) + 2
+            widths.append(min(w, 60))
+            wrap.append(long)
+        head_lines = max([_lines(h, w) for h, w in zip(heads, widths)] or [1])
+        row_lines = [max([_lines(r[j], widths[j]) for j in range(len(r)) if wrap[j]] or [1]) for r in rows]
+        return widths, head_lines, row_lines, wrap
+
     # ------------------------------------------------------------------ HTML
     def to_html(self, number: int | None = None, *, css: bool = True) -> str:
         """An HTML ``<table>`` with a caption; numbers right-aligned, every row (with the style
@@ -259,6 +291,29 @@ class Table:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        """The table as text, as displayed (caption, headers with units, every row; numbers
+        right-aligned): what a console and a notebook's plain-text output show.
+
+        >>> import pandas as pd
+        >>> print(Table("示例", pd.DataFrame({"s": ["小学"], "n": [1234.0]}), [Column("s", "学段"), Column("n", "人数", kind="int")]))
+        示例
+        学段   人数
+        小学  1,234
+        """
+        rows = [self.headers] + self.text_rows()
+        widths = [max(text_width(r[j]) for r in rows) for j in range(len(self.columns))]
+
+        def cell(txt: str, j: int) -> str:
+            pad = " " * (widths[j] - text_width(txt))
+            return pad + txt if self.columns[j].numeric else txt + pad
+
+        lines = [self.title] if self.title else []
+        lines += ["  ".join(cell(t, j) for j, t in enumerate(r)).rstrip() for r in rows]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------ Excel
     def to_xlsx(self, book, ws, row: int = 0, *, number: int | None = None, formats: dict | None = None
                 ) -> tuple[int, int]:
@@ -274,13 +329,14 @@ class Table:
         head_row = row
         for j, h in enumerate(self.headers):
             ws.write_string(row, j, h, f["head"])
-        widths = self.widths()
-        lines = max((math.ceil(text_width(h) / max(min(w, 40), 6)) for h, w in zip(self.headers, widths)), default=1)
-        ws.set_row(row, 15 * max(1, lines) + 3)
+        widths, head_lines, row_lines, wrap = self.xlsx_layout()
+        ws.set_row(row, _XLSX_LINE * head_lines + _XLSX_PAD)
         row += 1
         spans = self.spans()
         merge = len(self.data) <= 40   # long sheets keep 学段 on every row (sorting and filtering work)
         for i in range(len(self.data)):
+            if row_lines[i] > 1:
+                ws.set_row(row, _XLSX_LINE * row_lines[i] + _XLSX_PAD)
             for j, c in enumerate(self.columns):
                 v = self.data[c.key].iloc[i] if c.key in self.data else None
                 bad = self.flagged(i, c.key)
@@ -300,10 +356,15 @@ class Table:
                                                          **(_FAIL if bad else {})})
                     ws.write_number(row, j, float(v), f["num"][key])
                 else:
-                    ws.write_string(row, j, c.text(v), f["fail"] if bad else (f["missing"] if c.numeric else f["text"]))
+                    style = f["fail"] if bad else (f["missing"] if c.numeric else f["wrap" if wrap[j] else "text"])
+                    ws.write_string(row, j, c.text(v), style)
             row += 1
+        # a sheet holding several tables keeps each column as wide as the widest of them needs
+        seen = getattr(ws, "_jh_widths", {})
         for j, w in enumerate(widths):
-            ws.set_column(j, j, min(max(w + 2, 6), 60))
+            seen[j] = max(w, seen.get(j, 0))
+            ws.set_column(j, j, seen[j])
+        ws._jh_widths = seen
         if self.note:
             ws.write_string(row, 0, self.note, f["note"])
             row += 1
@@ -311,6 +372,26 @@ class Table:
 
 
 _FAIL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
+#: Excel: the width (character units) long texts wrap within; points per line of text and padding
+XLSX_TEXT_WIDTH = 50
+_XLSX_LINE = 15.5
+_XLSX_PAD = 4
+_CJK_UNITS = 2.0       # a CJK character in Excel character units (WPS and Excel on Chinese Windows: ≈ 2; LibreOffice ≈ 1.6)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a text takes in a column of ``width`` character units, wrapped as LibreOffice does for
+    CJK text (at any character; a Latin or digit run is kept whole when it fits on a line)."""
+    avail = max(width - 1, 1)
+    lines, used = 1, 0.0
+    for token in re.findall(r"[A-Za-z0-9.,%+\-]+|.", str(text)):
+        w = sum(_CJK_UNITS if ord(ch) > 0x2E7F else 1 for ch in token)
+        if used + w > avail and used > 0:
+            lines, used = lines + 1, 0.0
+        used += w
+        while used > avail:        # a token longer than the line
+            lines, used = lines + 1, used - avail
+    return lines
 
 #: style of the report tables in HTML (overrides JupyterLab's right-aligned cells; prints on A4)
 TABLE_CSS = """<style>
@@ -325,11 +406,15 @@ font-variant-numeric:tabular-nums}
 table.jh-table td.fail{background:#f8cbad;color:#9c0006}
 table.jh-table tr{page-break-inside:avoid}
 table.jh-table thead{display:table-header-group}
-div.jh-wide{page:wide}
 @page{size:A4;margin:18mm 16mm 18mm 16mm;@bottom-center{content:"— " counter(page) " —";font-size:10pt}}
-@page wide{size:A4 landscape;margin:14mm 14mm 16mm 14mm}
 @media print{img{max-width:100%;max-height:125mm;object-fit:contain}h2{break-after:avoid}
-table.jh-table{font-size:8.5pt}}
+table.jh-table{font-size:7.5pt;line-height:1.2;margin:0.2em 0}
+table.jh-table caption{padding:0.1em 0}
+.jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
+table.jh-table td,table.jh-table th{padding:0 3px}
+div.jh-wide table.jh-table{font-size:6.5pt}
+.jp-OutputArea-output{padding-top:0;padding-bottom:0;overflow:visible}
+.jp-RenderedHTMLCommon p,.jp-RenderedMarkdown p{margin-top:0.25em;margin-bottom:0.25em}}
 p.jh-note{font-size:0.85em;color:#595959;margin:0.1em 0 0.8em}
 </style>"""
 
@@ -342,6 +427,7 @@ def xlsx_formats(book) -> dict:
         "head": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "align": "center"}),
         "group": book.add_format({**base, "bold": True, "align": "center"}),
         "text": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
         "missing": book.add_format({**base, "align": "right"}),
         "fail": book.add_format({**base, **_FAIL}),
         "note": book.add_format({"italic": True, "font_color": "#595959"}),

@@ -111,7 +111,7 @@ def test_county_items_values_and_missing(tmp_path, one_school):
     assert t[("教育质量", 9)] == "未达标"                # gap rate must be below 0.15
     assert t[("政府保障程度", 9)] == "未提供" and t[("教育质量", 1)] == "未提供"
     assert t[("政府保障程度", 4)] == "达标"              # 217 students
-    assert t[("基本均衡", 1)] == "未提供" and t[("基本均衡", 2)] == "达标"
+    assert t[("基本均衡认定条件", 1)] == "未提供" and t[("基本均衡认定条件", 2)] == "达标"
     assert len(t) == 15 + 9 + 1 + 2
 
 

@@ -288,7 +288,7 @@ def _parts(statuses, items=(2, 15, 9, 1), passed=(1, 7, 4, 1), failed=(1, 8, 5, 
 
 
 def test_conclusion_reads_the_verdicts():
-    items = pd.DataFrame({"group": "基本均衡", "no": [1, 2], "status": ["未达标", "未提供"]})
+    items = pd.DataFrame({"group": "基本均衡认定条件", "no": [1, 2], "status": ["未达标", "未提供"]})
     probs = pd.DataFrame({"severity": [1, 2, 3, 5], "problem": ["甲。", "乙。", "丙。", "丁。"], "suggestion": "",
                           "brief": ["甲", "乙。", "丙", "丁"]})
     parts = _parts(["未达标", "未达标", "未达标", "达标"])
@@ -317,7 +317,7 @@ def test_readiness_grades_from_the_rule_table():
 
 def test_quality_parts_state():
     class Stub:
-        county_items = pd.DataFrame({"group": ["政府保障程度", "政府保障程度", "教育质量", "社会认可度", "基本均衡"],
+        county_items = pd.DataFrame({"group": ["政府保障程度", "政府保障程度", "教育质量", "社会认可度", "基本均衡认定条件"],
                                      "status": ["达标", "未提供", "未达标", "达标", "未达标"]})
 
         def stage_verdicts(self):

@@ -161,3 +161,31 @@ def test_what_if_edits():
     assert out["books"].tolist() == [100, 250]
     with pytest.raises(ValueError):
         what_if(s, [{"school_id": "Z", "column": "books", "add": 1}])
+
+
+def test_additions_by_chinese_resource_name(table):
+    """A what-if names the resource as the rule table does (教学及辅助用房面积) or by code: same result.
+    A 九年一贯制 school splits its area 100 : 110 (students × weights 1.0/1.1 of 100 and 100 pupils), so
+    220 ㎡ for its 小学 (share 100/210) add 220 × 210/100 = 462 ㎡ to the school total."""
+    t = table([row(school_id="S1", school_type="九年一贯制学校", students_primary=100, students_junior=100,
+                   teachers_junior=8, above_degree_junior=6, mid_title_junior=3, teaching_area_m2=1000)])
+    by_name = apply_additions(t, pd.DataFrame({"school_id": ["S1"], "stage": ["小学"], "resource": ["教学及辅助用房面积"],
+                                               "addition": [220.0]}))
+    by_code = apply_additions(t, pd.DataFrame({"school_id": ["S1"], "stage": ["小学"], "indicator": ["Y4"],
+                                               "addition": [220.0]}))
+    assert by_name["teaching_area_m2"].iloc[0] == pytest.approx(1000 + 462)
+    assert by_code["teaching_area_m2"].iloc[0] == pytest.approx(1000 + 462)
+    teachers = apply_additions(t, pd.DataFrame({"school_id": ["S1"], "stage": ["初中"], "resource": ["专任教师"],
+                                                "addition": [2]}))
+    assert teachers["teachers_junior"].iloc[0] == 10
+    with pytest.raises(ValueError, match="“教学仪器设备值”") as e:
+        apply_additions(t, pd.DataFrame({"school_id": ["S1"], "stage": ["小学"], "resource": ["教学设备"],
+                                         "addition": [1.0]}))
+    assert "没有名为“教学设备”的资源" in str(e.value)
+
+
+def test_what_if_by_chinese_header(table):
+    t = table([row(school_id="S1", teaching_area_m2=600)])
+    assert what_if(t, [{"school_id": "S1", "column": "教学及辅助用房面积", "add": 50}])["teaching_area_m2"].iloc[0] == 650
+    with pytest.raises(ValueError, match="可修改的列：.*“图书册数”"):
+        what_if(t, [{"school_id": "S1", "column": "图书", "add": 1}])

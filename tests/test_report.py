@@ -1,5 +1,6 @@
 """The county report: papermill run on the sample data, side file, HTML, fonts, golden in step."""
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -182,6 +183,13 @@ def test_explore_notebook_runs(tmp_path):
     errs = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
             or o.get("name") == "stderr"]
     assert not errs
+    # what it shows is in Chinese and formatted: no column codes, no unformatted floats
+    shown = "\n".join(v for c in nb.cells for o in c.get("outputs", []) for k, v in o.get("data", {}).items()
+                      if k in ("text/html", "text/plain", "text/markdown"))
+    for word in ("school_id", "school_name", "cv_前", "for_standard", "composite", "NaN", "None"):
+        assert word not in shown, word
+    assert not re.search(r"\d\.\d+e[+-]\d{2}", shown), "scientific notation"
+    assert not re.search(r"\d\.\d{5,}", shown), "an unrounded value"
 
 
 def test_notebook_parameters_match_runner():
