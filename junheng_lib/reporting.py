@@ -754,12 +754,15 @@ class CountyReport:
         r["notices"] = self.notices()
         return r
 
-    def write_outputs(self, folder: str | Path) -> list[Path]:
-        """Side files of a report run: ``<county>.results.json``, ``.docx`` and ``.xlsx``."""
+    def write_outputs(self, folder: str | Path, *, docx_template: str | Path | None = None,
+                      issuer: str | None = None) -> list[Path]:
+        """Side files of a report run: ``<county>.results.json``, ``.docx`` (in ``docx_template``,
+        default junheng's; ``issuer`` on the cover and the 落款, default the county's 教育局) and ``.xlsx``."""
         from .export import write_county_docx, write_county_xlsx
         folder = Path(folder)
         stem = safe_name(self.county)
-        return [self.write_results(folder), write_county_docx(self, folder / f"{stem}.docx"),
+        return [self.write_results(folder), write_county_docx(self, folder / f"{stem}.docx", issuer=issuer or None,
+                                                              template=docx_template or None),
                 write_county_xlsx(self, folder / f"{stem}.xlsx")]
 
     def write_results(self, folder: str | Path) -> Path:
