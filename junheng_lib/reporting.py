@@ -31,8 +31,7 @@ from .narrative import SCHOOLS_OF, fmt_cv
 from .options import Options
 from .tables import Column, Table, cv_column, indicator_column
 
-__all__ = ["CountyReport", "Text", "Chart", "fmt_cv", "fmt_value", "md", "safe_name", "END_OF_REPORT",
-           "end_of_report", "trim_after_end"]
+__all__ = ["CountyReport", "Text", "Chart", "fmt_cv", "fmt_value", "md", "safe_name"]
 
 
 def md(text: str, heading: int = 0):
@@ -43,39 +42,6 @@ def md(text: str, heading: int = 0):
     from IPython.display import Markdown
     body = html.escape(str(text), quote=False).replace("*", "\\*").replace("_", "\\_")
     return Markdown(("#" * heading + " " if heading else "") + body)
-
-
-#: output metadata that marks the end of a short report (cells after it are not part of the document)
-END_OF_REPORT = "junheng-end-of-report"
-
-
-class _EndOfReport:
-    """A closing sentence whose display output carries :data:`END_OF_REPORT`."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def _repr_markdown_(self):
-        return md(self.text).data, {END_OF_REPORT: True}
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def end_of_report(text: str) -> _EndOfReport:
-    """Display this as the last line of a short report: :func:`trim_after_end` drops every cell after it."""
-    return _EndOfReport(text)
-
-
-def trim_after_end(nb):
-    """The notebook without the cells after the one whose output marks the end of a short report
-    (unchanged when no output does). Used when the executed notebook becomes HTML."""
-    for k, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if any(isinstance(m, dict) and m.get(END_OF_REPORT) for m in out.get("metadata", {}).values()):
-                nb.cells = nb.cells[:k + 1]
-                return nb
-    return nb
 
 
 def fmt_value(x: float, code: str) -> str:

@@ -453,11 +453,14 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
             signature()
             signed = True
         wide = annex and any(isinstance(b, Table) and b.landscape for b in blocks)
+        new_page = False
         if wide and not landscape:
             _landscape(body)
             landscape = True
+        elif wide:
+            new_page = True           # each wide annex starts on a page of its own
         if sec.title:
-            body.add(para_xml(sec.title, st["h1"]))
+            body.add(para_xml(sec.title, st["h1"], page_break_before=new_page))
         for b in blocks:
             if isinstance(b, Text) and b.heading:
                 body.add(para_xml(b.text, st["title"]))
