@@ -129,14 +129,47 @@ _HTML_LOCK = threading.Lock()
 _HTML: list = []  # [exporter], made once per process
 
 
+#: what nbconvert's HTMLExporter adds in its last pass (BeautifulSoup): a text alternative on images
+#: without one, and keyboard focus on each output area
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)([^>]*?)(/?)>")
+_FOCUSABLE = re.compile(r'(<div\b[^>]*\bclass="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*"[^>]*?)(?<!/)>')
+_NO_ALT = "No description has been provided for this image"
+
+
+def _exporter_class():
+    """nbconvert's HTMLExporter without its last pass, which parses the whole page again with
+    BeautifulSoup (pure Python: about a second for a county report's thousands of table cells) to add
+    two attributes to tags of its own template; here two regular expressions add the same attributes
+    to the same tags (tests/test_batch_floor.py: the same document as nbconvert's)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            html = _IMG_WITHOUT_ALT.sub(lambda m: f'<img{m.group(1)} alt="{_NO_ALT}"{m.group(2)}>', html)
+            html = _FOCUSABLE.sub(lambda m: f'{m.group(1)} tabindex="0">', html)
+            return html, resources
+
+    return ReportHTMLExporter
+
+
 def _html_exporter():
     """The HTML exporter of this process (one per worker: its templates are loaded once)."""
     with _HTML_LOCK:
         if not _HTML:
             import nbformat
-            from nbconvert import HTMLExporter
 
-            exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            exporter = _exporter_class()(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
             exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={"metadata": {"name": ""}})
             _HTML[:] = [exporter]
         return _HTML[0]
