@@ -174,7 +174,8 @@ def test_notebook_parameters_match_runner():
     import papermill as pm
     from junheng_lib.options import Options
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
-    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county"}
+    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county", "docx_template", "issuer"}
+    assert batch.notebook_parameters(batch.COUNTY) == common | {"county", "docx_template", "issuer"}
     assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir"}
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
