@@ -96,6 +96,8 @@ class CountyTask:
     timeout: int = EXECUTION_TIMEOUT
     input_hash: str = ""     # content hash of inputs, options and code (recorded beside the outputs)
     data_cache: str = ""     # the run's cache of the validated tables (datacache), given to the kernel
+    docx_template: str = ""  # a bureau's Word template (absolute path; "": junheng's)
+    issuer: str = ""         # the issuing unit on the Word cover and 落款 ("": the county's 教育局)
 
     @property
     def name(self) -> str:
@@ -124,37 +126,67 @@ class TaskResult:
 
 
 _HTML_LOCK = threading.Lock()
-_HTML: list = []  # [exporter, trim function], made once per process
+_HTML: list = []  # [exporter], made once per process
 
 
-def _html_tools():
-    """The HTML exporter of this process (one per worker: its templates are loaded once) and the
-    function that ends a short report at its marker."""
+#: what nbconvert's HTMLExporter adds in its last pass (BeautifulSoup): a text alternative on images
+#: without one, and keyboard focus on each output area
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)([^>]*?)(/?)>")
+_FOCUSABLE = re.compile(r'(<div\b[^>]*\bclass="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*"[^>]*?)(?<!/)>')
+_NO_ALT = "No description has been provided for this image"
+
+
+def _exporter_class():
+    """nbconvert's HTMLExporter without its last pass, which parses the whole page again with
+    BeautifulSoup (pure Python: about a second for a county report's thousands of table cells) to add
+    two attributes to tags of its own template; here two regular expressions add the same attributes
+    to the same tags (tests/test_batch_floor.py: the same document as nbconvert's)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            html = _IMG_WITHOUT_ALT.sub(lambda m: f'<img{m.group(1)} alt="{_NO_ALT}"{m.group(2)}>', html)
+            html = _FOCUSABLE.sub(lambda m: f'{m.group(1)} tabindex="0">', html)
+            return html, resources
+
+    return ReportHTMLExporter
+
+
+def _html_exporter():
+    """The HTML exporter of this process (one per worker: its templates are loaded once)."""
     with _HTML_LOCK:
         if not _HTML:
             import nbformat
-            from nbconvert import HTMLExporter
 
-            from .reporting import trim_after_end
-            exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            exporter = _exporter_class()(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
             exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={"metadata": {"name": ""}})
-            _HTML[:] = [exporter, trim_after_end]
-        return _HTML
+            _HTML[:] = [exporter]
+        return _HTML[0]
 
 
 def _prepare_html() -> None:
     """Load the HTML conversion in the background, while the kernel runs the notebook."""
     if not _HTML:
-        threading.Thread(target=_html_tools, name="junheng-html", daemon=True).start()
+        threading.Thread(target=_html_exporter, name="junheng-html", daemon=True).start()
 
 
 def to_html(nb_path: Path, html_path: Path, title: str) -> None:
     """Self-contained HTML of an executed notebook, without code cells or prompts."""
     import nbformat
 
-    exporter, trim_after_end = _html_tools()
-    nb = trim_after_end(nbformat.read(nb_path, as_version=4))  # a short report ends at its marker
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = zh_lang(body)   # a Chinese document
     body = add_contents(body)
     from .fileio import atomic_write_text
@@ -335,6 +367,26 @@ def _execute(task: CountyTask, tmp_nb: Path, parameters: dict) -> None:
     raise last  # pragma: no cover
 
 
+_PARAMETERS: dict = {}
+
+
+def notebook_parameters(template: str) -> frozenset[str]:
+    """Names assigned in the template notebook's ``parameters`` cell."""
+    import ast
+    path = notebook(template)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _PARAMETERS:
+        names: set[str] = set()
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        for cell in cells:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                for node in ast.walk(ast.parse("".join(cell.get("source", "")))):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        names.add(node.id)
+        _PARAMETERS[key] = frozenset(names)
+    return _PARAMETERS[key]
+
+
 def _kernel_start_failure(e: Exception, nb_path: Path) -> bool:
     """True when no cell ran (the kernel did not start or died at once)."""
     from papermill.exceptions import PapermillExecutionError
@@ -415,6 +467,10 @@ def run_county(task: CountyTask) -> TaskResult:
     stage = Path(tempfile.mkdtemp(prefix=_owner_prefix(STAGE_PREFIX), dir=out))
     tmp_nb = stage / f"{stem}.ipynb"
     params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(stage.resolve()), **task.options}
+    declared = notebook_parameters(task.template)
+    for name in ("docx_template", "issuer"):  # only to a notebook that declares them
+        if getattr(task, name) and name in declared:
+            params[name] = getattr(task, name)
     if task.template == ROLLUP:
         params["results_dir"] = str(out.resolve())
     else:
@@ -680,9 +736,11 @@ def _row_hashes(df, at=None):
     return ",".join(map(str, d.columns)).encode(), pd.util.hash_pandas_object(d, index=False).to_numpy()
 
 
-def input_hashes(ds, years: list[int], counties: list[str], options: Options, rollup: bool = True) -> dict:
+def input_hashes(ds, years: list[int], counties: list[str], options: Options, rollup: bool = True,
+                 extra: dict | None = None) -> dict:
     """Content hash per (year, county) of everything its report reads — that county's rows of the
-    three tables (all years: the report shows trends), the options and the code — and, with
+    three tables (all years: the report shows trends), the options, ``extra`` (the Word template's
+    content hash and the issuer) and the code — and, with
     ``rollup``, per year for the roll-up (all rows). Each row needed is hashed once
     (:func:`datacache.county_rows` finds each county's rows), not once per county: the cost follows
     the counties asked for, not the size of the data."""
@@ -696,6 +754,8 @@ def input_hashes(ds, years: list[int], counties: list[str], options: Options, ro
     base = hashlib.sha256()
     base.update(code_hash().encode())
     base.update(_json.dumps(options.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    if extra:
+        base.update(_json.dumps(extra, sort_keys=True, ensure_ascii=False).encode())
     rows = county_rows(ds, counties, unmatched=False)
     tables = []
     for k, df in enumerate((ds.schools, ds.classes, ds.counties)):
@@ -774,14 +834,26 @@ def _stems(ds, order: list[str]) -> dict:
 def run_reports(data: str | None = None, years: list[int] | None = None, counties: list[str] | None = None,
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
-                address: str | None = None) -> int:
+                address: str | None = None, docx_template: str | None = None, issuer: str | None = None) -> int:
     """The main job: every requested county report (default: all counties, latest year), then the
     roll-up of each year from the counties' current results (``index.json``).
 
-    ``data`` is a data folder or a schools file. Returns the process exit status: 0 when every report
+    ``data`` is a data folder or a schools file; ``docx_template`` a Word template for the .docx
+    (default junheng's; checked before any work: :class:`junheng_lib.word.TemplateError`), ``issuer``
+    the issuing unit on its cover and 落款. Returns the process exit status: 0 when every report
     was written, 1 otherwise.
     """
     import hashlib
+
+    word = {}
+    if docx_template:
+        from .word import check_template
+        path = check_template(docx_template)
+        word["docx_template"] = str(path)
+        word["docx_template_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if issuer and issuer.strip():
+        word["issuer"] = issuer.strip()
+    task_word = {k: word[k] for k in ("docx_template", "issuer") if k in word}
 
     source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
     data_dir = str(source) if source else ""
@@ -813,7 +885,8 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         asked = set(wanted)
         hashed = [c for c in order if c in asked
                   or any((folders[y] / f"{stems[c]}{MANIFEST_SUFFIX}").exists() for y in years)]
-        hashes = input_hashes(ds, years, hashed, options, rollup=rollup)
+        hashes = input_hashes(ds, years, hashed, options, rollup=rollup,
+                              extra={k: v for k, v in word.items() if k != "docx_template"})
         clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
                         if root.is_dir() else [])
         tasks = []
@@ -825,7 +898,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             for c in wanted:
                 if c in present[y]:
                     tasks.append(CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
-                                            input_hash=hashes[(y, c)], data_cache=cache_dir))
+                                            input_hash=hashes[(y, c)], data_cache=cache_dir, **task_word))
         # largest counties first, so that no worker is left with a big report at the end
         size = ds.schools.groupby(["year", "county"]).size()
         tasks.sort(key=lambda t: -int(size.get((t.year, t.county), 0)))
@@ -849,7 +922,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                 h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + json.dumps(index[y], sort_keys=True,
                                                                            ensure_ascii=False)).encode()).hexdigest()
                 roll.append(CountyTask(ROLLUP_STEM, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
-                                       stem=ROLLUP_STEM, input_hash=h, data_cache=cache_dir))
+                                       stem=ROLLUP_STEM, input_hash=h, data_cache=cache_dir, **task_word))
             roll_todo = [t for t in roll if force or not _up_to_date(t)]
             skipped += len(roll) - len(roll_todo)
             if cache is not None and roll_todo:

@@ -351,10 +351,15 @@ def cmd_sample(args) -> int:
 def cmd_report(args) -> int:
     from .fileio import check_dir_target
     check_dir_target(args.out, "--out")
+    template = None
+    if args.docx_template is not None:  # a missing or unreadable template: said before any work
+        from .word import check_template
+        template = str(check_template(args.docx_template))
     from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                        out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
-                       force=args.force, scheduler=args.scheduler, address=args.dask_address)
+                       force=args.force, scheduler=args.scheduler, address=args.dask_address,
+                       docx_template=template, issuer=args.issuer)
 
 
 def cmd_project(args) -> int:
@@ -470,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", choices=["local", "dask"], default="local",
                    help="local：本机进程池(默认)；dask：dask.distributed(需安装 .[distributed])")
     r.add_argument("--dask-address", help="dask 调度器地址，如 tcp://10.0.0.5:8786；不给则在本机启动 LocalCluster")
+    r.add_argument("--docx-template", metavar="模板.docx",
+                   help="Word 报告使用的模板(如本单位红头模板)；其中的 {{ title }}、{{ issuer }}、{{ date }} "
+                        "填入标题、发文单位和日期，正文接在模板内容之后；缺少的样式按内置模板补齐。默认使用内置模板")
+    r.add_argument("--issuer", metavar="单位",
+                   help="发文单位，用于 Word 报告的封面和落款(默认“<县区>教育局”)")
     _add_options(r)
     r.set_defaults(func=cmd_report)
     _add_project(sub)

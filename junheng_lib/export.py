@@ -18,8 +18,8 @@ import pandas as pd
 
 from .fileio import atomic_dir, atomic_path
 
-__all__ = ["write_tables", "write_county_xlsx", "write_county_docx", "excel_safe", "atomic_path",
-           "XLSX_MAX_ROWS"]
+__all__ = ["write_tables", "write_county_xlsx", "write_county_docx", "write_report_docx", "excel_safe",
+           "atomic_path", "XLSX_MAX_ROWS"]
 
 _FAIL_FILL = {"bg_color": "#F8CBAD", "font_color": "#9C0006"}
 _HEAD = {"bold": True, "border": 1, "align": "center", "valign": "top"}
@@ -283,195 +283,19 @@ def _stage_sorted(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- docx
-#: GB/T 9704 (党政机关公文格式) faces: title 2号 小标宋, 一级标题 黑体, 二级 楷体, body 3号 仿宋
-_TITLE_FONT, _H1_FONT, _H2_FONT, _BODY_FONT, _TABLE_FONT, _LATIN = (
-    "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体", "Times New Roman")
-_SIZE = {"title": 22, "h1": 16, "h2": 16, "body": 16, "table": 10.5}   # 2号 = 22 pt, 3号 = 16 pt, 五号 = 10.5 pt
+def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = None,
+                      template: str | Path | None = None) -> Path:
+    """The county report as Word (.docx), the main deliverable: the outline's sections
+    (:mod:`junheng_lib.outline`) written into the Word template (default: junheng's, GB/T 9704
+    layout; see :mod:`junheng_lib.word`) — cover, 表N/图N captions, every chart, tables with
+    repeated header rows, the per-school annexes on landscape pages, and the 落款 of ``issuer``
+    (default: the county's 教育局)."""
+    from .word import write_report_docx
+    return write_report_docx(rep, rep.sections(), path, title=rep.title, issuer=issuer or f"{rep.county}教育局",
+                             today=today, template=template)
 
 
-def _set_fonts(rpr, east_asia: str) -> None:
-    """Latin and East Asian fonts on a run's or style's ``w:rPr`` (python-docx sets only the Latin one)."""
-    from docx.oxml.ns import qn
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(rfonts)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-    rfonts.set(qn("w:ascii"), _LATIN)
-    rfonts.set(qn("w:hAnsi"), _LATIN)
-
-
-def _run(p, text: str, font: str, size: float, bold: bool = False):
-    from docx.shared import Pt, RGBColor
-    run = p.add_run(text)
-    run.font.name = _LATIN
-    _set_fonts(run._element.get_or_add_rPr(), font)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.color.rgb = RGBColor(0, 0, 0)
-    return run
-
-
-def _page_setup(doc) -> None:
-    """A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; body 3号 仿宋, fixed 28 pt lines."""
-    from docx.shared import Mm, Pt
-    for sec in doc.sections:
-        sec.page_width, sec.page_height = Mm(210), Mm(297)
-        sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
-        sec.left_margin, sec.right_margin = Mm(28), Mm(26)
-    st = doc.styles["Normal"]
-    st.font.name = _LATIN
-    _set_fonts(st.element.get_or_add_rPr(), _BODY_FONT)
-    st.font.size = Pt(_SIZE["body"])
-    pf = st.paragraph_format
-    pf.line_spacing = Pt(28)
-    pf.space_before = pf.space_after = 0
-    for name, font in (("Table Grid", _TABLE_FONT),):
-        try:
-            _set_fonts(doc.styles[name].element.get_or_add_rPr(), font)
-        except KeyError:
-            pass
-
-
-def _page_numbers(section) -> None:
-    """Footer "— N —" (a PAGE field), 4号 宋体, centred."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, "— ", "宋体", 14)
-    run = _run(p, "", "宋体", 14)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        elif text.strip() == "PAGE":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        else:
-            el = OxmlElement("w:t")
-            el.text = text
-        run._element.append(el)
-    _run(p, " —", "宋体", 14)
-
-
-def _para(doc, text: str, bold: bool = False, indent: bool = True):
-    from docx.shared import Pt
-    p = doc.add_paragraph()
-    if indent:
-        p.paragraph_format.first_line_indent = Pt(2 * _SIZE["body"])
-    _run(p, text, _H2_FONT if bold else _BODY_FONT, _SIZE["body"], bold=False)
-    return p
-
-
-def _heading(doc, text: str, level: int):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    p = doc.add_paragraph()
-    if level == 0:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(p, text, _TITLE_FONT, _SIZE["title"])
-    else:
-        from docx.shared import Pt
-        p.paragraph_format.first_line_indent = Pt(2 * _SIZE["body"])
-        _run(p, text, _H1_FONT if level <= 2 else _H2_FONT, _SIZE["h1"])
-    p.paragraph_format.keep_with_next = True
-    return p
-
-
-def _figure(doc, png: bytes, number: int, title: str, width_cm: float = 15.6) -> None:
-    import io as _io
-
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-    doc.add_picture(_io.BytesIO(png), width=Cm(width_cm))
-    pic = doc.paragraphs[-1]
-    pic.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    pic.paragraph_format.line_spacing = 1.0      # not the body's fixed 28 pt, which would crop the picture
-    pic.paragraph_format.first_line_indent = 0
-    pic.paragraph_format.keep_with_next = True   # the picture stays with its caption
-    cap = doc.add_paragraph()
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(cap, f"图{number}　{title}", _H1_FONT, _SIZE["table"] + 1)
-
-
-def _landscape(doc):
-    """A new landscape A4 section (for the wide annexes), margins turned with the page."""
-    from docx.enum.section import WD_ORIENT, WD_SECTION
-    from docx.shared import Mm
-    sec = doc.add_section(WD_SECTION.NEW_PAGE)
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Mm(297), Mm(210)
-    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(28), Mm(26), Mm(37), Mm(35)
-    return sec
-
-
-def write_county_docx(rep, path: str | Path, today=None, issuer: str | None = None) -> Path:
-    """The county report as Word (.docx), the main deliverable: the sections and blocks of the
-    outline (:mod:`junheng_lib.outline`) in GB/T 9704 layout — A4, 公文 margins and faces (East Asian
-    font attributes set, so Word and WPS use them), page numbers "— N —", a cover (title, issuing
-    unit, date), 表N/图N captions, every chart, tables with repeated header rows, the per-school
-    annex on landscape pages, and the 落款."""
-    import datetime as _dt
-
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-
-    from .reporting import Chart, Text
-    from .tables import Table, to_docx
-    today = today or _dt.date.today()
-    issuer = issuer or f"{rep.county}教育局"
-    date = f"{today.year}年{today.month}月{today.day}日"
-    doc = Document()
-    _page_setup(doc)
-    _page_numbers(doc.sections[0])
-    doc.sections[0].different_first_page_header_footer = True   # no page number on the cover
-    # cover
-    for _ in range(6):
-        doc.add_paragraph()
-    _heading(doc, rep.title, 0)
-    for _ in range(8):
-        doc.add_paragraph()
-    for line in (issuer, date):
-        p = doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(p, line, _BODY_FONT, _SIZE["body"])
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    def signature():  # 落款: after the body, before the annexes
-        doc.add_paragraph()
-        for line in (issuer, date):
-            p = doc.add_paragraph()
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _run(p, line, _BODY_FONT, _SIZE["body"])
-
-    n_table = n_chart = 0
-    signed = False
-    for sec in rep.sections():
-        blocks = rep.blocks(sec)
-        if not blocks:
-            continue
-        if sec.key in ("appendix", "ledger", "provenance") and not signed:
-            signature()
-            signed = True
-        landscape = any(isinstance(b, Table) and b.landscape for b in blocks) and sec.key in ("appendix", "ledger")
-        if landscape:
-            _landscape(doc)
-        if sec.title:
-            _heading(doc, sec.title, 1)
-        for b in blocks:
-            if isinstance(b, Text) and b.heading:
-                _heading(doc, b.text, 0)
-            elif isinstance(b, Text):
-                _para(doc, b.text, bold=b.bold)
-            elif isinstance(b, Table):
-                n_table += 1
-                to_docx(b, doc, number=n_table, width_cm=22.4 if landscape else 15.6, size_pt=_SIZE["table"])
-            elif isinstance(b, Chart):
-                n_chart += 1
-                _figure(doc, b.png(), n_chart, b.title)
-    if not signed:
-        signature()
-    with atomic_path(path) as tmp:
-        doc.save(str(tmp))
-    return Path(path)
+def write_report_docx(report, sections, path: str | Path, **kw) -> Path:
+    """Any report with an outline as Word: see :func:`junheng_lib.word.write_report_docx`."""
+    from .word import write_report_docx as write
+    return write(report, sections, path, **kw)

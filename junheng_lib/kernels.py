@@ -141,10 +141,14 @@ def stop(km: IPCKernelManager, now: bool = False) -> None:
 
 
 _WARM_CODE: dict = {}
+#: modules the report's last cell needs (Word template, Word and Excel writers): a kernel started ahead
+#: imports them too, while the runner reads the data or the previous report runs
+SIDE_FILE_MODULES = ("docxtpl", "xlsxwriter", "junheng_lib.word", "junheng_lib.export")
 
 
 def warm_up_code(template: str | Path) -> str:
-    """One line that imports, at kernel start-up, every module the template's code cells import.
+    """One line that imports, at kernel start-up, every module the template's code cells import
+    (and :data:`SIDE_FILE_MODULES`).
 
     The imports run in a throwaway namespace (the notebook's namespace stays as a fresh kernel's:
     a cell that forgot an import still fails), each on its own (one that fails is ignored: the cell
@@ -172,6 +176,8 @@ def warm_up_code(template: str | Path) -> str:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and not node.level):
                     stmts.append(ast.unparse(node))
+        if stmts:  # the side files' writers, imported lazily by the library (a notebook opened by hand
+            stmts += [f"import {m}" for m in SIDE_FILE_MODULES]   # pays for them only when it writes them)
         body = "".join(f"try:\n    {s}\nexcept Exception:\n    pass\n" for s in dict.fromkeys(stmts))
         _WARM_CODE[key] = f"exec({body!r}, {{}});" if body else ""
     return _WARM_CODE[key]

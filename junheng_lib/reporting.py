@@ -31,8 +31,7 @@ from .narrative import SCHOOLS_OF, fmt_cv
 from .options import Options
 from .tables import Column, Table, cv_column, indicator_column
 
-__all__ = ["CountyReport", "Text", "Chart", "fmt_cv", "fmt_value", "md", "safe_name", "END_OF_REPORT",
-           "end_of_report", "trim_after_end"]
+__all__ = ["CountyReport", "Text", "Chart", "fmt_cv", "fmt_value", "md", "safe_name"]
 
 
 def md(text: str, heading: int = 0):
@@ -43,39 +42,6 @@ def md(text: str, heading: int = 0):
     from IPython.display import Markdown
     body = html.escape(str(text), quote=False).replace("*", "\\*").replace("_", "\\_")
     return Markdown(("#" * heading + " " if heading else "") + body)
-
-
-#: output metadata that marks the end of a short report (cells after it are not part of the document)
-END_OF_REPORT = "junheng-end-of-report"
-
-
-class _EndOfReport:
-    """A closing sentence whose display output carries :data:`END_OF_REPORT`."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def _repr_markdown_(self):
-        return md(self.text).data, {END_OF_REPORT: True}
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def end_of_report(text: str) -> _EndOfReport:
-    """Display this as the last line of a short report: :func:`trim_after_end` drops every cell after it."""
-    return _EndOfReport(text)
-
-
-def trim_after_end(nb):
-    """The notebook without the cells after the one whose output marks the end of a short report
-    (unchanged when no output does). Used when the executed notebook becomes HTML."""
-    for k, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if any(isinstance(m, dict) and m.get(END_OF_REPORT) for m in out.get("metadata", {}).values()):
-                nb.cells = nb.cells[:k + 1]
-                return nb
-    return nb
 
 
 def fmt_value(x: float, code: str) -> str:
@@ -821,12 +787,15 @@ class CountyReport:
         r["notices"] = self.notices()
         return r
 
-    def write_outputs(self, folder: str | Path) -> list[Path]:
-        """Side files of a report run: ``<county>.results.json``, ``.docx`` and ``.xlsx``."""
+    def write_outputs(self, folder: str | Path, *, docx_template: str | Path | None = None,
+                      issuer: str | None = None) -> list[Path]:
+        """Side files of a report run: ``<county>.results.json``, ``.docx`` (in ``docx_template``,
+        default junheng's; ``issuer`` on the cover and the 落款, default the county's 教育局) and ``.xlsx``."""
         from .export import write_county_docx, write_county_xlsx
         folder = Path(folder)
         stem = safe_name(self.county)
-        return [self.write_results(folder), write_county_docx(self, folder / f"{stem}.docx"),
+        return [self.write_results(folder), write_county_docx(self, folder / f"{stem}.docx", issuer=issuer or None,
+                                                              template=docx_template or None),
                 write_county_xlsx(self, folder / f"{stem}.xlsx")]
 
     def write_results(self, folder: str | Path) -> Path:

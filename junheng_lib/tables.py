@@ -130,9 +130,17 @@ def cv_column(key: str, label: str = "差异系数") -> Column:
     return Column(key, label, kind="cv")
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def text_width(s: str) -> int:
-    """Display width of a text: CJK and full-width characters count 2, others 1."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(s))
+    """Display width of a text: CJK and full-width characters (from U+2E80) count 2, others 1.
+
+    >>> text_width("小学 12.5")
+    9
+    """
+    s = str(s)
+    return len(s) + len(_WIDE.findall(s))
 
 
 @dataclass
@@ -451,106 +459,76 @@ def setup_sheet(ws, *, landscape: bool = True, header_row: int | None = None) ->
 
 
 # ---------------------------------------------------------------------------------------------- Word
-def to_docx(table: Table, doc, *, number: int | None = None, width_cm: float = 15.6, font: str = "宋体",
-            size_pt: float = 10.5, head_font: str = "黑体") -> None:
-    """Append the table to a python-docx document: caption 表N above, header row repeated on every
-    page, columns sized to their text within ``width_cm``, numbers right-aligned and never wrapped,
-    the merge column merged, flagged cells shaded."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+#: style ids of the table's paragraphs (those of junheng's Word template; see junheng_lib.word.STYLES)
+DOCX_STYLES = {"caption": "Caption", "cell": "JhTableText", "number": "JhTableNumber", "center": "JhTableCenter",
+               "header": "JhTableHeader", "note": "JhTableNote"}
+_TWIPS_PER_CM = 567
+_BORDERS = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                   for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
 
-    def east(run, face):
-        run.font.name = "Times New Roman"
-        rpr = run._element.get_or_add_rPr()
-        rf = rpr.find(qn("w:rFonts"))
-        if rf is None:
-            rf = OxmlElement("w:rFonts")
-            rpr.append(rf)
-        rf.set(qn("w:eastAsia"), face)
-        run.font.size = Pt(size_pt)
 
-    cap = doc.add_paragraph()
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _tight(cap)
-    cap.paragraph_format.space_before = Pt(6)
-    r = cap.add_run(f"表{number}　{table.title}" if number else table.title)
-    east(r, head_font)
-    r.font.size = Pt(size_pt + 1)
-    cap.paragraph_format.keep_with_next = True
-    rows = table.text_rows()
-    t = doc.add_table(rows=1 + len(rows), cols=len(table.columns))
-    t.style = "Table Grid"
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    t.autofit = False
-    layout = OxmlElement("w:tblLayout")   # fixed: Word, WPS and LibreOffice keep the widths below
-    layout.set(qn("w:type"), "fixed")
-    t._tbl.tblPr.append(layout)
-    mar = OxmlElement("w:tblCellMar")     # narrow cell margins (0.08 cm a side): more room for text
-    for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), "45")
-        el.set(qn("w:type"), "dxa")
-        mar.append(el)
-    t._tbl.tblPr.append(mar)
-    widths = [Cm(x) for x in fit_widths(table, width_cm, size_pt)]
-    all_rows = list(t.rows)            # indexing t.rows rebuilds the list each time: once here
-    grid = [r.cells for r in all_rows]
-    head = all_rows[0]
-    trpr = head._tr.get_or_add_trPr()
-    hdr = OxmlElement("w:tblHeader")
-    hdr.set(qn("w:val"), "true")
-    trpr.append(hdr)
-    for j, h in enumerate(table.headers):
-        cell = grid[0][j]
-        p = cell.paragraphs[0]
-        _tight(p)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = p.add_run(h)
-        run.bold = True
-        east(run, head_font)
-        _shade(cell, "DDEBF7")
+def to_docx(table: Table, *, number: int | None = None, width_cm: float = 15.6, size_pt: float = 10.5,
+            styles: dict | None = None) -> str:
+    """The table as WordprocessingML (``w:`` elements, the namespace declared by the caller): the
+    caption 表N above, the table — header row repeated on every page, rows never split across pages,
+    columns sized to their text within ``width_cm``, numbers right-aligned and never wrapped, the
+    merge column merged, flagged cells shaded — and the note below.
+
+    Faces, sizes and alignment come from the document's paragraph styles (``styles``: role → style
+    id; ``size_pt`` is the table style's size, used to fit the columns), so a cell carries no run
+    formatting: a county's thousands of cells are one string, parsed once.
+    """
+    from .word import para_xml, xml_text
+    ids = {**DOCX_STYLES, **(styles or {})}
+    out = []
+    cap = f"表{number}　{table.title}" if number else table.title
+    out.append(para_xml(cap, ids["caption"], keep_next=True))
+    widths = [max(1, round(x * _TWIPS_PER_CM)) for x in fit_widths(table, width_cm, size_pt)]
+    out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+               f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+               '<w:tblCellMar><w:left w:w="45" w:type="dxa"/><w:right w:w="45" w:type="dxa"/></w:tblCellMar>'
+               '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+               'w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>')
+    out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    out.append("</w:tblGrid>")
+
+    def p(text: str, style: str) -> str:
+        run = f'<w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>' if text else ""
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p>'
+
+    tc = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>' for w in widths]
+    # header row: repeated on every page, shaded
+    out.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>")
+    out += [f'{tc[j]}<w:shd w:val="clear" w:color="auto" w:fill="DDEBF7"/><w:vAlign w:val="center"/></w:tcPr>'
+            f'{p(h, ids["header"])}</w:tc>' for j, h in enumerate(table.headers)]
+    out.append("</w:tr>")
     spans = table.spans()
-    for tr in all_rows:  # a row never breaks across pages
-        cant = OxmlElement("w:cantSplit")
-        tr._tr.get_or_add_trPr().append(cant)
-    for i, row in enumerate(rows):
-        cells = grid[i + 1]
+    flags = table.flags
+    flag_cols = {} if flags is None else {c.key: flags[c.key].to_numpy(dtype=bool) for c in table.columns
+                                          if c.key in flags.columns}
+    kinds = [("merge" if c.key == table.merge else "number" if c.numeric else "cell") for c in table.columns]
+    number_ = ids["number"]
+    for i, row in enumerate(table.text_rows()):
+        out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
         for j, (c, txt) in enumerate(zip(table.columns, row)):
-            cell = cells[j]
-            if c.key == table.merge and spans[i] == 0:
-                continue
-            p = cell.paragraphs[0]
-            _tight(p)
-            if c.numeric:
-                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                tcpr = cell._tc.get_or_add_tcPr()
-                tcpr.append(OxmlElement("w:noWrap"))
-            elif c.key == table.merge:
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = p.add_run(txt)
-            east(run, font)
-            if table.flagged(i, c.key):
-                _shade(cell, "F8CBAD")
-        # merged group cells (学段)
-    if table.merge in [c.key for c in table.columns]:
-        j = [c.key for c in table.columns].index(table.merge)
-        for i, n in enumerate(spans):
-            if n > 1:
-                grid[i + 1][j].merge(grid[i + n][j])
-    for j, width in enumerate(widths):
-        t.columns[j].width = width
-    for cells in grid:
-        for cell, width in zip(cells, widths):
-            cell.width = width
+            kind = kinds[j]
+            shade = '<w:shd w:val="clear" w:color="auto" w:fill="F8CBAD"/>' if (
+                c.key in flag_cols and flag_cols[c.key][i]) else ""
+            if kind == "merge":
+                if spans[i] == 0:
+                    out.append(f'{tc[j]}<w:vMerge/>{shade}<w:vAlign w:val="center"/></w:tcPr><w:p/></w:tc>')
+                    continue
+                vm = '<w:vMerge w:val="restart"/>' if spans[i] > 1 else ""
+                out.append(f'{tc[j]}{vm}{shade}<w:vAlign w:val="center"/></w:tcPr>{p(txt, ids["center"])}</w:tc>')
+            elif kind == "number":
+                out.append(f'{tc[j]}{shade}<w:noWrap/></w:tcPr>{p(txt, number_)}</w:tc>')
+            else:
+                out.append(f'{tc[j]}{shade}</w:tcPr>{p(txt, ids["cell"])}</w:tc>')
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
     if table.note:
-        p = doc.add_paragraph()
-        _tight(p)
-        run = p.add_run(table.note)
-        east(run, font)
-        run.font.size = Pt(size_pt - 1)
+        out.append(p(table.note, ids["note"]))
+    return "".join(out)
 
 
 def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
@@ -561,7 +539,7 @@ def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
     what is left, up to their natural width, then the headers get room to wrap less.
     """
     unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
-    pad = 0.22                           # cell margins (set to 0.08 cm a side by to_docx) and borders
+    pad = 0.22                           # cell margins (0.08 cm a side, see to_docx) and borders
     rows = table.text_rows()
     # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening
     data_w = [int(np.percentile([text_width(r[j]) for r in rows] or [0], 100 if c.numeric else 90))
@@ -584,22 +562,3 @@ def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
         if left <= 1e-9:
             break
     return widths
-
-
-def _tight(p) -> None:
-    """Table text: single line spacing, no space around (the body's fixed 公文 spacing is for prose)."""
-    pf = p.paragraph_format
-    pf.line_spacing = 1.0
-    pf.space_before = pf.space_after = 0
-    pf.first_line_indent = 0
-
-
-def _shade(cell, fill: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    tcpr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)

@@ -109,19 +109,40 @@ def test_a_kernel_that_dies_mid_notebook_leaves_its_notebook_and_is_not_retried(
     assert [c["execution_count"] for c in nb["cells"]][:2] == [1, 2]  # written once, at the end, all the same
 
 
-def test_the_html_exporter_kept_by_a_process_converts_as_a_new_one(tmp_path):
+def test_the_html_exporter_kept_by_a_process_converts_as_nbconvert(tmp_path):
+    """The process's exporter gives the same document as a new nbconvert HTMLExporter (which parses
+    its page again with BeautifulSoup to add image alt texts and tabindex: ours adds them by pattern,
+    so the two are equal once both are parsed)."""
+    from bs4 import BeautifulSoup
     from nbconvert import HTMLExporter
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    table = '<table class="jh-table"><caption>表1　学校</caption><tr><td class="num">1,234</td></tr></table><br>'
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 标题"), nbformat.v4.new_code_cell(
-        "1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1)])])
+        "1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1),
+                      nbformat.v4.new_output("display_data", {"text/html": table, "text/plain": "t"}),
+                      nbformat.v4.new_output("display_data", {"image/png": png, "text/plain": "f"}),
+                      nbformat.v4.new_output("display_data", {"text/markdown": "**一、** <b>x</b> &amp; y"}),
+                      nbformat.v4.new_output("stream", name="stdout", text="a < b\n")])])
     src = tmp_path / "a.ipynb"
     nbformat.write(nb, src)
     batch.to_html(src, tmp_path / "a.html", "题")
     batch.to_html(src, tmp_path / "b.html", "题")
-    fresh, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
+    for exclude in (True, False):
+        fresh, _ = HTMLExporter(exclude_input=exclude, exclude_input_prompt=True, exclude_output_prompt=True) \
+            .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
+        ours, _ = batch._exporter_class()(exclude_input=exclude, exclude_input_prompt=True,
+                                          exclude_output_prompt=True) \
+            .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
+        assert str(BeautifulSoup(ours, features="html.parser")) == fresh
+        assert ours.count('tabindex="0"') == fresh.count('tabindex="0"') > 0
+        assert 'alt="No description has been provided for this image"' in ours
+    a = (tmp_path / "a.html").read_text("utf-8")
+    ours, _ = batch._exporter_class()(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
         .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
-    fresh = batch.add_contents(batch.zh_lang(fresh))   # to_html's own additions: lang, contents list
-    assert (tmp_path / "a.html").read_text("utf-8") == (tmp_path / "b.html").read_text("utf-8") == fresh
-    assert '<html lang="zh-CN"' in fresh
+    assert a == batch.add_contents(batch.zh_lang(ours))   # to_html's own additions: lang, contents list
+    assert '<html lang="zh-CN"' in a
+    assert a == (tmp_path / "b.html").read_text("utf-8")
+    assert "1,234" in a and 'alt="No description has been provided for this image"' in a
 
 
 def test_warm_up_code_imports_what_the_template_imports(tmp_path):

@@ -107,19 +107,6 @@ def test_table_commands_say_a_county_has_no_school_in_scope(city, tmp_path, caps
     assert "提示：2024学年 民办县 没有参与计算的学校" in capsys.readouterr().err
 
 
-def test_end_marker_cuts_the_html_after_it():
-    import nbformat
-    from IPython.core.formatters import DisplayFormatter
-    data, meta = DisplayFormatter().format(reporting.end_of_report("报告只包括以上内容。"))
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("## 一、基本情况"),
-        nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data", data=data, metadata=meta)]),
-        nbformat.v4.new_markdown_cell("## 二、基本均衡"), nbformat.v4.new_code_cell("x")])
-    assert [c.source for c in reporting.trim_after_end(nb).cells] == ["## 一、基本情况", ""]
-    full = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a"), nbformat.v4.new_markdown_cell("b")])
-    assert len(reporting.trim_after_end(full).cells) == 2
-
-
 # ---------------------------------------------------------------------------------- absent in the year
 def test_county_absent_in_the_year_is_named(city):
     with pytest.raises(DataError, match="县\\(区\\)“旧县”没有2024学年的学校数据（该县\\(区\\)只有2023学年的数据）"):

@@ -60,25 +60,33 @@ def test_side_outputs_docx_and_xlsx(run_one):
     assert (out / "永宁县.docx").exists() and (out / "永宁县.xlsx").exists()
 
 
-def test_docx_sets_east_asian_font_on_every_chinese_run(run_one):
+def test_docx_gives_every_chinese_run_an_east_asian_face(run_one):
+    """The faces are set on the styles (East Asian attribute), not on each run: a run's face is its
+    own, else its paragraph style's up the basedOn chain, else the document defaults."""
     import docx
     from docx.oxml.ns import qn
     out, _ = run_one
     d = docx.Document(str(out / "永宁县.docx"))
-    runs = [r for p in d.paragraphs for r in p.runs]
-    runs += [r for t in d.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
-    cjk = [r for r in runs if any("\u4e00" <= ch <= "\u9fff" for ch in r.text)]
+
+    def face(rpr):
+        rf = None if rpr is None else rpr.find(qn("w:rFonts"))
+        return None if rf is None else ("theme" if rf.get(qn("w:eastAsiaTheme")) else rf.get(qn("w:eastAsia")))
+
+    paras = list(d.paragraphs) + [p for t in d.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    cjk = [(p, r) for p in paras for r in p.runs if any("\u4e00" <= ch <= "\u9fff" for ch in r.text)]
     assert len(cjk) > 100
-    for r in cjk:
-        fonts = r._element.rPr.find(qn("w:rFonts"))
+    for p, r in cjk:
+        got, style = face(r._element.rPr), p.style
+        while got is None and style is not None:
+            got, style = face(style.element.rPr), style.base_style
         # GB/T 9704 faces: title 小标宋, headings 黑体/楷体, body 仿宋, tables 宋体
-        assert fonts is not None and fonts.get(qn("w:eastAsia")) in (
-            "方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"), r.text
+        assert got in ("方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"), (r.text, p.style.name)
     normal = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
     assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
     text = "\n".join(p.text for p in d.paragraphs)
     for heading in ("基本情况", "基本均衡", "优质均衡", "规模与班额", "师资配置", "城乡差距", "趋势与预警", "存在问题"):
         assert heading in text
+    assert text.count("永宁县教育局") == 2          # cover and 落款: the issuer by default
 
 
 def test_xlsx_highlights_failing_cells(run_one):
@@ -196,7 +204,8 @@ def test_notebook_parameters_match_runner():
     import papermill as pm
     from junheng_lib.options import Options
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
-    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county"}
+    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county", "docx_template", "issuer"}
+    assert batch.notebook_parameters(batch.COUNTY) == common | {"county", "docx_template", "issuer"}
     assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir"}
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
