@@ -187,7 +187,7 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
 
     nb = nbformat.read(nb_path, as_version=4)
     body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = zh_lang(body)   # a Chinese document
+    body = offline(zh_lang(body))   # a Chinese document that opens without the network
     body = add_contents(body)
     from .fileio import atomic_write_text
     atomic_write_text(html_path, body)
@@ -203,6 +203,30 @@ nav.jh-contents li { margin: 0.15em 0; }
 nav.jh-contents a { text-decoration: none; color: inherit; }
 @media print { nav.jh-contents { border: none; padding: 0; } nav.jh-contents a::after { content: none; } }
 </style>"""
+
+
+_CDN_SCRIPTS = (
+    re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S),
+    re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs\.cloudflare\.com/ajax/libs/mermaid.*?</script>', re.S),
+    re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/require\.js/[^"]*"></script>'),
+)
+
+
+def offline(body: str) -> str:
+    """The page without nbconvert's scripts from the web (MathJax, mermaid, require.js): a report has
+    no formulas or diagrams, and on an office PC without internet (or when printed headless) the
+    MathJax request would only hold the page.
+
+    >>> page = ('<head><!-- Load mathjax -->\\n<script src="https://cdnjs.cloudflare.com/x.js"> </script>'
+    ...         '<!-- End of mathjax configuration --><script type="module">import("https://cdnjs.cloudflare.com/'
+    ...         'ajax/libs/mermaid/1/m.mjs")</script><script src="https://cdnjs.cloudflare.com/ajax/libs/'
+    ...         'require.js/2.1.10/require.min.js"></script><script>x()</script></head>')
+    >>> offline(page)
+    '<head><script>x()</script></head>'
+    """
+    for pattern in _CDN_SCRIPTS:
+        body = pattern.sub("", body, count=1)
+    return body
 
 
 def zh_lang(body: str) -> str:

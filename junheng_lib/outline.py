@@ -74,7 +74,8 @@ CITY_SECTIONS: tuple[Section, ...] = (
     Section("risk", "四、差异系数预警", ("risk_rule", "warning_table")),
     Section("shortfall", "五、全市差额与整改投入", ("shortfall_text", "shortfall_table", "ledger_summary")),
     Section("trend", "六、综合差异系数趋势", ("trend_table",)),
-    Section("problems", "七、存在问题与建议", ("problem_texts",)),
+    Section("outlook", "七、预计出现风险的县(区)", ("projected_risk_table",)),
+    Section("problems", "八、存在问题与建议", ("problem_texts",)),
     Section("provenance", "说明", ("provenance",)),
 )
 

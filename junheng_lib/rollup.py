@@ -665,13 +665,15 @@ class CityReport:
         from .plots import glyph_note
         return glyph_note(list(self.results))
 
-    def write_outputs(self, folder: str | Path, issuer: str | None = None) -> list[Path]:
-        """The roll-up's side files: 全市汇总.xlsx and 全市汇总.docx (each written atomically)."""
+    def write_outputs(self, folder: str | Path, issuer: str | None = None,
+                      docx_template: str | Path | None = None) -> list[Path]:
+        """The roll-up's side files: 全市汇总.xlsx and 全市汇总.docx (each written atomically); the Word
+        file from ``docx_template`` (default: junheng's) with ``issuer`` (default: the city's 教育局)."""
         from .export_city import write_city_docx, write_city_xlsx
         folder = Path(folder)
-        return [write_city_xlsx(self, folder / "全市汇总.xlsx"), write_city_docx(self, folder / "全市汇总.docx", issuer=issuer)]
+        return [write_city_xlsx(self, folder / "全市汇总.xlsx"),
+                write_city_docx(self, folder / "全市汇总.docx", issuer=issuer or None, template=docx_template or None)]
 
-    @_indexed(2)
     def projected_risk(self) -> pd.DataFrame:
         """预计出现风险的县(区): each county's projected warnings (its results' ``outlook``), by year.
 
@@ -699,6 +701,16 @@ class CityReport:
                 for k, i in zip(w["kind"], w["indicator"])]
         return pd.DataFrame({"学年": [f"{int(y)}学年" for y in w["year"]], "县(区)": w["county"], "学段": w["stage"],
                              "指标": item, "预警": warning_texts(w)}, columns=cols)
+
+
+    def projected_risk_table(self) -> Table | Text:
+        """七、预计出现风险的县(区): :meth:`projected_risk` as a table (or the sentence that there is none)."""
+        from .indicators import RULES
+        risk = self.projected_risk()
+        if risk.empty:
+            return Text(RULES["outlook"]["text"]["city_none"])
+        return Table("预计出现风险的县(区)（在校生预测，资源保持本学年水平）", risk,
+                     [Column(c, c) for c in risk.columns], merge="学年")
 
 
 def _indicator_name(code: str) -> str:

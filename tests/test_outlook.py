@@ -234,9 +234,14 @@ def test_roll_up_lists_the_counties_at_risk_by_year(tmp_path):
     s2 = s.assign(county="乙县", school_id=s["school_id"] + "2")
     pd.concat([s, s2]).to_csv(folder / "schools.csv", index=False)
     city = CityReport.build(folder, 2024)
-    risk = city.projected_risk().reset_index()
+    risk = city.projected_risk()
     assert list(risk.columns) == ["学年", "县(区)", "学段", "指标", "预警"]
     assert risk["县(区)"].tolist() == ["甲县"] * 3
     assert risk["学年"].tolist() == ["2025学年", "2027学年", "2027学年"]
     assert risk["指标"].tolist() == ["优质均衡学校达标", "学位", "大班额"]
     assert risk["预警"].iloc[2] == "预计2027年小学平均班额达到大班额的学校增至1所(本学年0所)"
+    # the roll-up's section 七 shows the same rows as a table (Word and HTML read it)
+    from junheng_lib.tables import Table
+    table = city.projected_risk_table()
+    assert isinstance(table, Table) and len(table.data) == 3
+    assert "七、预计出现风险的县(区)" in [s.title for s in city.sections()]

@@ -304,9 +304,10 @@ def test_word_and_excel_files(city_data, tmp_path):
     d = docx.Document(word)
     sec = d.sections[0]
     assert (round(sec.page_width.mm), round(sec.page_height.mm), round(sec.top_margin.mm)) == (210, 297, 37)
-    assert "PAGE" in sec.footer._element.xml
+    assert "PAGE" not in sec.footer._element.xml          # the cover is a section without a page number
+    assert "PAGE" in d.sections[1].footer._element.xml     # the body counts "— 1 —" on
     text = "\n".join(p.text for p in d.paragraphs)
-    assert c.title in text and "某市教育局" in text and "七、存在问题与建议" in text
+    assert c.title in text and "某市教育局" in text and "八、存在问题与建议" in text
     assert len(d.tables) == sum(isinstance(b, Table) for s in c.sections() for b in c.blocks(s))
     cells = [cell.text for t in d.tables for r in t.rows for cell in r.cells]
     assert not [x for x in [text, *cells] if BAD.search(x)]
