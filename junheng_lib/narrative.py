@@ -660,7 +660,9 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
         int(verdicts["schools_passed"].sum()) if len(verdicts) else 0
     s = f"{qname}准备程度：{readiness(parts, schools, ok)}"
     if schools:
-        s += f"。全县{schools}所学校中{ok}所达到资源配置标准"
+        # per stage: a 九年一贯制 school is a school of each of its stages (the tables count it so)
+        s += "。全县达到资源配置标准的学校：" + "、".join(
+            f"{stage}{int(v.schools)}所中{int(v.schools_passed)}所" for stage, v in verdicts.iterrows() if v.schools)
         if plan_cost and plan_cost > 0:
             s += f"，按最低成本达标方案使其余学校达标约需投入{amount(plan_cost, '元').removeprefix('约')}"
     out.append(s + "。")

@@ -301,7 +301,7 @@ def test_conclusion_reads_the_verdicts():
     assert out[2] == "主要问题：一是甲；二是乙；三是丙。其余问题见“存在问题与下一步建议”。"
     # 25 of 65 schools meet the resource standard: share 0.38 < 0.5 → the last grade
     assert out[3] == ("优质均衡准备程度：差距较大，多数学校尚未达到资源配置标准，需按年度制定达标计划、分步实施。"
-                      "全县65所学校中25所达到资源配置标准，按最低成本达标方案使其余学校达标约需投入3.22亿元。")
+                      "全县达到资源配置标准的学校：小学41所中1所、初中24所中24所，按最低成本达标方案使其余学校达标约需投入3.22亿元。")
 
 
 def test_readiness_grades_from_the_rule_table():
