@@ -62,14 +62,14 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
                          "measure": _measure(rs)})
     # ---- schools over the size limit
     for r in ev.school_size[ev.school_size["over"]].itertuples():
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["school_bureau_unit"].format(county=r.county, school=r.school_name),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": "", "item": "school_size",
                      "problem": f"学校规模超过{r.limit:,.0f}人", "current": r.students, "standard": r.limit,
                      "gap": r.students - r.limit, "unit": "人", "measure": _measure("school_size")})
     # ---- classes over the standard size (classes missing to bring every class to it)
     cs = ev.class_shortfall
     for r in cs[cs["class_shortfall"] > 0].itertuples():
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["school_bureau_unit"].format(county=r.county, school=r.school_name),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": r.stage, "item": "class_size",
                      "problem": f"班额超过{r.standard_size:.0f}人（平均{r.avg_size:.1f}人）", "current": r.classes,
                      "standard": r.classes_needed, "gap": r.class_shortfall, "unit": "班",
@@ -78,7 +78,7 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
     sr = ev.special_rooms
     for r in sr[sr["passed"].eq(False)].itertuples():
         short = max(r.rooms_needed - r.music_rooms, 0) + max(r.rooms_needed - r.art_rooms, 0)
-        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["county_unit"].format(county=r.county),
+        rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["school_bureau_unit"].format(county=r.county, school=r.school_name),
                      "school_id": r.school_id, "school_name": r.school_name, "stage": "", "item": "rooms",
                      "problem": "音乐、美术专用教室数量或面积不足", "current": r.music_rooms + r.art_rooms,
                      "standard": 2 * r.rooms_needed, "gap": short if short else np.nan, "unit": "间",

@@ -49,3 +49,18 @@ def test_county_rows_for_cvs_over_their_limit_and_the_rollup_total():
     assert y4["plan"] > 0 and y4["plan_cost"] == pytest.approx(y4["plan"] * RULES["costs"]["teaching_area"])
     r = ev.results()["ledger"]
     assert r["items"] == len(led) and r["cost"] == pytest.approx(led.loc[led["level"] == "学校", "cost"].sum())
+
+
+def test_every_school_row_names_its_school_in_the_responsible_unit():
+    """A school's item the bureau must act on (class size, school size, rooms) names the school
+    beside the bureau, so that two rows of different schools never read alike."""
+    from junheng_lib.data import load
+    data = load(None)
+    ev = evaluate_county(data, "白石县", 2024)
+    led = ev.ledger
+    school_rows = led[led["level"] == "学校"]
+    assert (school_rows["item"] == "class_size").any() and (school_rows["item"] == "rooms").any()
+    for r in school_rows.itertuples():
+        assert r.school_name and r.school_name in r.responsible, (r.item, r.responsible)
+    for r in school_rows[school_rows["item"].isin(["class_size", "school_size", "rooms"])].itertuples():
+        assert r.responsible == f"白石县教育局、{r.school_name}"
