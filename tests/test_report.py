@@ -206,7 +206,7 @@ def test_notebook_parameters_match_runner():
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
     assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county", "docx_template", "issuer"}
     assert batch.notebook_parameters(batch.COUNTY) == common | {"county", "docx_template", "issuer"}
-    assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir"}
+    assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir", "docx_template", "issuer"}
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
     for name in (batch.COUNTY, batch.ROLLUP):
