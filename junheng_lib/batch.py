@@ -187,7 +187,7 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> None:
 
     nb = nbformat.read(nb_path, as_version=4)
     body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = offline(zh_lang(body))   # a Chinese document that opens without the network
+    body = offline(zh_lang(unentity(body)))   # a Chinese document that opens without the network
     body = add_contents(body)
     from .fileio import atomic_write_text
     atomic_write_text(html_path, body)
@@ -227,6 +227,23 @@ def offline(body: str) -> str:
     for pattern in _CDN_SCRIPTS:
         body = pattern.sub("", body, count=1)
     return body
+
+
+def unentity(body: str) -> str:
+    """The page with non-ASCII character references written as the characters themselves.
+
+    nbconvert serializes each heading it anchors with ElementTree's ASCII default, so a Chinese heading
+    reaches the page as ``&#24635;&#20307;…``: it displays the same, but a search of the file, a diff, or
+    a screen reader's source view sees numbers. Only references above ASCII are replaced, so markup
+    escapes (``&#60;``) stay escapes.
+
+    >>> unentity("<h2>&#24635;&#20307;&#32467;&#35770; &#60;b&#62; &#x4E00;</h2>")
+    '<h2>总体结论 &#60;b&#62; 一</h2>'
+    """
+    def char(m: re.Match) -> str:
+        code = int(m.group(1)[1:], 16) if m.group(1)[:1] in "xX" else int(m.group(1))
+        return chr(code) if 127 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+    return re.sub(r"&#([0-9]+|[xX][0-9a-fA-F]+);", char, body)
 
 
 def zh_lang(body: str) -> str:

@@ -322,3 +322,4 @@ def test_real_reports_from_a_schools_file_and_a_rollup_without_the_failed_county
     assert "未生成" in summary.loc["甲县"].astype(str).tolist() and "未生成" not in summary.loc["乙县"].astype(str).tolist()
     html = (y / "全市汇总.html").read_text("utf-8")
     assert "甲县没有本学年的当前结果" in html and "本次汇总只包括全市2个县(区)中的1个" in html
+    assert "（部分县区：1/2）" in html

@@ -1,10 +1,22 @@
 """Excel layout of the table model: rows as tall as their wrapped lines (LibreOffice and WPS do not grow
 rows by themselves, so a wrapped header or text would run over the row below)."""
 import openpyxl
+import pytest
 import pandas as pd
 import xlsxwriter
 
 from junheng_lib.tables import XLSX_TEXT_WIDTH, Column, Table
+
+
+def _chars(stored: float) -> int:
+    """The width in characters that was set: xlsxwriter stores it with Excel's cell padding added
+    (12 characters are written as 12.7109375), so the set width is the stored one's whole part."""
+    return int(stored)
+
+
+def _pt(points: float):
+    """A row height as stored: Excel keeps whole pixels (0.75 pt), so 35 pt is written as 35.25."""
+    return pytest.approx(points, abs=0.375)
 
 
 def test_header_and_long_text_rows_fit_their_lines(tmp_path):
@@ -19,12 +31,12 @@ def test_header_and_long_text_rows_fit_their_lines(tmp_path):
     ws = openpyxl.load_workbook(path)["表"]
     # header "差异系数达标另需(人)" (20 units) over data "25" (2): the column is 20 / 2 + 2 = 12 wide and the
     # header takes two lines of 11 units ("差异系数达" | "标另需(人)"): 2 × 15.5 + 4 points
-    assert ws.column_dimensions["A"].width == 12
-    assert ws.row_dimensions[head + 1].height == 2 * 15.5 + 4
+    assert _chars(ws.column_dimensions["A"].width) == 12
+    assert ws.row_dimensions[head + 1].height == _pt(2 * 15.5 + 4)
     # the long text wraps within XLSX_TEXT_WIDTH + 2 (52 units, 51 usable: 25 characters a line) → 3 lines
     assert XLSX_TEXT_WIDTH == 50
-    assert ws.column_dimensions["B"].width == 52
-    assert ws.row_dimensions[head + 2].height == 3 * 15.5 + 4
+    assert _chars(ws.column_dimensions["B"].width) == 52
+    assert ws.row_dimensions[head + 2].height == _pt(3 * 15.5 + 4)
     assert ws.cell(head + 2, 2).alignment.wrap_text
     assert ws.row_dimensions[head + 3].height is None      # a one-line row keeps the default height
     assert ws.cell(head + 2, 1).value == 25 and ws.cell(head + 2, 1).number_format == "#,##0"
@@ -39,4 +51,4 @@ def test_a_sheet_of_two_tables_keeps_the_wider_column(tmp_path):
     row, _ = a.to_xlsx(book, ws, 0)
     b.to_xlsx(book, ws, row)
     book.close()
-    assert openpyxl.load_workbook(path)["表"].column_dimensions["A"].width == 22
+    assert _chars(openpyxl.load_workbook(path)["表"].column_dimensions["A"].width) == 22
