@@ -253,8 +253,23 @@ class Evaluation:
         """Key results as plain JSON-ready data (read by tests and the city roll-up).
 
         Warnings travel as data (stage, indicator, cv, kind); every verdict comes from the
-        evaluation, none is re-decided by a reader.
+        evaluation, none is re-decided by a reader. Built once per evaluation (a copy is returned).
         """
+        import copy
+        cache = self.__dict__.setdefault("_results", {})
+        if "r" not in cache:
+            cache["r"] = self._build_results()
+        r = copy.deepcopy(cache["r"])
+        r["junheng_version"], r["input_sha256"] = version, input_sha256
+        return r
+
+    def readiness(self) -> str:
+        """The county's readiness grade for 优质均衡 (:mod:`junheng_lib.readiness`), from its results —
+        the grade the city roll-up gives it."""
+        from .readiness import grade_of, metrics_of
+        return grade_of(metrics_of(self.results()))
+
+    def _build_results(self) -> dict:
         coef = self.coefficients.astype(object).where(self.coefficients.notna(), None)
         sv = self.stage_verdicts()
         stages = {}
@@ -282,9 +297,9 @@ class Evaluation:
                    for st in sc.index if sc.loc[st, "in_scope"] == 0}
         items = self.county_items
         w = self.warnings.astype(object).where(self.warnings.notna(), None)
-        return {"county": self.county, "year": self.year, "junheng_version": version,
+        return {"county": self.county, "year": self.year, "junheng_version": "",
                 "options": self.options.to_dict(), "options_text": self.options.describe(),
-                "input_sha256": input_sha256, "in_scope": self.in_scope, "stages": stages,
+                "input_sha256": "", "in_scope": self.in_scope, "stages": stages,
                 "stages_missing": missing,
                 "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
                 "items": items["status"].value_counts().to_dict(),

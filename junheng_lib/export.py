@@ -232,6 +232,8 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
     published layouts), 学校达标情况, 学校指标差额 and 各校指标值 — true numbers with number formats,
     units in the headers, merged 学段, failing cells filled from the evaluation's verdicts, frozen
     headers and A4 print setup (landscape, fit to width, header rows repeated)."""
+    from .indicators import INDICATORS
+    from .reporting import per_unit
     from .tables import Column, Table, setup_sheet, xlsx_formats
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -247,13 +249,19 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
                 row, head = t.to_xlsx(book, ws, row, number=n, formats=f)
                 first = head if first is None else first
             setup_sheet(ws, landscape=True)
-            sf = _stage_sorted(rep.ev.shortfall).reset_index(drop=True)
-            whole = sf["unit"].isin(["人", "间", "台", "册"])   # people and rooms are whole numbers
-            dec = pd.DataFrame({"shortfall": np.where(whole, 0, 2), "shortfall_85": np.where(whole, 0, 2)})
+            sf = _stage_sorted(rep.ev.shortfall).reset_index(drop=True).copy()
+            # a row's numbers at its indicator's decimals (values) and its resource's (差额: whole people,
+            # rooms and 元; ㎡ to 0.1, as in the ledger)
+            whole = sf["unit"].isin(["人", "间", "台", "册", "元"])
+            gap_dec = np.where(whole, 0, 1)
+            val_dec = sf["indicator"].map(INDICATORS["decimals"]).astype(int).to_numpy()
+            dec = pd.DataFrame({"value": val_dec, "standard": val_dec, "shortfall": gap_dec, "shortfall_85": gap_dec})
+            sf["per_unit"] = sf["indicator"].map(per_unit)
             detail = Table("学校指标差额", sf, [
                 Column("stage", "学段"), Column("school_id", "学校标识码"), Column("school_name", "学校"),
-                Column("indicator_name", "指标"), Column("resource", "资源"), Column("unit", "单位"),
+                Column("indicator_name", "指标"), Column("per_unit", "指标单位"),
                 Column("value", "实际值", kind="float", decimals=2), Column("standard", "标准值", kind="float", decimals=2),
+                Column("resource", "资源"), Column("unit", "差额单位"),
                 Column("shortfall", "差额(达到标准)", kind="float", decimals=2),
                 Column("shortfall_85", "差额(达到85%)", kind="float", decimals=2)], merge="stage",
                 flags=pd.DataFrame({"shortfall": (sf["shortfall"] > 0).to_numpy(),
@@ -268,8 +276,29 @@ def write_county_xlsx(rep, path: str | Path) -> Path:
                 ws = book.add_worksheet(name)
                 _, head = t.to_xlsx(book, ws, 0, formats=f)
                 setup_sheet(ws, landscape=True, header_row=head)
+        write_provenance_sheet(book, rep.provenance(), f)
         book.close()
     return path
+
+
+#: the last sheet of every workbook: the data and calculation choices (the reports' 说明)
+PROVENANCE_SHEET = "数据与计算口径"
+
+
+def write_provenance_sheet(book, blocks, formats) -> None:
+    """The report's 说明 (its sentence and the table of files, hash, choices, date and version) as
+    the workbook's last sheet."""
+    from .reporting import Text
+    from .tables import Table, setup_sheet
+    ws = book.add_worksheet(PROVENANCE_SHEET)
+    row = 0
+    for b in blocks:
+        if isinstance(b, Table):
+            row, head = b.to_xlsx(book, ws, row, formats=formats)
+        elif isinstance(b, Text):
+            ws.write_string(row, 0, b.text)
+            row += 2
+    setup_sheet(ws, landscape=False)
 
 
 def _label(code: str) -> str:

@@ -36,6 +36,7 @@ def write_city_xlsx(rep, path: str | Path) -> Path:
     table model — numbers as numbers with their formats, units in the headers, merged groups,
     flagged cells filled from the results' verdicts, frozen header row, A4 landscape fit to width
     with the header row repeated."""
+    from .export import write_provenance_sheet
     from .tables import Table, setup_sheet, xlsx_formats
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -44,7 +45,8 @@ def write_city_xlsx(rep, path: str | Path) -> Path:
         ws = book.add_worksheet("说明")
         ws.write_string(0, 0, rep.title, f["title"])
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        lines = [rep.narrative(), *rep.notices(), *(t.text for t in rep.provenance())]
+        prov = rep.provenance()
+        lines = [rep.narrative(), *rep.notices(), *(b.text for b in prov if not isinstance(b, Table))]
         for i, line in enumerate(lines, start=2):
             ws.write_string(i, 0, line, wrap)
         ws.set_column(0, 0, 120)
@@ -56,5 +58,6 @@ def write_city_xlsx(rep, path: str | Path) -> Path:
             ws = book.add_worksheet(name)
             _, head = t.to_xlsx(book, ws, 0, formats=f)
             setup_sheet(ws, landscape=True, header_row=head)
+        write_provenance_sheet(book, prov, f)
         book.close()
     return path

@@ -21,7 +21,7 @@ from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGE_ORDER, codes, l
 
 __all__ = ["warning_reason", "basic_summary", "quality_summary", "overview_text", "basic_detail", "shortfall_text", "size_text",
            "staffing_text", "gap_text", "items_text", "growth_text", "trend_text", "problems", "amount", "fmt_cv",
-           "rule_text", "name", "pct", "group_name", "group_reason", "conclusion", "readiness", "staffing_scope_note",
+           "rule_text", "name", "pct", "group_name", "group_reason", "conclusion", "staffing_scope_note",
            "quality_scope_note"]
 
 
@@ -550,33 +550,12 @@ def rule_text(topic: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- 总体结论
-def readiness(parts: pd.DataFrame, schools: int, schools_passed: int) -> str:
-    """The readiness grade for 优质均衡 (``[[narrative.readiness]]``, first match).
-
-    ``parts``: :meth:`junheng_lib.evaluation.Evaluation.quality_parts`; ``schools`` and
-    ``schools_passed``: the schools evaluated for 资源配置 and those meeting it (both stages).
-    """
-    words = RULES["narrative"]["part_status"]
-    failed = int((parts["status"] == words["failed"]).sum())
-    missing = int((parts["status"] == words["missing"]).sum())
-    share = schools_passed / schools if schools else 0.0
-    for g in RULES["narrative"]["readiness"]:
-        if "max_failed" in g and failed > g["max_failed"]:
-            continue
-        if "max_missing" in g and missing > g["max_missing"]:
-            continue
-        if "min_school_share" in g and share < g["min_school_share"]:
-            continue
-        return g["text"]
-    raise ValueError("[[narrative.readiness]] has no grade for this county (the last grade should have no condition)")
-
-
 def _numeral(k: int) -> str:
     return "一二三四五六七八九十"[k - 1] if 1 <= k <= 10 else str(k)
 
 
 def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.DataFrame, probs: pd.DataFrame,
-               plan_cost: float | None = None) -> list[str]:
+               plan_cost: float | None = None, grade: str | None = None) -> list[str]:
     """总体结论: the 基本均衡 verdict, the four parts of 优质均衡 and their state, the main problems and
     the readiness for 优质均衡 — in that order, one paragraph each. Reads verdicts; decides none.
 
@@ -592,6 +571,9 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
         :func:`problems` (most serious first); the first ``[narrative] main_problems`` are named.
     plan_cost : float, optional
         元 of the least-cost compliance plan (all stages).
+    grade : str, optional
+        The county's readiness grade (:meth:`junheng_lib.evaluation.Evaluation.readiness`, the scale
+        the city roll-up uses); its sentence comes from the rule table.
     """
     nt, words = RULES["narrative"], RULES["narrative"]["part_status"]
     bname, qname = RULES["basic"]["name"], RULES["quality"]["name"]
@@ -658,14 +640,17 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
     # readiness
     schools, ok = int(verdicts["schools"].sum()) if len(verdicts) else 0, \
         int(verdicts["schools_passed"].sum()) if len(verdicts) else 0
-    s = f"{qname}准备程度：{readiness(parts, schools, ok)}"
+    from .readiness import grade_text
+    head = f"{qname}准备程度为“{grade}”，{grade_text(grade)}" if grade else ""
+    tail = ""
     if schools:
         # per stage: a 九年一贯制 school is a school of each of its stages (the tables count it so)
-        s += "。全县达到资源配置标准的学校：" + "、".join(
+        tail = "全县达到资源配置标准的学校：" + "、".join(
             f"{stage}{int(v.schools)}所中{int(v.schools_passed)}所" for stage, v in verdicts.iterrows() if v.schools)
         if plan_cost and plan_cost > 0:
-            s += f"，按最低成本达标方案使其余学校达标约需投入{amount(plan_cost, '元').removeprefix('约')}"
-    out.append(s + "。")
+            tail += f"，按最低成本达标方案使其余学校达标约需投入{amount(plan_cost, '元').removeprefix('约')}"
+    if head or tail:
+        out.append("。".join(x for x in (head, tail) if x) + "。")
     return out
 
 

@@ -86,18 +86,27 @@ class Options:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (d or {}).items() if k in names and v is not None})
 
-    def describe(self) -> list[str]:
-        """The choices in Chinese, one sentence per open point, for every report."""
-        def mark(name: str) -> str:
-            return "(默认)" if getattr(self, name) == _DEFAULT[name] else ""
+    def choices(self) -> list[tuple[str, str, bool]]:
+        """The choices in Chinese: (open point, choice, whether it is the default), one per open point.
+
+        >>> Options(teaching_point_cutoff=30).choices()[-1]
+        ('优质均衡计算范围', '在校生30人及以上的教学点参与，不足30人的不参与', False)
+        """
+        def default(*names: str) -> bool:
+            return all(getattr(self, n) == _DEFAULT[n] for n in names)
 
         return [
-            "教学点：" + _TEACHING_POINTS[self.teaching_points] + mark("teaching_points"),
-            "小规模学校(教学点除外)：" + _SMALL[self.small_schools].format(n=self.small_school_threshold)
-            + mark("small_schools"),
-            "小学“高于规定学历”口径：" + _DEGREE[self.primary_degree] + mark("primary_degree"),
-            "生均教学及辅助用房面积：" + ("扣除室内体育用房面积" if self.net_indoor_sports else "不扣除室内体育用房面积")
-            + mark("net_indoor_sports"),
-            f"优质均衡计算范围：在校生{self.teaching_point_cutoff}人及以上的教学点参与，不足{self.teaching_point_cutoff}人的不参与"
-            + mark("teaching_point_cutoff"),
+            ("教学点", _TEACHING_POINTS[self.teaching_points], default("teaching_points")),
+            ("小规模学校(教学点除外)", _SMALL[self.small_schools].format(n=self.small_school_threshold),
+             default("small_schools") and (self.small_schools == "include" or default("small_school_threshold"))),
+            ("小学“高于规定学历”口径", _DEGREE[self.primary_degree], default("primary_degree")),
+            ("生均教学及辅助用房面积", "扣除室内体育用房面积" if self.net_indoor_sports else "不扣除室内体育用房面积",
+             default("net_indoor_sports")),
+            ("优质均衡计算范围",
+             f"在校生{self.teaching_point_cutoff}人及以上的教学点参与，不足{self.teaching_point_cutoff}人的不参与",
+             default("teaching_point_cutoff")),
         ]
+
+    def describe(self) -> list[str]:
+        """The choices in Chinese, one sentence per open point, for every report."""
+        return [f"{name}：{text}" + ("(默认)" if is_default else "") for name, text, is_default in self.choices()]

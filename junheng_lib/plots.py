@@ -520,21 +520,23 @@ def distribution_chart(values: pd.DataFrame, stage: str, indicators: Sequence[st
             q1, med, q3 = np.percentile(r[ok], [25, 50, 75])
             iqr = q3 - q1
             inside = r[ok][(r[ok] >= q1 - 1.5 * iqr) & (r[ok] <= q3 + 1.5 * iqr)]
-            lo, hi = min(inside.min(), q1), max(inside.max(), q3)
+            lo, hi = min(inside.min(), q1), min(max(inside.max(), q3), cap)
             ax.add_patch(Rectangle((q1, j - 0.3), q3 - q1, 0.6, facecolor="#eeeeee", edgecolor="#555555",
                                    linewidth=0.8, zorder=1))
             ax.plot([med, med], [j - 0.3, j + 0.3], color="#333333", linewidth=1.4, zorder=2)
             ax.plot([lo, q1], [j, j], [q3, hi], [j, j], color="#555555", linewidth=0.8, zorder=1)
         beyond = ok & (r > cap)
         kind = np.where(np.isnan(b), 3, b).astype(int)
-        for mask, marker in ((ok & ~beyond, "o"), (beyond, ">")):
-            ax.scatter(np.minimum(r[mask], cap), j + jitter[mask], s=12, marker=marker, c=band_colors[kind[mask]],
+        # a school beyond the axis: a larger ▸ in the margin right of the last tick, never cut by the frame
+        for mask, marker, x, size in ((ok & ~beyond, "o", np.minimum(r, cap), 12), (beyond, ">", np.full(len(r), cap * 1.05), 26)):
+            ax.scatter(x[mask], j + jitter[mask], s=size, marker=marker, c=band_colors[kind[mask]],
                        edgecolors="white", linewidths=0.3, zorder=3, clip_on=False)
     for x, text, ha, dx in ((floor, f"标准的{_pct(floor)}", "right", -2), (1.0, "标准值", "left", 2)):
         ax.axvline(x, color="#333333", linestyle=(0, (4, 2)) if x < 1 else "-", linewidth=1, zorder=2.5)
         ax.annotate(text, xy=(x, 1), xycoords=ax.get_xaxis_transform(), xytext=(dx, 3), textcoords="offset points",
                     ha=ha, va="bottom", fontsize=_TICK_FONT, color="#333333", annotation_clip=False)
-    ax.set_xlim(0, cap * 1.03)
+    ax.set_xlim(0, cap * 1.08)
+    ax.set_xticks(np.arange(0, cap + 1e-9, 0.25))
     ax.set_ylim(len(q) - 0.5, -0.5)
     ax.set_yticks(np.arange(len(q)), [_short(k) for k in q], fontsize=_TICK_FONT)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

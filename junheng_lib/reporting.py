@@ -51,6 +51,37 @@ def fmt_value(x: float, code: str) -> str:
     return f"{x:,.{int(INDICATORS.loc[code, 'decimals'])}f}"
 
 
+def per_unit(code: str) -> str:
+    """The unit of an indicator's value, per student or per 100 students ("" for a ratio).
+
+    >>> per_unit("Y4"), per_unit("Y2"), per_unit("L6")
+    ('㎡/生', '人/百生', '')
+    """
+    unit = str(INDICATORS.loc[code, "unit"])
+    if not unit or unit == "nan":
+        return ""
+    return unit + ("/百生" if INDICATORS.loc[code, "scale"] == 100 else "/生")
+
+
+def provenance_blocks(data, options, *, lead: str) -> list:
+    """The 说明 of a report: a sentence, then a two-column table of the input files (names only), their
+    content hash, each calculation choice (a choice other than the default marked as such), the date
+    and the program's version."""
+    from .options import Options
+    from .word import date_text
+    opts = options or Options()
+    files = "、".join(p.name for p in data.files.values()) or "样例数据"
+    choices = opts.choices()
+    rows = [("数据文件", files),
+            ("数据校验值", f"{data.fingerprint()[:16]}（数据文件内容的 SHA-256 前16位，用于核对所用数据是否同一份）")]
+    rows += [(name, text + ("" if is_default else "（非默认设置）")) for name, text, is_default in choices]
+    rows += [("生成日期", date_text(_dt.date.today())), ("生成程序", f"junheng {__version__}")]
+    note = ("各项计算口径均为默认设置（见 rules.toml [open_points]）。" if all(c[2] for c in choices)
+            else "标“非默认设置”的口径与默认设置不同，与其他报告比较时请注意。")
+    return [Text(lead), Table("数据与计算口径", pd.DataFrame(rows, columns=["item", "value"]),
+                              [Column("item", "项目"), Column("value", "内容")], note=note)]
+
+
 @dataclass(frozen=True)
 class Text:
     """A paragraph of a report (plain text; ``bold`` for problem headings; ``heading`` 1 for the
@@ -241,7 +272,7 @@ class CountyReport:
         return [Text(t) for t in conclusion(
             self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
             problems(self.tables, self.county, self.ev.contributions),
-            float(plan["cost"].sum()) if len(plan) else None)]
+            float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness())]
 
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
@@ -301,13 +332,10 @@ class CountyReport:
                 f"只列出基本情况和不参与计算的学校。")
 
     def provenance(self) -> list:
-        """说明 at the end: input file names (never a path), content hash, version, options, date."""
-        files = "、".join(p.name for p in self.data.files.values())
-        return [Text(f"数据文件：{files}（内容校验值 SHA-256 {self.data.fingerprint()[:16]}）；"
-                     f"生成日期：{_dt.date.today().isoformat()}"),
-                Text(f"计算口径：{'；'.join(self.options.describe())}"),
-                Text(f"本报告由 junheng {__version__} 按《县域义务教育均衡发展督导评估暂行办法》和"
-                     f"《县域义务教育优质均衡发展督导评估办法》的计算规则生成，所有数字均由上述数据计算。")]
+        """说明 at the end: input file names (never a path), content hash, options, date, version."""
+        return provenance_blocks(self.data, self.options, lead=(
+            "本报告的数字均由下列数据，按《县域义务教育均衡发展督导评估暂行办法》和《县域义务教育优质均衡"
+            "发展督导评估办法》的计算规则计算。"))
 
     # ------------------------------------------------------------------ 一、基本情况
     def overview_text(self) -> Text:
@@ -736,23 +764,25 @@ class CountyReport:
         if led is None or led.empty:
             return Text("未发现需要整改的项目。")
 
-        def fmt(v, item, level, standard=False):
+        def fmt(v, item, level, unit, standard=False):
             if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
                 return "—"
             if isinstance(v, str):
                 return v
             if level == "全县" and (item in INDICATORS.index or item == "composite"):
                 return f"≤{v:.2f}" if standard else fmt_cv(v)
-            if item in INDICATORS.index:
-                return fmt_value(v, item)
-            return f"{v:,.0f}"
-        d = led.assign(current_text=[fmt(v, i, lv) for v, i, lv in zip(led["current"], led["item"], led["level"])],
-                       standard_text=[fmt(v, i, lv, True) for v, i, lv in zip(led["standard"], led["item"], led["level"])])
+            if item in INDICATORS.index:      # a per-student value, said so beside the total 差额
+                return f"{fmt_value(v, item)}{per_unit(item)}"
+            return f"{v:,.0f}{unit if unit != '差异系数' else ''}"
+        d = led.assign(current_text=[fmt(v, i, lv, u) for v, i, lv, u in
+                                     zip(led["current"], led["item"], led["level"], led["unit"].fillna(""))],
+                       standard_text=[fmt(v, i, lv, u, True) for v, i, lv, u in
+                                      zip(led["standard"], led["item"], led["level"], led["unit"].fillna(""))])
         dec = pd.DataFrame({"gap": [3 if u == "差异系数" else (1 if u == "㎡" else 0) for u in led["unit"]],
                             "plan": [1 if u == "㎡" else 0 for u in led["unit"]]})
         return Table("整改台账", d, [Column("responsible", "责任单位"), _STAGE, Column("problem", "问题"),
                                       Column("current_text", "现状"), Column("standard_text", "标准"),
-                                      Column("gap", "差额", kind="float"), Column("unit", "单位"),
+                                      Column("gap", "差额", kind="float"), Column("unit", "差额单位"),
                                       Column("plan", "达标方案补足", kind="float"),
                                       Column("cost", "达到标准投入", "元", "int"),
                                       Column("plan_cost", "达标方案投入", "元", "int"), Column("measure", "整改措施"),

@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from .data import Dataset, check_request, load
 from .evaluate import coefficients, values_table
-from .indicators import INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, at_least, codes, cv_limit, label, within_limit
+from .indicators import INDICATORS, QUALITY, RULES, STAGE_ORDER, STAGES, codes, cv_limit, label
 from .narrative import amount, fmt_cv, rule_text, warning_reason
 from .options import Options
 from .outputs import current_results
+from .readiness import GRADES, METRICS, grade_conditions, grade_of, metrics_of
 from .reporting import Chart, CountyReport, Text, md
 from .tables import Column, Table, cv_column
 from .trends import WARNING_KINDS, cv_trend
@@ -36,8 +36,6 @@ __all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE", "GRADES", "grade_of", "gra
 
 #: status of a county without a current result, and of a county without a school in scope
 NOT_GENERATED, NO_SCOPE = "未生成", "无纳入评估范围的学校"
-#: readiness grades for 优质均衡, best first (the rule table's [[rollup.grade]])
-GRADES: list[str] = [g["name"] for g in RULES["rollup"]["grade"]]
 #: the warnings the roll-up counts as 差异系数预警: a CV slipping towards or over its limit
 #: (narrative.rule_text("risk")); "rising" alone is not counted
 RISK_KINDS = tuple(k for k in WARNING_KINDS if k != "rising")
@@ -45,57 +43,6 @@ RISK_KINDS = tuple(k for k in WARNING_KINDS if k != "rising")
 RANKING_TEXT = ("排名先按优质均衡准备程度（等级见表“优质均衡准备程度等级”），同一等级内按小学、初中综合差异系数的"
                 "平均值从低到高（只有一个学段的县(区)按该学段）；没有评估结果的县(区)列在最后，不排名。")
 _TOTAL = "全市合计"
-
-
-# ---------------------------------------------------------------------------------------------- grades
-def _condition_holds(key: str, bound, metrics: dict) -> bool:
-    if key.startswith("max_"):
-        v = metrics.get(key[4:])
-        return v is not None and not pd.isna(v) and bool(within_limit(float(v), float(bound)))
-    if key.startswith("min_"):
-        v = metrics.get(key[4:])
-        return v is not None and not pd.isna(v) and bool(at_least(float(v), float(bound)))
-    v = metrics.get(key)
-    return v is not None and not pd.isna(v) and bool(v) == bool(bound)
-
-
-def grade_of(metrics: dict) -> str:
-    """The readiness grade of a county: the first of the rule table's ``[[rollup.grade]]`` whose
-    conditions all hold for ``metrics`` (``basic_passed``, ``quality_passed``, ``cvs_over``,
-    ``schools_passed_share``, ``items_failed``, ``items_missing``). An unknown metric value (None)
-    fails every condition on it.
-
-    >>> grade_of({"basic_passed": False, "quality_passed": False})
-    '基本均衡未达标'
-    """
-    for g in RULES["rollup"]["grade"]:
-        if all(_condition_holds(k, v, metrics) for k, v in g.items() if k != "name"):
-            return g["name"]
-    raise ValueError("规则表 [[rollup.grade]] 没有覆盖该县(区)的情况（最后一个等级应不带条件）")
-
-
-def grade_conditions(grade: dict) -> str:
-    """A grade's conditions in words, from the rule table (never restated by hand).
-
-    >>> grade_conditions({"name": "x", "basic_passed": True, "max_cvs_over": 0, "min_schools_passed_share": 0.8})
-    '基本均衡达标；优质均衡差异系数超标0项；优质均衡达标学校占比不低于80%'
-    """
-    metric = RULES["rollup"]["metric"]
-    parts = []
-    for k, v in grade.items():
-        if k == "name":
-            continue
-        op, name = (k[:4], k[4:]) if k[:4] in ("max_", "min_") else ("", k)
-        m = metric[name]
-        if m.get("kind") == "verdict":
-            parts.append(f"{m['label']}{'达标' if v else '未达标'}")
-            continue
-        val = f"{float(v) * 100:g}%" if m.get("kind") == "pct" else f"{v:g}{m.get('unit', '')}"
-        if op == "max_":
-            parts.append(f"{m['label']}{val}" if float(v) == 0 else f"{m['label']}不超过{val}")
-        else:
-            parts.append(f"{m['label']}不低于{val}")
-    return "；".join(parts) or "不属于以上各等级"
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -188,24 +135,21 @@ class CityReport:
                 row[f"schools_{st}"] = s["schools"] if s else 0
                 row[f"schools_passed_{st}"] = s["schools_passed"] if s else 0
                 row[f"missing_{st}"] = (status or r.get("stages_missing", {}).get(st, "")) if not s else ""
-            row["basic_passed"] = r.get("basic_passed") if not status else None
-            row["quality_passed"] = r.get("quality_passed") if not status else None
-            row["items_failed"] = len(r.get("items_failed", []))
-            row["items_missing"] = int(r.get("items", {}).get("未提供", 0))
+            row.update(metrics_of(r))     # the readiness metrics, as the county's own 总体结论 reads them
+            if status:
+                row["basic_passed"] = row["quality_passed"] = None
             row["risk"] = int(risk.get(c, 0)) if not status else 0
             rows.append(row)
         cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
                                       ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
-                "basic_passed", "quality_passed", "items_failed", "items_missing", "risk"]
+                *METRICS, "risk"]
         df = pd.DataFrame(rows, columns=cols)
         judged = df["status"] == ""
-        df["cvs_over"] = sum(df[f"quality_over_{st}"] for st in STAGES).astype(int)
+        df["cvs_over"] = df["cvs_over"].astype(int)
         df["schools_all"] = sum(df[f"schools_{st}"] for st in STAGES).astype(int)
         df["schools_failing"] = (df["schools_all"] - sum(df[f"schools_passed_{st}"] for st in STAGES)).astype(int)
-        df["schools_passed_share"] = (1 - df["schools_failing"] / df["schools_all"].where(df["schools_all"] > 0))
         df["composite_mean"] = df[[f"composite_{st}" for st in STAGES]].astype(float).mean(axis=1).where(judged)
-        metrics = ["basic_passed", "quality_passed", "cvs_over", "schools_passed_share", "items_failed", "items_missing"]
-        df["grade"] = [grade_of({k: getattr(r, k) for k in metrics}) if not r.status else r.status
+        df["grade"] = [grade_of({k: getattr(r, k) for k in METRICS}) if not r.status else r.status
                        for r in df.itertuples()]
         # the ranking: grade (rule table order), then the mean 综合差异系数; others last, in data order
         place = {g: i for i, g in enumerate([*GRADES, NO_SCOPE, NOT_GENERATED])}
@@ -463,7 +407,7 @@ class CityReport:
 
     # ------------------------------------------------------------------ 三、优质均衡准备情况
     def grade_table(self) -> Table:
-        g = pd.DataFrame({"grade": GRADES, "rule": [grade_conditions(x) for x in RULES["rollup"]["grade"]]})
+        g = pd.DataFrame({"grade": GRADES, "rule": [grade_conditions(x) for x in RULES["readiness"]["grade"]]})
         return Table("优质均衡准备程度等级", g, [Column("grade", "等级"), Column("rule", "条件")],
                      note="自上而下，符合的第一个等级即为该县(区)的等级；县级指标指政府保障程度、教育质量和社会认可度等县级评估项目。")
 
@@ -502,7 +446,7 @@ class CityReport:
 
     def readiness_table(self) -> Table:
         r = self.readiness()
-        m = RULES["rollup"]["metric"]
+        m = RULES["readiness"]["metric"]
         cols = [Column("rank", "排名", kind="int"), Column("county", "县(区)"), Column("grade", "准备程度"),
                 Column("basic_passed", m["basic_passed"]["label"], kind="verdict"),
                 Column("quality_passed", m["quality_passed"]["label"], kind="verdict"),
@@ -652,13 +596,9 @@ class CityReport:
 
     # ------------------------------------------------------------------ 说明
     def provenance(self) -> list:
-        files = "、".join(p.name for p in self.data.files.values()) or "样例数据"
-        opts = self.options or Options()
-        return [Text(f"数据文件：{files}（内容校验值 SHA-256 {self.data.fingerprint()[:16]}）；"
-                     f"生成日期：{_dt.date.today().isoformat()}"),
-                Text(f"计算口径：{'；'.join(opts.describe())}"),
-                Text("各县(区)的评估结果取自本学年各县报告的结果文件（与各县报告的数字一致）；"
-                     f"本报告由 junheng {__version__} 汇总生成。")]
+        from .reporting import provenance_blocks
+        return provenance_blocks(self.data, self.options, lead=(
+            "各县(区)的评估结果取自本学年各县(区)报告的结果文件，与各县(区)报告的数字一致；所用数据与计算口径如下。"))
 
     def chart_note(self) -> str:
         """County names the roll-up chart shows with a substitute mark ("" when all can be drawn)."""

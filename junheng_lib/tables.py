@@ -38,7 +38,7 @@ import pandas as pd
 from .indicators import INDICATORS, RULES
 
 __all__ = ["Column", "Table", "indicator_column", "cv_column", "text_width", "fit_widths", "xlsx_formats", "setup_sheet",
-           "to_docx", "VERDICT", "TABLE_CSS"]
+           "to_docx", "natural_width_cm", "VERDICT", "TABLE_CSS"]
 
 #: text of a verdict (True / False / unknown)
 VERDICT = {True: "达标", False: "未达标", None: "—"}
@@ -271,10 +271,18 @@ class Table:
         cap = f"表{number}　{self.title}" if number else self.title
         out = [TABLE_CSS if css else "", '<div class="jh-wide">' if self.landscape else "",
                f'<table class="jh-table"><caption>{_html.escape(cap)}</caption><thead><tr>']
-        out += [f'<th scope="col">{_html.escape(h)}</th>' for h in self.headers]
+        rows = self.text_rows()
+        # texts keep a readable line: a short text (学段, 结论, a level) never wraps, a longer one
+        # (a school's name, a list) is at least as wide as most of its cells up to 8 characters
+        tw = [0 if c.numeric else int(np.percentile([text_width(r[j]) for r in rows] or [0], 90))
+              for j, c in enumerate(self.columns)]
+        short = [not c.numeric and 0 < w <= HTML_NOWRAP for c, w in zip(self.columns, tw)]
+        heads = [f' style="min-width:{min(w, HTML_TEXT_MIN) / 2:g}em"' if w > HTML_NOWRAP else ""
+                 for w in tw]
+        out += [f'<th scope="col"{a}>{_html.escape(h)}</th>' for h, a in zip(self.headers, heads)]
         out.append("</tr></thead><tbody>")
         spans = self.spans()
-        for i, row in enumerate(self.text_rows()):
+        for i, row in enumerate(rows):
             out.append("<tr>")
             for j, (c, txt) in enumerate(zip(self.columns, row)):
                 if c.key == self.merge:
@@ -283,7 +291,7 @@ class Table:
                     rs = f' rowspan="{spans[i]}"' if spans[i] > 1 else ""
                     out.append(f'<th scope="row" class="grp"{rs}>{_html.escape(txt)}</th>')
                     continue
-                cls = ["num"] if c.numeric else []
+                cls = ["num"] if c.numeric else ["nw"] if short[j] else []
                 if self.flagged(i, c.key):
                     cls.append("fail")
                 attr = f' class="{" ".join(cls)}"' if cls else ""
@@ -401,16 +409,21 @@ def _lines(text: str, width: float) -> int:
             lines, used = lines + 1, used - avail
     return lines
 
+#: HTML: texts up to this width (half-width characters; CJK counts 2) never wrap, and a longer text
+#: column is at least as wide as most of its cells, up to HTML_TEXT_MIN
+HTML_NOWRAP, HTML_TEXT_MIN = 8, 16
+
 #: style of the report tables in HTML (overrides JupyterLab's right-aligned cells; prints on A4)
 TABLE_CSS = """<style>
 table.jh-table{border-collapse:collapse;margin:0.4em 0 0.2em;font-size:0.92em;page-break-inside:auto}
 table.jh-table caption{caption-side:top;font-weight:bold;padding:0.3em 0;text-align:center}
 .jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
 table.jh-table td,table.jh-table th{border:1px solid #9a9a9a;padding:2px 6px;text-align:left;vertical-align:middle}
-.jp-RenderedHTMLCommon table.jh-table thead th,table.jh-table thead th{background:#ddebf7;text-align:center}
+.jp-RenderedHTMLCommon table.jh-table thead th,table.jh-table thead th{background:#ddebf7;text-align:center;min-width:2em}
 .jp-RenderedHTMLCommon table.jh-table td.num,table.jh-table td.num{text-align:right;white-space:nowrap;
 font-variant-numeric:tabular-nums}
 .jp-RenderedHTMLCommon table.jh-table th.grp,table.jh-table th.grp{text-align:center;white-space:nowrap;background:#f7f7f7}
+table.jh-table td.nw{white-space:nowrap}
 table.jh-table td.fail{background:#f8cbad;color:#9c0006}
 table.jh-table tr{page-break-inside:avoid}
 table.jh-table thead{display:table-header-group}
@@ -492,9 +505,10 @@ def to_docx(table: Table, *, number: int | None = None, width_cm: float = 15.6, 
     out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
     out.append("</w:tblGrid>")
 
-    def p(text: str, style: str) -> str:
+    def p(text: str, style: str, keep: bool = False) -> str:
         run = f'<w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>' if text else ""
-        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p>'
+        kn = "<w:keepNext/>" if keep else ""
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{kn}</w:pPr>{run}</w:p>'
 
     tc = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>' for w in widths]
     # header row: repeated on every page, shaded
@@ -508,8 +522,10 @@ def to_docx(table: Table, *, number: int | None = None, width_cm: float = 15.6, 
                                           if c.key in flags.columns}
     kinds = [("merge" if c.key == table.merge else "number" if c.numeric else "cell") for c in table.columns]
     number_ = ids["number"]
-    for i, row in enumerate(table.text_rows()):
+    rows = table.text_rows()
+    for i, row in enumerate(rows):
         out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        keep = bool(table.note) and i == len(rows) - 1     # the note never starts a page on its own
         for j, (c, txt) in enumerate(zip(table.columns, row)):
             kind = kinds[j]
             shade = '<w:shd w:val="clear" w:color="auto" w:fill="F8CBAD"/>' if (
@@ -519,16 +535,45 @@ def to_docx(table: Table, *, number: int | None = None, width_cm: float = 15.6, 
                     out.append(f'{tc[j]}<w:vMerge/>{shade}<w:vAlign w:val="center"/></w:tcPr><w:p/></w:tc>')
                     continue
                 vm = '<w:vMerge w:val="restart"/>' if spans[i] > 1 else ""
-                out.append(f'{tc[j]}{vm}{shade}<w:vAlign w:val="center"/></w:tcPr>{p(txt, ids["center"])}</w:tc>')
+                out.append(f'{tc[j]}{vm}{shade}<w:vAlign w:val="center"/></w:tcPr>{p(txt, ids["center"], keep)}</w:tc>')
             elif kind == "number":
-                out.append(f'{tc[j]}{shade}<w:noWrap/></w:tcPr>{p(txt, number_)}</w:tc>')
+                out.append(f'{tc[j]}{shade}<w:noWrap/></w:tcPr>{p(txt, number_, keep)}</w:tc>')
             else:
-                out.append(f'{tc[j]}{shade}</w:tcPr>{p(txt, ids["cell"])}</w:tc>')
+                out.append(f'{tc[j]}{shade}</w:tcPr>{p(txt, ids["cell"], keep)}</w:tc>')
         out.append("</w:tr>")
     out.append("</w:tbl>")
     if table.note:
         out.append(p(table.note, ids["note"]))
     return "".join(out)
+
+
+#: the narrowest a long text column (names, lists, 说明) is set, in half-width characters: 6 CJK
+#: characters a line, so a list such as 未达标指标 never goes one or two characters a line
+LONG_TEXT_MIN = 12
+
+
+def natural_width_cm(table: Table, size_pt: float) -> float:
+    """The width (cm) the table needs to show its numbers unbroken and its long texts at least
+    :data:`LONG_TEXT_MIN` wide: a table wider than its page goes on a landscape page instead.
+
+    >>> t = Table("t", pd.DataFrame({"n": [1234567.0] * 12}), [Column("n", "数", kind="int")] * 12)
+    >>> 15.6 < natural_width_cm(t, 10.5) < 24.6
+    True
+    """
+    return sum(_base_widths(table, size_pt)[0])
+
+
+def _base_widths(table: Table, size_pt: float):
+    unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
+    pad = 0.22                           # cell margins (0.08 cm a side, see to_docx) and borders
+    rows = table.text_rows()
+    # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening
+    data_w = [int(np.percentile([text_width(r[j]) for r in rows] or [0], 100 if c.numeric else 90))
+              for j, c in enumerate(table.columns)]
+    head_w = [text_width(h) for h in table.headers]
+    long = [not (c.numeric or c.key == table.merge) and d > LONG_TEXT_MIN for c, d in zip(table.columns, data_w)]
+    base = [(LONG_TEXT_MIN if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]
+    return base, unit, pad, data_w, head_w, long
 
 
 def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
@@ -538,15 +583,7 @@ def fit_widths(table: Table, total_cm: float, size_pt: float) -> list[float]:
     or one character a line); headers may wrap over several lines; long texts (names, 说明) take
     what is left, up to their natural width, then the headers get room to wrap less.
     """
-    unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
-    pad = 0.22                           # cell margins (0.08 cm a side, see to_docx) and borders
-    rows = table.text_rows()
-    # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening
-    data_w = [int(np.percentile([text_width(r[j]) for r in rows] or [0], 100 if c.numeric else 90))
-              for j, c in enumerate(table.columns)]
-    head_w = [text_width(h) for h in table.headers]
-    long = [not (c.numeric or c.key == table.merge) and d > 12 for c, d in zip(table.columns, data_w)]
-    base = [(8 if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]
+    base, unit, pad, data_w, head_w, long = _base_widths(table, size_pt)
     total = sum(base)
     if total >= total_cm:               # wider than the page at its narrowest: scale (rare: use landscape)
         return [b * total_cm / total for b in base]

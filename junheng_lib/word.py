@@ -32,13 +32,16 @@ from xml.sax.saxutils import escape as _escape
 
 __all__ = ["StyleSpec", "STYLES", "STYLE_IDS", "DEFAULT_TEMPLATE", "ANNEXES", "TemplateError",
            "default_template", "check_template", "write_report_docx", "styles_xml", "font_table_xml",
-           "date_text", "W_NS"]
+           "date_text", "layout", "W_NS"]
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #: the template shipped with junheng (package data)
 DEFAULT_TEMPLATE = "report.docx"
 #: sections that follow the 落款 (the annexes and the 说明), by outline key
 ANNEXES = ("appendix", "ledger", "provenance")
+#: a body table too wide for a portrait page becomes an annex of this title; the body says where it is
+ANNEX_PREFIX = "附表："
+DEFERRED_TEXT = "明细见附表“{title}”。"
 #: Latin face of every style (the East Asian face is the style's own)
 LATIN = "Times New Roman"
 #: GB/T 9704 faces
@@ -359,9 +362,10 @@ def _picture(doc, png: bytes, width_cm: float, style: str) -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:drawing>{_serialize(inline)}</w:drawing></w:r></w:p>'
 
 
-def _landscape(body: _Body) -> None:
-    """End the current section (as it is) and continue on landscape A4 pages: margins turned with
-    the page, page numbers continued, header and footer those of the section before."""
+def _landscape(body: _Body, landscape: bool = True) -> None:
+    """End the current section (as it is) and continue on landscape A4 pages (portrait ones with
+    ``landscape=False``): margins turned with the page, page numbers continued, header and footer
+    those of the section before."""
     q = f"{{{W_NS}}}"
     final = body.final_sectpr()
     body.add(f"<w:p><w:pPr>{_serialize(final)}</w:pPr></w:p>")   # the section so far, as it was
@@ -373,17 +377,22 @@ def _landscape(body: _Body) -> None:
         size = final.makeelement(f"{q}pgSz", {})
         final.insert(0, size)
     w, h = int(size.get(f"{q}w", PAGE["w"])), int(size.get(f"{q}h", PAGE["h"]))
-    size.set(f"{q}w", str(max(w, h)))
-    size.set(f"{q}h", str(min(w, h)))
-    size.set(f"{q}orient", "landscape")
+    size.set(f"{q}w", str(max(w, h) if landscape else min(w, h)))
+    size.set(f"{q}h", str(min(w, h) if landscape else max(w, h)))
+    if landscape:
+        size.set(f"{q}orient", "landscape")
+    elif f"{q}orient" in size.attrib:
+        del size.attrib[f"{q}orient"]
     mar = final.find(f"{q}pgMar")
-    if mar is not None and w < h:   # margins turned with the page: top → left …
+    if mar is not None and (w < h) == landscape:   # margins turned with the page: top → left … (and back)
         m = {k: mar.get(f"{q}{k}") for k in ("top", "right", "bottom", "left")}
         if all(v is not None for v in m.values()):
-            mar.set(f"{q}top", m["left"])
-            mar.set(f"{q}bottom", m["right"])
-            mar.set(f"{q}left", m["top"])
-            mar.set(f"{q}right", m["bottom"])
+            if landscape:
+                mar.set(f"{q}top", m["left"]); mar.set(f"{q}bottom", m["right"])
+                mar.set(f"{q}left", m["top"]); mar.set(f"{q}right", m["bottom"])
+            else:
+                mar.set(f"{q}left", m["top"]); mar.set(f"{q}right", m["bottom"])
+                mar.set(f"{q}top", m["left"]); mar.set(f"{q}bottom", m["right"])
 
 
 def _text_width_cm(doc) -> tuple[float, float]:
@@ -401,6 +410,37 @@ def _text_width_cm(doc) -> tuple[float, float]:
     if portrait < 5 or landscape < 5:
         return TEXT_WIDTH_CM, LANDSCAPE_TEXT_WIDTH_CM
     return portrait, landscape
+
+
+def layout(report, sections, *, annexes=ANNEXES, portrait_cm: float = TEXT_WIDTH_CM,
+           table_size: float = 10.5) -> list[tuple[str, str, list, bool]]:
+    """The document's parts in order: (key, heading, blocks, is an annex) for each section with
+    blocks. A wide table of the body (``landscape`` and wider than a portrait page at its natural
+    width: the per-school 达标 table, a dozen numbers and a list a school) leaves the body, which
+    says where it is (:data:`DEFERRED_TEXT`), and becomes the first annex (``附表：…``, landscape)."""
+    from .reporting import Text
+    from .tables import Table, natural_width_cm
+    deferred: list = []
+    plan = []
+    for sec in sections:
+        blocks = report.blocks(sec)
+        if not blocks:
+            continue
+        annex = sec.key in annexes
+        if not annex:
+            kept = []
+            for b in blocks:
+                if isinstance(b, Table) and b.landscape and natural_width_cm(b, table_size) > portrait_cm:
+                    deferred.append(b)
+                    kept.append(Text(DEFERRED_TEXT.format(title=b.title)))
+                else:
+                    kept.append(b)
+            blocks = kept
+        plan.append((sec.key, sec.title, blocks, annex))
+    if deferred:
+        at = next((k for k, p in enumerate(plan) if p[3]), len(plan))
+        plan[at:at] = [("deferred", f"{ANNEX_PREFIX}{t.title}", [t], True) for t in deferred]
+    return plan
 
 
 def write_report_docx(report, sections, path: str | Path, *, title: str, issuer: str,
@@ -444,11 +484,8 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
 
     n_table = n_chart = 0
     signed = landscape = False
-    for sec in sections:
-        blocks = report.blocks(sec)
-        if not blocks:
-            continue
-        annex = sec.key in annexes
+    plan = layout(report, sections, annexes=annexes, portrait_cm=portrait_cm, table_size=table_size)
+    for key, sec_title, blocks, annex in plan:
         if annex and not signed:
             signature()
             signed = True
@@ -459,8 +496,11 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
             landscape = True
         elif wide:
             new_page = True           # each wide annex starts on a page of its own
-        if sec.title:
-            body.add(para_xml(sec.title, st["h1"], page_break_before=new_page))
+        elif landscape:               # the 说明 after the wide annexes: portrait pages again
+            _landscape(body, False)
+            landscape = False
+        if sec_title:
+            body.add(para_xml(sec_title, st["h1"], page_break_before=new_page))
         for b in blocks:
             if isinstance(b, Text) and b.heading:
                 body.add(para_xml(b.text, st["title"]))

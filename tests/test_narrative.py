@@ -292,27 +292,27 @@ def test_conclusion_reads_the_verdicts():
     probs = pd.DataFrame({"severity": [1, 2, 3, 5], "problem": ["甲。", "乙。", "丙。", "丁。"], "suggestion": "",
                           "brief": ["甲", "乙。", "丙", "丁"]})
     parts = _parts(["未达标", "未达标", "未达标", "达标"])
-    out = nv.conclusion(_verdicts(), parts, items, probs, 322_000_000.0)
+    out = nv.conclusion(_verdicts(), parts, items, probs, 322_000_000.0, grade="基本均衡未达标")
     assert out[0] == ("基本均衡：综合差异系数小学0.769（标准≤0.65）、初中0.400（标准≤0.55），小学校际均衡未达到标准；"
                       "基本均衡的县级指标2项中未达标1项、待核实1项（未提供数据）。")
     assert out[1] == ("优质均衡：4个方面中1个达标。资源配置未达标（小学7项差异系数中2项高于0.50，41所学校中1所达标；"
                       "初中差异系数均不高于0.45，24所学校均达标）；政府保障程度未达标（15项中达标7项，未达标8项）；"
                       "教育质量未达标（9项中达标4项，未达标5项）；社会认可度达标。")
     assert out[2] == "主要问题：一是甲；二是乙；三是丙。其余问题见“存在问题与下一步建议”。"
-    # 25 of 65 schools meet the resource standard: share 0.38 < 0.5 → the last grade
-    assert out[3] == ("优质均衡准备程度：差距较大，多数学校尚未达到资源配置标准，需按年度制定达标计划、分步实施。"
+    # the grade given (the evaluation's, on the roll-up's scale) with the rule table's sentence for it
+    assert out[3] == ("优质均衡准备程度为“基本均衡未达标”，应先整改达到基本均衡要求，再推进优质均衡。"
                       "全县达到资源配置标准的学校：小学41所中1所、初中24所中24所，按最低成本达标方案使其余学校达标约需投入3.22亿元。")
+    # without a grade (none given), only the schools
+    assert nv.conclusion(_verdicts(), parts, items, probs)[3].startswith("全县达到资源配置标准的学校：小学41所中1所")
 
 
-def test_readiness_grades_from_the_rule_table():
-    met = _parts(["达标"] * 4, failed=(0, 0, 0, 0))
-    assert nv.readiness(met, 65, 65).startswith("四个方面均已达标")
-    pending = _parts(["达标", "待核实", "达标", "达标"], failed=(0, 0, 0, 0), missing=(0, 3, 0, 0))
-    assert nv.readiness(pending, 65, 65).startswith("已提供数据的各方面均已达标")
-    failing = _parts(["未达标", "达标", "达标", "达标"])
-    assert nv.readiness(failing, 10, 8).startswith("较为接近")       # 0.8 ≥ 0.8
-    assert nv.readiness(failing, 10, 7).startswith("尚有一定差距")    # 0.7
-    assert nv.readiness(failing, 10, 4).startswith("差距较大")        # 0.4
+def test_the_readiness_sentence_is_the_rule_tables_for_every_grade(monkeypatch):
+    from junheng_lib.indicators import RULES
+    for g in RULES["readiness"]["grade"]:
+        out = nv.conclusion(_verdicts(), _parts(["达标"] * 4, failed=(0, 0, 0, 0)),
+                            pd.DataFrame({"group": [], "no": [], "status": []}), pd.DataFrame(
+                                {"severity": [], "problem": [], "suggestion": [], "brief": []}), grade=g["name"])
+        assert out[-1].startswith(f"优质均衡准备程度为“{g['name']}”，{g['text']}。")
 
 
 def test_quality_parts_state():

@@ -296,7 +296,10 @@ def test_distribution_chart_draws_every_school_per_indicator_with_the_lines():
     assert [t.get_text() for t in ax.get_yticklabels()] == SHORT
     dots = np.concatenate([c.get_offsets() for c in ax.collections])
     assert len(dots) == 3 * 7
-    assert dots[:, 0].max() == pytest.approx(2.0)          # 250% is drawn at the right end (cap 200%)
+    # 250% is drawn as ▸ in the margin right of the 200% tick (the cap), inside the axes' range
+    assert dots[:, 0].max() == pytest.approx(2.0 * 1.05) and ax.get_xlim()[1] > 2.0 * 1.05
+    assert ax.get_xticks()[-1] == pytest.approx(2.0)
+    assert sorted(dots[:, 0])[-2] <= 2.0                   # every other school at its own value
     assert {round(ln.get_xdata()[0], 6) for ln in ax.lines if ln.get_xdata()[0] == ln.get_xdata()[1]} >= {0.85, 1.0}
     texts = [t.get_text() for t in ax.texts]
     assert "标准值" in texts and "标准的85%" in texts

@@ -94,7 +94,7 @@ def test_xlsx_highlights_failing_cells(run_one):
     out, _ = run_one
     wb = openpyxl.load_workbook(out / "永宁县.xlsx")
     assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额", "各校指标值", "整改台账",
-                             "在校生预测", "各校在校生预测"]
+                             "在校生预测", "各校在校生预测", "数据与计算口径"]
     ws = wb["学校达标情况"]
     header = [c.value for c in ws[2]]                      # row 1: the caption, row 2: the header
     j = header.index("结论") + 1

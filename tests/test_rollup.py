@@ -20,9 +20,9 @@ from junheng_lib.reporting import Chart, Text
 from junheng_lib.rollup import GRADES, NOT_GENERATED, CityReport, grade_conditions, grade_of
 from junheng_lib.tables import Table
 
-GRADE = {g["name"]: g for g in RULES["rollup"]["grade"]}
+GRADE = {g["name"]: g for g in RULES["readiness"]["grade"]}
 READY, NEAR, FAR, BASIC_FAIL, UNKNOWN = GRADES   # the rule table's five grades, best first
-NEAR_RULE = RULES["rollup"]["grade"][1]
+NEAR_RULE = RULES["readiness"]["grade"][1]
 
 
 # ---------------------------------------------------------------------------------------------- hand-built results
@@ -93,9 +93,9 @@ def test_each_grade_boundary_of_the_rule_table():
 
 
 def test_grades_follow_the_rule_table_not_the_code(monkeypatch):
-    rules = copy.deepcopy(RULES["rollup"]["grade"])
+    rules = copy.deepcopy(RULES["readiness"]["grade"])
     rules[1]["min_schools_passed_share"] = 0.5
-    monkeypatch.setitem(RULES["rollup"], "grade", rules)
+    monkeypatch.setitem(RULES["readiness"], "grade", rules)
     assert grade_of(metrics(schools_passed_share=0.5)) == NEAR
     assert grade_conditions(rules[1]).count("不低于50%") == 1
 

@@ -16,7 +16,7 @@ from junheng_lib.cli import main
 from junheng_lib.data import load
 from junheng_lib.options import Options
 from junheng_lib.reporting import Chart, CountyReport, Text
-from junheng_lib.tables import Column, Table
+from junheng_lib.tables import Column, Table, natural_width_cm
 
 CJK_FACES = {"方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"}
 DAY = dt.date(2025, 3, 5)
@@ -124,20 +124,34 @@ def test_county_docx_cover_body_signature_and_annexes(county, written):
     assert paras[sign - 1] == "某市东湖区教育局" and sign < paras.index("附表：各校指标值")
     assert doc.paragraphs[sign].style.name == "落款"
     # pages: the cover section, the body (portrait, numbered from 1), the annexes (landscape, numbering
-    # and footer continued)
+    # and footer continued), the 说明 (portrait again, the margins turned back)
     secs = doc.sections
-    assert [s.orientation for s in secs] == [WD_ORIENT.PORTRAIT, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
-    last = secs[-1]
-    assert last.page_width > last.page_height and abs(last.left_margin - Mm(37)) < Mm(0.1)
-    assert last.footer.is_linked_to_previous and last._sectPr.find(qn("w:pgNumType")) is None
+    assert [s.orientation for s in secs] == [WD_ORIENT.PORTRAIT, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
+                                             WD_ORIENT.PORTRAIT]
+    wide, last = secs[2], secs[3]
+    assert wide.page_width > wide.page_height and abs(wide.left_margin - Mm(37)) < Mm(0.1)
+    assert last.page_width < last.page_height and abs(last.top_margin - Mm(37)) < Mm(0.1)
+    assert abs(last.left_margin - Mm(28)) < Mm(0.1) and abs(last.right_margin - Mm(26)) < Mm(0.1)
+    for sec in (wide, last):
+        assert sec.footer.is_linked_to_previous and sec._sectPr.find(qn("w:pgNumType")) is None
     assert secs[1]._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+    assert paras.index("说明") > paras.index("附表：整改台账")
+    # the per-school 达标 table is too wide for a portrait page: the body says where it is, and it is
+    # the first annex, on landscape pages
+    compliance = county.compliance_table()
+    assert compliance.landscape and natural_width_cm(compliance, 10.5) > word.TEXT_WIDTH_CM
+    pointer = word.DEFERRED_TEXT.format(title=compliance.title)
+    assert body_start < paras.index(pointer) < sign < paras.index("附表：" + compliance.title) < paras.index("附表：各校指标值")
 
 
 def test_county_docx_has_every_table_and_chart_numbered(county, written):
     _, doc = written
     blocks = [b for s in county.sections() for b in county.blocks(s)]
-    tables = [b for b in blocks if isinstance(b, Table)]
-    charts = [b for b in blocks if isinstance(b, Chart)]
+    # the document's order: a body table too wide for a portrait page moves to the annexes
+    placed = [b for part in word.layout(county, county.sections()) for b in part[2]]
+    tables = [b for b in placed if isinstance(b, Table)]
+    charts = [b for b in placed if isinstance(b, Chart)]
+    assert sorted(map(id, tables)) == sorted(id(b) for b in blocks if isinstance(b, Table))    # every table once
     assert len(doc.tables) == len(tables) and len(doc.inline_shapes) == len(charts) > 3
     caps = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
     assert [c for c in caps if c.startswith("表")] == [f"表{k}　{t.title}" for k, t in enumerate(tables, 1)]
@@ -176,7 +190,7 @@ def test_docx_every_chinese_run_has_a_gb_face(written):
 
 def test_docx_flagged_cells_are_shaded(county, written):
     _, doc = written
-    tables = [b for s in county.sections() for b in county.blocks(s) if isinstance(b, Table)]
+    tables = [b for part in word.layout(county, county.sections()) for b in part[2] if isinstance(b, Table)]
     for t, model in zip(doc.tables, tables):
         if model.flags is None or not model.flags.to_numpy().any():
             continue
@@ -297,7 +311,7 @@ def test_foreign_template_keeps_its_head_and_styles_and_gets_ours(tmp_path, coun
         for r in p.runs:
             if any("\u4e00" <= ch <= "\u9fff" for ch in r.text):
                 assert east_asian_face(doc, p, r) in CJK_FACES | {"方正黑体_GBK"}, (r.text, p.style.name)
-    assert len(doc.tables) > 10 and doc.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+    assert len(doc.tables) > 10 and WD_ORIENT.LANDSCAPE in [s.orientation for s in doc.sections]
 
 
 def test_foreign_template_placeholders_are_filled(tmp_path, county):
