@@ -473,7 +473,8 @@ class CityReport:
         w = w.assign(name=[_indicator_name(i) for i in w["indicator"]], reason=w["kind"].map(warning_reason))
         return Table("差异系数预警", w, [Column("county", "县(区)"), Column("stage", "学段"), Column("name", "指标"),
                                        cv_column("cv"), cv_column("limit", "标准(不高于)"), Column("reason", "预警原因")],
-                     merge="county")
+                     merge="county", note=RULES["rollup"]["risk_scope_note"].format(
+                         margin=f"{RULES['warning']['margin']:g}"))
 
     # ------------------------------------------------------------------ 五、全市差额与整改投入
     def shortfall_text(self) -> Text | None:

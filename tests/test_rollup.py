@@ -327,3 +327,21 @@ def test_word_and_excel_files(city_data, tmp_path):
         for r in sheet.iter_rows():
             for x in r:
                 assert not (isinstance(x.value, str) and BAD.search(x.value)), (sheet.title, x.value)
+
+
+def test_a_county_report_and_the_roll_up_give_the_same_grade():
+    """One readiness scale: each sample county's 总体结论 states the grade the roll-up gives it."""
+    from junheng_lib.evaluation import evaluate_county
+    from junheng_lib.readiness import grade_text
+    from junheng_lib.reporting import CountyReport
+    ds = load(None)
+    results, grades = {}, {}
+    for c in ds.counties_list:
+        ev = evaluate_county(ds, c, 2024)
+        results[c], grades[c] = ev.results(), ev.readiness()
+    city = make(ds, results)
+    assert city.summary().set_index("county")["grade"].to_dict() == grades
+    assert len(set(grades.values())) > 1                       # the sample spans more than one grade
+    rep = CountyReport.build(None, ds.counties_list[0], 2024)
+    g = grades[ds.counties_list[0]]
+    assert f"优质均衡准备程度为“{g}”，{grade_text(g)}" in rep.conclusion()[-1].text
