@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +45,19 @@ def md(text: str, heading: int = 0):
     return Markdown(("#" * heading + " " if heading else "") + body)
 
 
+@functools.cache
+def _decimals(code: str) -> int:
+    return int(INDICATORS.loc[code, "decimals"])
+
+
 def fmt_value(x: float, code: str) -> str:
     """An indicator value with the indicator's display decimals."""
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "—"
-    return f"{x:,.{int(INDICATORS.loc[code, 'decimals'])}f}"
+    return f"{x:,.{_decimals(code)}f}"
 
 
+@functools.cache
 def per_unit(code: str) -> str:
     """The unit of an indicator's value, per student or per 100 students ("" for a ratio).
 

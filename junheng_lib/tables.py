@@ -193,24 +193,42 @@ class Table:
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
+    def values(self, key: str) -> list:
+        """A column's raw values as a list (None for a column the data lacks); built once."""
+        cache = self._cache.setdefault("values", {})
+        if key not in cache:
+            cache[key] = self.data[key].tolist() if key in self.data else [None] * len(self.data)
+        return cache[key]
+
+    def _decimals_of(self, key: str) -> list:
+        cache = self._cache.setdefault("decimals", {})
+        if key not in cache:
+            d = self.decimals
+            cache[key] = ([None if pd.isna(x) else int(x) for x in d[key].tolist()]
+                          if d is not None and key in d.columns else [None] * len(self.data))
+        return cache[key]
+
+    def _flags_of(self, key: str) -> list:
+        cache = self._cache.setdefault("flags", {})
+        if key not in cache:
+            f = self.flags
+            cache[key] = ([bool(x) for x in f[key].tolist()] if f is not None and key in f.columns
+                          else [False] * len(self.data))
+        return cache[key]
+
     def text_rows(self) -> list[list[str]]:
         """Every row as displayed text."""
         if "text" not in self._cache:
-            cols = [(c, self.data[c.key].tolist() if c.key in self.data else [None] * len(self.data))
-                    for c in self.columns]
-            self._cache["text"] = [[c.text(vals[i], self.cell_decimals(i, c.key)) for c, vals in cols]
+            cols = [(c, self.values(c.key), self._decimals_of(c.key)) for c in self.columns]
+            self._cache["text"] = [[c.text(vals[i], dec[i]) for c, vals, dec in cols]
                                    for i in range(len(self.data))]
         return self._cache["text"]
 
     def cell_decimals(self, i: int, key: str) -> int | None:
-        d = self.decimals
-        if d is None or key not in d.columns or pd.isna(d[key].iloc[i]):
-            return None
-        return int(d[key].iloc[i])
+        return self._decimals_of(key)[i]
 
     def flagged(self, i: int, key: str) -> bool:
-        f = self.flags
-        return bool(f is not None and key in f.columns and bool(f[key].iloc[i]))
+        return self._flags_of(key)[i]
 
     def spans(self) -> list[int]:
         """Row span of the merge column at each row (0 where the cell is merged into the one above)."""
@@ -354,7 +372,7 @@ class Table:
             if row_lines[i] > 1:
                 ws.set_row(row, _XLSX_LINE * row_lines[i] + _XLSX_PAD)
             for j, c in enumerate(self.columns):
-                v = self.data[c.key].iloc[i] if c.key in self.data else None
+                v = self.values(c.key)[i]
                 bad = self.flagged(i, c.key)
                 if c.key == self.merge and merge:
                     if spans[i] == 0:
