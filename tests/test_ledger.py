@@ -64,3 +64,21 @@ def test_every_school_row_names_its_school_in_the_responsible_unit():
         assert r.school_name and r.school_name in r.responsible, (r.item, r.responsible)
     for r in school_rows[school_rows["item"].isin(["class_size", "school_size", "rooms"])].itertuples():
         assert r.responsible == f"白石县教育局、{r.school_name}"
+
+
+def test_ledger_table_says_per_student_beside_the_total_gap():
+    """现状/标准 of a school's indicator are per student (or per 100 students), the 差额 is a total:
+    each says its unit, so 4.07 and 411.0 are never read as the same kind of number."""
+    from junheng_lib.reporting import CountyReport
+    t = CountyReport.build(None, "白石县", 2024).ledger_table()
+    d = t.data
+    assert [c.label for c in t.columns if c.key == "unit"] == ["差额单位"]
+    y4 = d[d["item"] == "Y4"].iloc[0]
+    assert y4["current_text"].endswith("㎡/生") and y4["standard_text"] == "4.50㎡/生" and y4["unit"] == "㎡"
+    y2 = d[d["item"] == "Y2"].iloc[0]
+    assert y2["current_text"].endswith("人/百生") and y2["standard_text"] == "1.00人/百生" and y2["unit"] == "人"
+    k = d.index[d["item"] == "Y4"][0]
+    assert t.cell_decimals(k, "gap") == 1 and t.cell_decimals(d.index[d["item"] == "Y2"][0], "gap") == 0
+    cls = d[d["unit"] == "班"]
+    if len(cls):
+        assert cls["current_text"].str.endswith("班").all() and cls["standard_text"].str.endswith("班").all()

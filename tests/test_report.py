@@ -95,6 +95,24 @@ def test_xlsx_highlights_failing_cells(run_one):
     wb = openpyxl.load_workbook(out / "永宁县.xlsx")
     assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额", "各校指标值", "整改台账",
                              "在校生预测", "各校在校生预测", "数据与计算口径"]
+    # 学校指标差额: each row at its indicator's decimals (教学仪器设备 in whole 元, areas to 0.01 ㎡ a
+    # student), its 差额 at its resource's (whole 元 and people, ㎡ to 0.1), the units beside
+    sf = wb["学校指标差额"]
+    head = [c.value for c in sf[2]]
+    col = {h: head.index(h) for h in ("指标", "指标单位", "实际值", "标准值", "差额单位", "差额(达到标准)")}
+    seen = set()
+    for r in sf.iter_rows(min_row=3):
+        name = r[col["指标"]].value
+        if not isinstance(r[col["实际值"]].value, float | int):
+            continue
+        fmt = (r[col["实际值"]].number_format, r[col["标准值"]].number_format, r[col["差额(达到标准)"]].number_format)
+        if name == "生均教学仪器设备值":
+            assert fmt == ("#,##0", "#,##0", "#,##0") and r[col["指标单位"]].value == "元/生"
+            seen.add(name)
+        elif name == "生均教学及辅助用房面积":
+            assert fmt == ("#,##0.00", "#,##0.00", "#,##0.0") and r[col["差额单位"]].value == "㎡"
+            seen.add(name)
+    assert seen == {"生均教学仪器设备值", "生均教学及辅助用房面积"}
     ws = wb["学校达标情况"]
     header = [c.value for c in ws[2]]                      # row 1: the caption, row 2: the header
     j = header.index("结论") + 1
