@@ -436,14 +436,16 @@ class CountyReport:
         c = c[c["rank"] <= 3]
         if c.empty:
             return None
-        d = c.assign(indicator_name=c["indicator"].map(label),
-                     value_text=[fmt_value(v, i) for v, i in zip(c["value"], c["indicator"])],
-                     mean_text=[fmt_value(v, i) for v, i in zip(c["mean"], c["indicator"])],
+        # stage by stage (one merged 学段 cell each), numbers right-aligned at the indicator's decimals
+        c = _stage_sorted(c).reset_index(drop=True)
+        d = c.assign(indicator_name=c["indicator"].map(label), unit=c["indicator"].map(per_unit),
                      side=np.where(c["deviation"] >= 0, "高于", "低于"))
+        dec = pd.DataFrame({k: [_decimals(i) for i in c["indicator"]] for k in ("value", "mean")})
         return Table("离散程度主要来自的学校（各校对学生加权方差的贡献）", d,
                      [_STAGE, Column("indicator_name", "指标"), Column("school_name", "学校"),
-                      Column("value_text", "学校值"), Column("mean_text", "全县平均"), Column("side", "偏离"),
-                      Column("share", "占离散程度", kind="pct")], merge="stage")
+                      Column("value", "学校值", kind="float"), Column("mean", "全县平均", kind="float"),
+                      Column("unit", "单位"), Column("side", "偏离"),
+                      Column("share", "占离散程度", kind="pct")], merge="stage", decimals=dec)
 
     # ------------------------------------------------------------------ 三、优质均衡
     def quality_rule(self) -> Text:

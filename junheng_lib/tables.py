@@ -230,8 +230,14 @@ class Table:
     def flagged(self, i: int, key: str) -> bool:
         return self._flags_of(key)[i]
 
-    def spans(self) -> list[int]:
-        """Row span of the merge column at each row (0 where the cell is merged into the one above)."""
+    def spans(self, most: int | None = None) -> list[int]:
+        """Row span of the merge column at each row (0 where the cell is merged into the one above);
+        a group longer than ``most`` rows is not merged (its value is shown on every row).
+
+        >>> t = Table("", pd.DataFrame({"s": ["小学"] * 5 + ["初中"] * 2}), [Column("s", "学段")], merge="s")
+        >>> t.spans(), t.spans(2)
+        ([5, 0, 0, 0, 0, 2, 0], [1, 1, 1, 1, 1, 2, 0])
+        """
         n = len(self.data)
         if not self.merge or self.merge not in self.data or n == 0:
             return [1] * n
@@ -242,6 +248,10 @@ class Table:
             j = i
             while j + 1 < n and v[j + 1] == v[i]:
                 j += 1
+            if most is not None and j - i + 1 > most:
+                out[i:j + 1] = [1] * (j - i + 1)
+                i = j + 1
+                continue
             out[i] = j - i + 1
             i = j + 1
         return out
@@ -299,7 +309,7 @@ class Table:
                  for w in tw]
         out += [f'<th scope="col"{a}>{_html.escape(h)}</th>' for h, a in zip(self.headers, heads)]
         out.append("</tr></thead><tbody>")
-        spans = self.spans()
+        spans = self.spans(HTML_MAX_SPAN)
         for i, row in enumerate(rows):
             out.append("<tr>")
             for j, (c, txt) in enumerate(zip(self.columns, row)):
@@ -427,6 +437,9 @@ def _lines(text: str, width: float) -> int:
             lines, used = lines + 1, used - avail
     return lines
 
+#: HTML: a 学段 group of more rows is not merged but shown on every row (a printed page breaks only
+#: between spans: one cell over 41 schools pushes the group to a page of its own, its header left behind)
+HTML_MAX_SPAN = 12
 #: HTML: texts up to this width (half-width characters; CJK counts 2) never wrap, and a longer text
 #: column is at least as wide as most of its cells, up to HTML_TEXT_MIN
 HTML_NOWRAP, HTML_TEXT_MIN = 8, 16
@@ -444,6 +457,8 @@ font-variant-numeric:tabular-nums}
 table.jh-table td.nw{white-space:nowrap}
 table.jh-table td.fail{background:#f8cbad;color:#9c0006}
 table.jh-table tr{page-break-inside:avoid}
+.jp-OutputArea-child:has(.jp-RenderedImage){break-after:avoid-page;page-break-after:avoid}
+.jp-RenderedImage img{break-inside:avoid}
 table.jh-table thead{display:table-header-group}
 @page{size:A4;margin:18mm 16mm 18mm 16mm;@bottom-center{content:"— " counter(page) " —";font-size:10pt}}
 @media print{img{max-width:100%;max-height:125mm;object-fit:contain}h2{break-after:avoid}
