@@ -600,9 +600,11 @@ def _base_widths(table: Table, size_pt: float):
     unit = size_pt * 0.0353 * 0.53      # cm per half-width character (a CJK character counts 2)
     pad = 0.22                           # cell margins (0.08 cm a side, see to_docx) and borders
     rows = table.text_rows()
-    # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening
-    data_w = [int(np.percentile([text_width(r[j]) for r in rows] or [0], 100 if c.numeric else 90))
-              for j, c in enumerate(table.columns)]
+    # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening;
+    # a short text column (学段, 结论: every cell within LONG_TEXT_MIN) as wide as its widest cell
+    cells = [[text_width(r[j]) for r in rows] or [0] for j in range(len(table.columns))]
+    data_w = [max(w) if c.numeric or max(w) <= LONG_TEXT_MIN else int(np.percentile(w, 90))
+              for c, w in zip(table.columns, cells)]
     head_w = [text_width(h) for h in table.headers]
     long = [not (c.numeric or c.key == table.merge) and d > LONG_TEXT_MIN for c, d in zip(table.columns, data_w)]
     base = [(LONG_TEXT_MIN if lg else max(d, min(h, 4))) * unit + pad for d, h, lg in zip(data_w, head_w, long)]

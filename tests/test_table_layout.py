@@ -106,3 +106,11 @@ def test_provenance_is_a_table_of_names_hash_choices_date_and_version():
     marked = [v for v in changed.data["value"] if v.endswith("（非默认设置）")]
     assert len(marked) == 2 and "非默认设置" in changed.note
     assert all("/" not in v for v in changed.data["value"])
+
+
+def test_a_short_text_column_is_as_wide_as_its_widest_cell_in_word():
+    """基本均衡 of ten counties: nine 达标 and one 未达标 — the one never wraps to 未达/标."""
+    t = Table("t", pd.DataFrame({"v": ["达标"] * 9 + ["未达标"], "s": ["说明" * 30] * 10}),
+              [Column("v", "基本均衡"), Column("s", "说明")])
+    widths = fit_widths(t, word.TEXT_WIDTH_CM, SIZE)
+    assert widths[0] >= 6 * UNIT + PAD - 1e-9
