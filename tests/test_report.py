@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from junheng_lib import batch, evaluate, plots
+from junheng_lib import batch, evaluate, outline, plots
 from junheng_lib.data import load
 from junheng_lib.paths import notebook, sample_dir
 
@@ -271,3 +271,12 @@ def test_report_prose_follows_the_narrative_rules(yongning):
     sf = next(t for t in texts["quality"] if t.startswith("按每校达到标准值测算"))
     plan = amount(float(rep.ev.compliance_plan["cost"].sum()), "元")
     assert "补足到标准值（100%）的数量之和" in sf and "最低成本达标方案" in sf and f"需投入{plan}" in sf
+
+
+@pytest.mark.parametrize("name,var,sections", [("county_report.ipynb", "rep", outline.SECTIONS),
+                                               ("city_rollup.ipynb", "city", outline.CITY_SECTIONS)])
+def test_each_notebook_shows_each_section_once_in_outline_order(name, var, sections):
+    """The title shown twice made the roll-up's HTML open with two titles around its contents list."""
+    src = "\n".join(c.source for c in nbformat.read(notebook(name), as_version=4).cells if c.cell_type == "code")
+    shown = re.findall(rf'{var}\.show\("([a-z_]+)"\)', src)
+    assert shown == [s.key for s in sections]
