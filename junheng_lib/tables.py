@@ -305,7 +305,7 @@ class Table:
         tw = [0 if c.numeric else int(np.percentile([text_width(r[j]) for r in rows] or [0], 90))
               for j, c in enumerate(self.columns)]
         short = [not c.numeric and 0 < w <= HTML_NOWRAP for c, w in zip(self.columns, tw)]
-        heads = [f' style="min-width:{min(w, HTML_TEXT_MIN) / 2:g}em"' if w > HTML_NOWRAP else ""
+        heads = [f' style="--jh-w:{min(w, HTML_TEXT_MIN) / 2:g}em"' if w > HTML_NOWRAP else ""
                  for w in tw]
         out += [f'<th scope="col"{a}>{_html.escape(h)}</th>' for h, a in zip(self.headers, heads)]
         out.append("</tr></thead><tbody>")
@@ -450,7 +450,7 @@ table.jh-table{border-collapse:collapse;margin:0.4em 0 0.2em;font-size:0.92em;pa
 table.jh-table caption{caption-side:top;font-weight:bold;padding:0.3em 0;text-align:center}
 .jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
 table.jh-table td,table.jh-table th{border:1px solid #9a9a9a;padding:2px 6px;text-align:left;vertical-align:middle}
-.jp-RenderedHTMLCommon table.jh-table thead th,table.jh-table thead th{background:#ddebf7;text-align:center;min-width:2em}
+.jp-RenderedHTMLCommon table.jh-table thead th,table.jh-table thead th{background:#ddebf7;text-align:center;min-width:var(--jh-w,2em)}
 .jp-RenderedHTMLCommon table.jh-table td.num,table.jh-table td.num{text-align:right;white-space:nowrap;
 font-variant-numeric:tabular-nums}
 .jp-RenderedHTMLCommon table.jh-table th.grp,table.jh-table th.grp{text-align:center;white-space:nowrap;background:#f7f7f7}
@@ -467,6 +467,7 @@ table.jh-table caption{padding:0.1em 0}
 .jp-RenderedHTMLCommon table.jh-table td,.jp-RenderedHTMLCommon table.jh-table th,
 table.jh-table td,table.jh-table th{padding:0 3px}
 div.jh-wide table.jh-table{font-size:6.5pt}
+div.jh-wide table.jh-table thead th{min-width:calc(var(--jh-w,4em) / 2)}
 .jp-OutputArea-output{padding-top:0;padding-bottom:0;overflow:visible}
 .jp-RenderedHTMLCommon p,.jp-RenderedMarkdown p{margin-top:0.25em;margin-bottom:0.25em}}
 p.jh-note{font-size:0.85em;color:#595959;margin:0.1em 0 0.8em}

@@ -72,7 +72,7 @@ def test_html_short_texts_never_wrap_and_long_ones_keep_a_readable_width():
     assert all(attr == ' class="nw"' for attr, txt in cells if txt in ("小学", "初中", "未达标", "达标"))
     # the names (16 and 18 units, 90th percentile 17) take at least min(17, 16) / 2 = 8 em
     heads = re.findall(r'<th scope="col"([^>]*)>([^<]*)</th>', html)
-    assert dict((h, a) for a, h in heads)["学校"] == ' style="min-width:8em"'
+    assert dict((h, a) for a, h in heads)["学校"] == ' style="--jh-w:8em"'
     assert dict((h, a) for a, h in heads)["学段"] == ""
     assert text_width("东阳龙泉镇中心小学") == 18
 
