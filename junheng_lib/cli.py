@@ -112,7 +112,7 @@ def _positive_float(text: str) -> float:
 
 def _cost_item(text: str) -> tuple[str, float]:
     """An argparse type: ``资源=单价`` with a resource of the rule table's ``[costs]`` and a finite price ≥ 0."""
-    from .indicators import RULES
+    from .rules import RULES
     known = list(RULES["costs"])
     key, sep, value = text.partition("=")
     key = key.strip()
@@ -406,7 +406,7 @@ def _add_project(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .indicators import INDICATORS
+    from .rules import indicator_codes
 
     p = ChineseArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
     p.add_argument("--version", action="version", version=_version(), help="显示版本号并退出")
@@ -428,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("schools", help="学校表 (CSV 或 .xlsx)")
     pl.add_argument("--county", required=True, help="县(区)")
     pl.add_argument("--stage", required=True, choices=["小学", "初中"], help="学段")
-    pl.add_argument("--indicator", required=True, choices=list(INDICATORS.index),
+    pl.add_argument("--indicator", required=True, choices=indicator_codes(),
                     help="指标(Y1–Y7；L1–L8 须同时给出 --limit)")
     pl.add_argument("--year", type=_int_arg(), help="学年(默认最新)")
     pl.add_argument("--limit", type=_positive_float, help="目标差异系数(默认为该指标的标准)")

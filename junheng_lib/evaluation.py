@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import wraps
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,18 @@ from .size import class_bands, class_reconciliation, class_shortfall, school_siz
 from .trends import cv_trend, warnings_table
 
 __all__ = ["Evaluation", "evaluate_county", "TABLES", "contributions"]
+
+def _once(method):
+    """Compute a derived table of the evaluation once (the evaluation never changes after it is
+    built); every caller gets the same object, for reading only."""
+    @wraps(method)
+    def wrapper(self):
+        memo = self.__dict__.setdefault("_memo", {})
+        if method.__name__ not in memo:
+            memo[method.__name__] = method(self)
+        return memo[method.__name__]
+    return wrapper
+
 
 #: name → 中文 title of every table of an evaluation (also the xlsx sheet and CSV names of ``evaluate``)
 TABLES = {
@@ -140,12 +153,14 @@ class Evaluation:
 
     # ------------------------------------------------------------------ scope
     @property
+    @_once
     def current(self) -> pd.DataFrame:
         """This year's rows of the values table (each school's own rows; no merged view)."""
         v = self.values
         v = v[(v["year"] == self.year) & ~v["merged"]]
         return v if self.county is None else v[v["county"] == self.county]
 
+    @_once
     def stage_scope(self) -> pd.DataFrame:
         """Per compulsory stage: schools teaching it this year and how many take part in the
         calculations (in 基本均衡's scope, with students). Index 小学/初中; ``schools``, ``in_scope``."""
@@ -171,6 +186,7 @@ class Evaluation:
                                               "stage", "students", "scope_note"]].reset_index(drop=True)
 
     # ------------------------------------------------------------------ verdicts
+    @_once
     def stage_verdicts(self) -> pd.DataFrame:
         """Per stage evaluated: the 基本均衡 composite and verdict, the 优质均衡 CVs over their limit
         or undefined, and the schools meeting the standards.
@@ -217,6 +233,7 @@ class Evaluation:
         v = self.stage_verdicts()["quality_resources_passed"].tolist()
         return all(v) if v else None
 
+    @_once
     def quality_parts(self) -> pd.DataFrame:
         """The four parts of 优质均衡 and their state: 资源配置 (the resource verdict of every
         evaluated stage) and the county-item groups 政府保障程度, 教育质量, 社会认可度.

@@ -15,11 +15,9 @@ Examples
 """
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from importlib import resources
-
 import pandas as pd
+
+from .rules import RULES
 
 __all__ = [
     "RULES", "INDICATORS", "STAGES", "BASIC", "QUALITY", "codes", "cv_limit",
@@ -31,13 +29,6 @@ STAGES: tuple[str, str] = ("小学", "初中")
 STAGE_ORDER: dict[str, int] = {s: i for i, s in enumerate(STAGES)}
 
 
-@lru_cache(maxsize=1)
-def _load() -> dict:
-    text = resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-RULES: dict = _load()
 BASIC = "basic"
 QUALITY = "quality"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from .indicators import RULES
+from .rules import RULES
 
 __all__ = ["Options"]
 

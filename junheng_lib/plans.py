@@ -163,15 +163,39 @@ def compliance_plan(shortfalls: pd.DataFrame, costs: dict | None = None) -> pd.D
     return out[cols]
 
 
+def _level(x: np.ndarray, w: np.ndarray, limit: float, lo: float, hi: float, cv_at) -> float:
+    """The level t in [lo, hi] at which raising every xᵢ ≤ lo to t gives CV = ``limit`` (CV falls
+    from above the limit at lo to below it at hi): the root in [lo, hi] of
+    (W·W_A − k·W_A²) t² − 2k·W_A·S₁ t + (W·S₂ − k·S₁²) = 0 with k = 1 + L²; bisection on CV(t)
+    only if rounding put that root outside the interval."""
+    raised = x <= lo
+    k, W, wa = 1.0 + limit * limit, w.sum(), w[raised].sum()
+    s1, s2 = (w * x)[~raised].sum(), (w * x * x)[~raised].sum()
+    a, b, c = W * wa - k * wa * wa, -2.0 * k * wa * s1, W * s2 - k * s1 * s1
+    disc = b * b - 4.0 * a * c
+    if a != 0 and disc >= 0:
+        q = -0.5 * (b + np.copysign(np.sqrt(disc), b))  # the two roots without cancellation
+        for t in (q / a, c / q if q else np.nan):
+            if lo <= t <= hi:
+                return float(t)
+    for _ in range(200):  # pragma: no cover - only when rounding misplaces the closed-form root
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if cv_at(mid) > limit else (lo, mid)
+    return float(hi)
+
+
 def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count: bool) -> np.ndarray:
     """Least total Σ wᵢ(yᵢ − xᵢ)/scale with yᵢ ≥ xᵢ and CV(y) ≤ limit: raise the lowest to a level t.
 
     The problem is convex (a linear objective under a second-order-cone constraint); its KKT
-    conditions give yᵢ = max(xᵢ, t). t is found with :func:`scipy.optimize.brentq` on the first
-    interval between sorted values where the CV falls to the limit. Returns additions (numerator units).
+    conditions give yᵢ = max(xᵢ, t). On the first interval [lo, hi] between sorted values where the
+    CV falls to the limit, the raised schools (xᵢ ≤ lo, weight W_A) sit at t and the others are fixed
+    (Σw x = S₁, Σw x² = S₂ over them, W = Σw), so CV(t) = L is the quadratic
+    W·(W_A t² + S₂) = (1 + L²)(W_A t + S₁)², solved in closed form (:func:`_level`; no root search,
+    no scipy import in a report). Returns additions (numerator units).
     """
-    from scipy import optimize  # only here: importing the library (a report kernel) does not load scipy
-
     def cv_at(t):
         return weighted_cv(np.maximum(x, t), w)[2]
 
@@ -183,9 +207,8 @@ def _water_fill(x: np.ndarray, w: np.ndarray, limit: float, scale: float, count:
     m = y @ w / w.sum()
     cvs = np.sqrt(((y - m[:, None]) ** 2) @ w / w.sum()) / m
     j = int(np.argmax(cvs <= limit))  # first level where the limit holds (the top level has CV 0)
-    lo, hi = (levels[j - 1], levels[j]) if j > 0 else (levels[0], levels[0])
-    t = hi if j == 0 or cvs[j] == limit else optimize.brentq(lambda t: cv_at(t) - limit, lo, hi, xtol=1e-12,
-                                                             rtol=1e-14)
+    t = levels[j] if j == 0 or cvs[j] == limit else _level(x, w, limit, levels[j - 1], levels[j], cv_at)
+
     def plan(t):
         return _round_up(w * (np.maximum(x, t) - x) / scale, count)
 

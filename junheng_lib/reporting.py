@@ -273,13 +273,21 @@ class CountyReport:
     def conclusion(self) -> list:
         """总体结论: the 基本均衡 verdict, the four parts of 优质均衡, the main problems and the readiness
         (one paragraph each), read from the evaluation's verdicts."""
-        from .narrative import conclusion, problems
+        from .narrative import conclusion
         items = self.ev.county_items
         plan = self.ev.compliance_plan
         return [Text(t) for t in conclusion(
             self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
-            problems(self.tables, self.county, self.ev.contributions),
+            self.problems(),
             float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness())]
+
+    def problems(self) -> pd.DataFrame:
+        """The ranked problems with suggestions (:func:`junheng_lib.narrative.problems`), found once:
+        the 总体结论 and 九、问题与建议 read the same table."""
+        if "_problems" not in self.__dict__:
+            from .narrative import problems
+            self.__dict__["_problems"] = problems(self.tables, self.county, self.ev.contributions)
+        return self.__dict__["_problems"]
 
     def notices(self) -> list[str]:
         """What the report cannot show, said plainly: a county without a school in scope, a stage
@@ -756,8 +764,7 @@ class CountyReport:
 
     # ------------------------------------------------------------------ 九、问题与建议
     def problem_texts(self) -> list:
-        from .narrative import problems
-        probs = problems(self.tables, self.county, self.ev.contributions)
+        probs = self.problems()
         if probs.empty:
             return [Text("未发现需要整改的问题。")]
         out = []

@@ -184,14 +184,18 @@ def test_the_runner_and_the_kernels_name_socket_folders_alike():
 
 
 def test_what_only_some_paths_need_is_imported_only_there():
-    """The runner module starts a kernel before pandas is loaded; the report stack (what a kernel
-    imports) loads neither scipy (plans only) nor dask, papermill, nbconvert or jupyter_client."""
+    """The command line parses ``report`` and the runner module starts a kernel before pandas is
+    loaded; the report stack (what a kernel imports) loads neither dask, papermill, nbconvert nor
+    jupyter_client, and a whole county evaluation (the ledger's CV plans included) never loads scipy."""
     import subprocess
     import sys
-    code = ("import sys, junheng_lib, junheng_lib.batch, junheng_lib.datacache\n"
+    code = ("import sys, junheng_lib, junheng_lib.batch, junheng_lib.datacache, junheng_lib.cli as cli\n"
+            "cli._options(cli.build_parser().parse_args(['report', '--county', '白石县']))\n"
             "light = 'pandas' not in sys.modules\n"
             "import junheng_lib.reporting, junheng_lib.plots, junheng_lib.narrative, junheng_lib.rollup, "
             "junheng_lib.export\n"
+            "rep = junheng_lib.reporting.CountyReport.build(None, '白石县')\n"
+            "assert rep.ev.ledger['plan_cost'].gt(0).any()  # CV plans were solved\n"
             "heavy = [m for m in ('scipy', 'dask', 'distributed', 'papermill', 'nbconvert', 'nbclient', "
             "'jupyter_client') if m in sys.modules]\n"
             "print(light, heavy)")

@@ -173,7 +173,10 @@ def test_kill_9_mid_run_leaves_no_process_no_mixed_report_and_no_leftovers(tmp_p
     pids = {runner.pid} | {p.pid for p in family}
     staged = list(y.glob(".run-*"))
     sockets = [p for p in Path(tempfile.gettempdir()).glob("jh-k-*") if p.name.split("-")[2] in map(str, pids)]
-    assert staged and sockets                       # what the dead processes left behind
+    # what the dead processes left behind: the half-written report always; their kernels' socket
+    # folders when the workers died before removing them (a race: they are cleaned on SIGTERM; the
+    # cleaning of a dead owner's socket folders is tested on its own below)
+    assert staged
     (data / "schools.csv").write_bytes(original)    # the correction is reverted
     fake_notebooks.calls.clear()
     assert _run(data, out, rollup=False) == 0
