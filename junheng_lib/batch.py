@@ -654,7 +654,8 @@ def _short_error(e: Exception) -> str:
 
 
 def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
-              address: str | None = None, more_after: bool = False) -> list[TaskResult]:
+              address: str | None = None, more_after: bool = False, prepare=None,
+              alongside=None) -> list[TaskResult]:
     """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
     (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
     processes); results in completion order.
@@ -663,7 +664,14 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     (:data:`PREWARM`); ``more_after`` says that this process runs more notebooks after these (the
     kernel started ahead is then left for them: the caller discards it, see
     :func:`discard_warm_kernel`). The previous outputs of a task that failed are moved to ``过期报告/``
-    (:func:`outputs.retire_unit`)."""
+    (:func:`outputs.retire_unit`).
+
+    Sequentially, this process also works while a kernel runs a notebook (it would only wait):
+    ``prepare(task)`` runs before a task's notebook — the first task's while its kernel starts, each
+    next task's in a thread while the current notebook runs (the runner evaluates the next county:
+    :meth:`junheng_lib.datacache.DataCache.write_evaluation`); ``alongside(task)`` runs in that
+    thread first, while the task's own notebook runs (the runner draws charts of the report with its
+    kernel: :meth:`junheng_lib.datacache.DataCache.draw_charts`)."""
     global _expect_more
     import tqdm as _tqdm
     from tqdm.auto import tqdm
@@ -679,11 +687,25 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                 bar.set_postfix_str(r.county)
                 bar.update()
         elif workers <= 1:
-            for k, t in enumerate(tasks):
-                bar.set_postfix_str(t.county)
-                _expect_more = k + 1 < len(tasks) or more_after
-                results.append(_settle(run_county(t)))
-                bar.update()
+            ahead = None  # this process's work while the current notebook runs
+            try:
+                for k, t in enumerate(tasks):
+                    bar.set_postfix_str(t.county)
+                    _expect_more = k + 1 < len(tasks) or more_after
+                    first = None if ahead is not None else prepare  # else the previous thread prepared it
+                    if ahead is not None:
+                        ahead.join()
+                    nxt = tasks[k + 1] if prepare is not None and k + 1 < len(tasks) else None
+                    ahead = None
+                    if first is not None or alongside is not None or nxt is not None:
+                        ahead = threading.Thread(target=_meanwhile, args=(first, alongside, t, prepare, nxt),
+                                                 daemon=True)
+                        ahead.start()
+                    results.append(_settle(run_county(t)))
+                    bar.update()
+            finally:
+                if ahead is not None:
+                    ahead.join()
         else:
             import multiprocessing as mp
 
@@ -713,6 +735,19 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
             discard_warm_kernel()
         bar.close()
     return results
+
+
+def _meanwhile(first, alongside, task: CountyTask, prepare, nxt: CountyTask | None) -> None:
+    """The runner's work while ``task``'s notebook runs: its preparation when not done yet
+    (``first``: the first task, while its kernel starts), its share of that report (``alongside``),
+    then the next task's preparation. None of it may stop the run: the kernels do all of it
+    themselves when this does not."""
+    for fn, t in ((first, task), (alongside, task), (prepare, nxt)):
+        if fn is not None and t is not None:
+            try:
+                fn(t)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 _pool_counts = None
@@ -875,14 +910,17 @@ def _stems(ds, order: list[str]) -> dict:
 def run_reports(data: str | None = None, years: list[int] | None = None, counties: list[str] | None = None,
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
-                address: str | None = None, docx_template: str | None = None, issuer: str | None = None) -> int:
+                address: str | None = None, docx_template: str | None = None, issuer: str | None = None,
+                draw_here: bool = False) -> int:
     """The main job: every requested county report (default: all counties, latest year), then the
     roll-up of each year from the counties' current results (``index.json``).
 
     ``data`` is a data folder or a schools file; ``docx_template`` a Word template for the .docx
     (default junheng's; checked before any work: :class:`junheng_lib.word.TemplateError`), ``issuer``
-    the issuing unit on its cover and 落款. Returns the process exit status: 0 when every report
-    was written, 1 otherwise.
+    the issuing unit on its cover and 落款. With ``draw_here`` (the command line, whose process
+    draws with matplotlib's Agg backend), this process draws part of each report's charts while
+    its kernel runs it, one report at a time (:mod:`junheng_lib.chartstore`). Returns the process
+    exit status: 0 when every report was written, 1 otherwise.
     """
     import hashlib
 
@@ -946,7 +984,16 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         todo = [t for t in tasks if force or not _up_to_date(t)]
         if cache is not None and todo:  # each notebook reads its county's validated slice
             cache.write(ds, [t.county for t in todo])
-        results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup)
+        prepare = alongside = None
+        if cache is not None and cache.enabled and workers <= 1 and scheduler != "dask":
+            def prepare(t: CountyTask) -> None:  # the county's evaluation, for its kernel (datacache)
+                cache.write_evaluation(t.county, t.year, t.options)
+            if draw_here:
+                def alongside(t: CountyTask) -> None:  # charts of the report, with its kernel
+                    cache.draw_charts(t.county, t.year, t.options)
+            cache.promise_evaluations((t.county, t.year, t.options) for t in todo)
+        results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup, prepare=prepare,
+                            alongside=alongside)
         skipped = len(tasks) - len(todo)
         failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
         index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}

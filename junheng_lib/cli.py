@@ -355,11 +355,13 @@ def cmd_report(args) -> int:
     if args.docx_template is not None:  # a missing or unreadable template: said before any work
         from .word import check_template
         template = str(check_template(args.docx_template))
+    import os
+    os.environ["MPLBACKEND"] = "Agg"  # this process draws charts off screen (its kernels: inline)
     from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                        out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
                        force=args.force, scheduler=args.scheduler, address=args.dask_address,
-                       docx_template=template, issuer=args.issuer)
+                       docx_template=template, issuer=args.issuer, draw_here=True)
 
 
 def cmd_project(args) -> int:

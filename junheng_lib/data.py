@@ -36,6 +36,9 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     #: :meth:`fingerprint`, once computed (or as checked by the cache that served these tables)
     sha256: str | None = field(default=None, repr=False)
+    #: the runner's cache that served these tables (:func:`junheng_lib.datacache.open_cache`), or None;
+    #: it may hold the county's evaluation, made by the runner while the kernel started
+    cache: object = field(default=None, repr=False, compare=False)
 
     def fingerprint(self) -> str:
         """SHA-256 over the input files' bytes (recorded in every report); computed once."""
@@ -178,6 +181,7 @@ def load_county(folder: str | Path | None, county: str, year: int | None = None)
         if ds is None:
             ds = cached.whole(where, files)
         if ds is not None:
+            ds.cache = cached
             return ds
     return _read(where, files)
 

@@ -15,7 +15,14 @@ roll-up). :func:`junheng_lib.data.load_county` and :func:`junheng_lib.data.load`
 * the same library code (what reads and validates).
 
 Otherwise — no cache, a foreign or stale one, an unreadable file — the folder is read as without a
-cache. The runner binds the hash to the bytes it validated (the files' size, times and inode are
+cache.
+
+Running reports one at a time, the runner also evaluates each county from its slice while the
+kernel starts or the previous report runs (:meth:`DataCache.write_evaluation`; a kernel that needs
+a promised evaluation before it is written waits for it) and draws part of the report's charts
+while the kernel runs it (:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`): the
+report's one evaluation and its charts are made by the same code on the same slice, by whichever
+process gets to them first. The runner binds the hash to the bytes it validated (the files' size, times and inode are
 the same before and after its read, or no cache is written). A cache belongs to one run: the runner
 removes it at the end, and the next run removes the cache of a run that died
 (:func:`junheng_lib.batch.clean_leftovers`); its folder is private to the user (``0700``).
@@ -30,12 +37,16 @@ import shutil
 from pathlib import Path
 from typing import Iterable, Iterator
 
-__all__ = ["ENV", "DataCache", "open_cache", "library_hash", "county_slices"]
+__all__ = ["ENV", "DataCache", "open_cache", "library_hash", "county_slices", "evaluation_file"]
 
 #: environment variable naming the cache folder of the current run (set in the report kernels)
 ENV = "JUNHENG_DATA_CACHE"
 FORMAT = 1
 MANIFEST = "manifest.json"
+#: suffix of the marker of an evaluation the runner is making (see DataCache.promise_evaluations)
+PENDING = ".pending"
+#: seconds a kernel waits at most for an evaluation the runner is making before making its own
+EVALUATION_WAIT = 300.0
 WHOLE = "whole.pkl"
 
 
@@ -60,6 +71,12 @@ def _signature(files: dict) -> dict | None:
                 for k, p in files.items()}
     except OSError:
         return None
+
+
+def evaluation_file(county: str, year: int, options) -> str:
+    """Name of the cache file of a county-year's evaluation under ``options`` (an Options)."""
+    key = json.dumps([county, int(year), options.to_dict()], ensure_ascii=False, sort_keys=True)
+    return f"e{hashlib.sha256(key.encode()).hexdigest()[:32]}.pkl"
 
 
 def county_rows(ds, counties: Iterable[str], unmatched: bool = True) -> dict:
@@ -148,6 +165,7 @@ class DataCache:
                 return False
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.mkdir(mode=0o700)
+            self._folder = ds.folder
             self._manifest = {"format": FORMAT, "files": _names(self.files), "sha256": sha,
                               "code": library_hash(), "latest": max(ds.years), "counties": {}, "whole": None}
         m = self._manifest
@@ -163,6 +181,69 @@ class DataCache:
         tmp.write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
         tmp.replace(self.path / MANIFEST)
         return True
+
+    def write_evaluation(self, county: str, year: int, options) -> bool:
+        """Evaluate a county-year as its report notebook would and keep the result for it: the
+        county's slice is read back from this cache (exactly what the kernel reads) and evaluated by
+        :func:`junheng_lib.evaluation.evaluate_report`; the kernel then uses this evaluation instead
+        of making its own (:meth:`_Opened.evaluation`). Runs in the runner while a kernel starts or
+        while the previous report runs. False, writing nothing, when the cache holds no slice of the
+        county or the evaluation fails (the notebook then evaluates, and reports the error, itself)."""
+        if not self.enabled or self._manifest is None:
+            return False
+        from .options import Options
+        opts = options if isinstance(options, Options) else Options.from_dict(options)
+        name = evaluation_file(county, year, opts)
+        try:
+            opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
+            ds = opened.county(county, year, self._folder, self.files)
+            if ds is None:
+                return False
+            from .evaluation import evaluate_report
+            ev = evaluate_report(ds, county, year, opts)
+            ev.results()  # what every output reads, made here too
+            self._dump(name, {"sha256": opened.sha256, "ev": ev})
+        except Exception:  # noqa: BLE001 - the notebook evaluates itself and reports any error there
+            return False
+        finally:  # a kernel waiting for it stops waiting
+            (self.path / f"{name}{PENDING}").unlink(missing_ok=True)
+        return True
+
+    def promise_evaluations(self, requests: Iterable[tuple]) -> None:
+        """Say that :meth:`write_evaluation` will evaluate these (county, year, options) requests: a
+        kernel that needs one of them before it is written waits for it (a runner that evaluates
+        a county while its kernel starts is done sooner than the kernel could be) — until the
+        evaluation is written or given up, or for :data:`EVALUATION_WAIT` seconds at most."""
+        if not self.enabled or self._manifest is None:
+            return
+        from .options import Options
+        for county, year, options in requests:
+            opts = options if isinstance(options, Options) else Options.from_dict(options)
+            try:
+                (self.path / f"{evaluation_file(county, year, opts)}{PENDING}").touch()
+            except OSError:
+                pass
+
+    def draw_charts(self, county: str, year: int, options) -> int:
+        """Draw the runner's share of a county report's charts while its kernel runs it (see
+        :mod:`junheng_lib.chartstore`): the report built exactly as the kernel builds it — from this
+        cache's slice and the evaluation :meth:`write_evaluation` left — drawing from the last chart
+        backwards whatever the kernel has not claimed. Returns how many charts were drawn here (0
+        without that evaluation)."""
+        if not self.enabled or self._manifest is None:
+            return 0
+        from .options import Options
+        opts = options if isinstance(options, Options) else Options.from_dict(options)
+        opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
+        ds = opened.county(county, year, self._folder, self.files)
+        if ds is None or opened.evaluation(county, year, opts) is None:
+            return 0
+        ds.cache = opened
+        try:
+            from .reporting import CountyReport
+            return CountyReport.from_dataset(ds, county, year, opts).draw_charts()
+        except Exception:  # noqa: BLE001 - the kernel draws them, and shows any error itself
+            return 0
 
     def _dump(self, name: str, frames: tuple) -> None:
         tmp = self.path / f".{name}.tmp"
@@ -195,6 +276,31 @@ class _Opened:
             return None
         frames = self._load(entry["file"])
         return None if frames is None else Dataset(folder, *frames, files=dict(files), sha256=self.sha256)
+
+    def evaluation(self, county: str, year: int, options, wait: float | None = None):
+        """The county-year's evaluation under ``options`` made by the runner from this cache
+        (:meth:`DataCache.write_evaluation`) — waited for while the runner says it is making it
+        (:meth:`DataCache.promise_evaluations`; at most ``wait`` seconds, default
+        :data:`EVALUATION_WAIT`) — or None."""
+        import time
+        name = evaluation_file(county, year, options)
+        deadline = time.monotonic() + (EVALUATION_WAIT if wait is None else wait)
+        while (not (self.path / name).exists() and (self.path / f"{name}{PENDING}").exists()
+               and time.monotonic() < deadline):
+            time.sleep(0.005)
+        got = self._load(name)
+        if not isinstance(got, dict) or got.get("sha256") != self.sha256:
+            return None
+        ev = got.get("ev")
+        ok = getattr(ev, "county", None) == county and getattr(ev, "year", None) == int(year) \
+            and getattr(ev, "options", None) == options
+        return ev if ok else None
+
+    def chart_store(self, county: str, year: int, options):
+        """Where the charts of the county-year's report under ``options`` are drawn by its kernel
+        and the runner together (:class:`junheng_lib.chartstore.ChartStore`)."""
+        from .chartstore import ChartStore
+        return ChartStore(self.path / "charts" / Path(evaluation_file(county, year, options)).stem)
 
     def whole(self, folder: Path, files: dict):
         """The whole data as a Dataset, or None when the cache does not hold it."""

@@ -34,7 +34,7 @@ from .schema import LOCATIONS
 from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
 from .trends import cv_trend, warnings_table
 
-__all__ = ["Evaluation", "evaluate_county", "TABLES", "contributions"]
+__all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES", "contributions"]
 
 def _once(method):
     """Compute a derived table of the evaluation once (the evaluation never changes after it is
@@ -508,6 +508,27 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
     from .ledger import ledger
     ev.ledger = ledger(ev, costs)
     _screen_and_project(ev, data, s)
+    return ev
+
+
+def evaluate_report(data: Dataset, county: str, year: int | None = None,
+                    options: Options | None = None) -> Evaluation:
+    """The one evaluation of a county report: the request checked (a year or county not in the
+    data is a :class:`~junheng_lib.errors.DataError` naming the years it has), the county-name
+    notice of the counties table, then :func:`evaluate_county` on the county's rows. The notebook
+    (:meth:`junheng_lib.reporting.CountyReport.from_dataset`) and the runner, which evaluates a
+    county while a kernel starts (:meth:`junheng_lib.datacache.DataCache.write_evaluation`), both
+    call this.
+
+    ``year`` None or 0 means the latest year of the data.
+    """
+    from .data import check_request, county_row_notice
+    options = options or Options()
+    year = int(year) if year else max(data.years)
+    check_request(data.schools, [year], [county])
+    note = county_row_notice(data.schools, data.counties, county, year)  # on the whole counties table
+    ev = evaluate_county(data.only_county(county), county, year, options)
+    ev.notices = [note] if note else []
     return ev
 
 

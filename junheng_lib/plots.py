@@ -40,8 +40,8 @@ from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, at_least, cod
 
 __all__ = ["FONT_FAMILY", "PAGE_WIDTH", "PAGE_HEIGHT", "font_path", "use_cjk_font", "installed_cjk_families",
            "missing_glyphs", "chart_text", "glyph_note", "cv_chart", "compliance_bands", "compliance_heatmap",
-           "compliance_heatmap_pages", "distribution_chart", "class_band_chart", "urban_rural_chart", "trend_chart",
-           "rollup_chart", "rollup_grid"]
+           "compliance_heatmap_pages", "compliance_heatmap_parts", "distribution_chart", "class_band_chart",
+           "urban_rural_chart", "trend_chart", "rollup_chart", "rollup_grid"]
 
 FONT_FAMILY = "Junheng Sans SC"
 LATIN_FAMILY = "DejaVu Sans"              # matplotlib's own font: U+2212 and Latin beyond the bundled set
@@ -458,14 +458,20 @@ def compliance_heatmap_pages(comp: pd.DataFrame, stage: str, *, rows_per_page: i
     Every school is drawn, in the same order, across ``ceil(n / rows_per_page)`` figures of nearly
     equal length (default: as many rows as one page holds, 39); titles say which part it is (2/3).
     """
+    return [draw() for draw in compliance_heatmap_parts(comp, stage, rows_per_page=rows_per_page)]
+
+
+def compliance_heatmap_parts(comp: pd.DataFrame, stage: str, *, rows_per_page: int | None = None) -> list:
+    """The pages of :func:`compliance_heatmap_pages`, not drawn yet: one function per page that
+    draws its figure (a report draws each page once, wherever it is needed first)."""
     band, names = _heatmap_parts(comp, stage)
     if not names:
-        return [_empty(f"{stage}无参与计算的学校")]
+        return [lambda: _empty(f"{stage}无参与计算的学校")]
     per = rows_per_page or int((PAGE_HEIGHT - _HEAT_HEAD - _HEAT_FOOT) // _ROW)
     parts = -(-len(names) // per)
     bounds = np.linspace(0, len(names), parts + 1).round().astype(int)
     title = _heatmap_title(stage)
-    return [_heatmap_figure(band[a:b], names[a:b], title if parts == 1 else f"{title}（{i}/{parts}）")
+    return [lambda a=a, b=b, i=i: _heatmap_figure(band[a:b], names[a:b], title if parts == 1 else f"{title}（{i}/{parts}）")
             for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1)]
 
 
