@@ -79,6 +79,12 @@ def evaluation_file(county: str, year: int, options) -> str:
     return f"e{hashlib.sha256(key.encode()).hexdigest()[:32]}.pkl"
 
 
+def _options(options):
+    """An Options from an Options or its dict (a task's)."""
+    from .options import Options
+    return options if isinstance(options, Options) else Options.from_dict(options)
+
+
 def county_rows(ds, counties: Iterable[str], unmatched: bool = True) -> dict:
     """Per county of ``counties`` in the data, the positions of its rows in the schools, classes and
     counties tables (None for a table the data lack), as ``ds.only_county(county)`` selects them:
@@ -191,12 +197,10 @@ class DataCache:
         county or the evaluation fails (the notebook then evaluates, and reports the error, itself)."""
         if not self.enabled or self._manifest is None:
             return False
-        from .options import Options
-        opts = options if isinstance(options, Options) else Options.from_dict(options)
+        opts = _options(options)
         name = evaluation_file(county, year, opts)
         try:
-            opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
-            ds = opened.county(county, year, self._folder, self.files)
+            opened, ds = self._slice(county, year)
             if ds is None:
                 return False
             from .evaluation import evaluate_report
@@ -216,11 +220,9 @@ class DataCache:
         evaluation is written or given up, or for :data:`EVALUATION_WAIT` seconds at most."""
         if not self.enabled or self._manifest is None:
             return
-        from .options import Options
         for county, year, options in requests:
-            opts = options if isinstance(options, Options) else Options.from_dict(options)
             try:
-                (self.path / f"{evaluation_file(county, year, opts)}{PENDING}").touch()
+                (self.path / f"{evaluation_file(county, year, _options(options))}{PENDING}").touch()
             except OSError:
                 pass
 
@@ -232,10 +234,8 @@ class DataCache:
         without that evaluation)."""
         if not self.enabled or self._manifest is None:
             return 0
-        from .options import Options
-        opts = options if isinstance(options, Options) else Options.from_dict(options)
-        opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
-        ds = opened.county(county, year, self._folder, self.files)
+        opts = _options(options)
+        opened, ds = self._slice(county, year)
         if ds is None or opened.evaluation(county, year, opts) is None:
             return 0
         ds.cache = opened
@@ -244,6 +244,11 @@ class DataCache:
             return CountyReport.from_dataset(ds, county, year, opts).draw_charts()
         except Exception:  # noqa: BLE001 - the kernel draws them, and shows any error itself
             return 0
+
+    def _slice(self, county: str, year: int):
+        """This cache as a kernel opens it, and the county's slice from it (None without one)."""
+        opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
+        return opened, opened.county(county, year, self._folder, self.files)
 
     def _dump(self, name: str, frames: tuple) -> None:
         tmp = self.path / f".{name}.tmp"
