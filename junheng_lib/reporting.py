@@ -857,7 +857,7 @@ class CountyReport:
                                       Column("plan", "达标方案补足", kind="float"),
                                       Column("cost", "达到标准投入", "元", "int"),
                                       Column("plan_cost", "达标方案投入", "元", "int"), Column("measure", "整改措施"),
-                                      Column("deadline", "完成时限", missing=""), Column("person", "责任人", missing="")],
+                                      Column("deadline", "完成时限", missing="", room=10), Column("person", "责任人", missing="", room=8)],
                      decimals=dec, landscape=True,
                      note="差额：达到标准(差异系数：降到标准)还差的数量；达标方案补足：使学校达到“至少6项达标、其余不低于85%”"
                           "或使差异系数降到标准的最少投入；投入按单价估算，可按本地价格调整。完成时限、责任人由各单位填写。")

@@ -73,6 +73,10 @@ class Column:
         Decimals of ``float`` and ``pct``.
     missing : str
         Text of a missing value.
+    room : int
+        Width kept in every cell, in half-width characters (a CJK character counts 2), for what a
+        bureau writes in by hand or types later (完成时限, 责任人): the column is at least that wide
+        in Word, Excel and HTML.
     """
 
     key: str
@@ -81,6 +85,7 @@ class Column:
     kind: str = "text"
     decimals: int = 0
     missing: str = "—"
+    room: int = 0
 
     @property
     def header(self) -> str:
@@ -281,7 +286,7 @@ class Table:
         heads = self.headers
         widths, wrap = [], []
         for j, c in enumerate(self.columns):
-            data = max([text_width(r[j]) for r in rows] or [0])
+            data = max([text_width(r[j]) for r in rows] + [c.room])
             long = not c.numeric and c.key != self.merge and data > XLSX_TEXT_WIDTH
             body = XLSX_TEXT_WIDTH if long else data
             head = text_width(heads[j])
@@ -302,11 +307,11 @@ class Table:
         rows = self.text_rows()
         # texts keep a readable line: a short text (学段, 结论, a level) never wraps, a longer one
         # (a school's name, a list) is at least as wide as most of its cells up to 8 characters
-        tw = [0 if c.numeric else int(np.percentile([text_width(r[j]) for r in rows] or [0], 90))
+        tw = [0 if c.numeric else max(int(np.percentile([text_width(r[j]) for r in rows] or [0], 90)), c.room)
               for j, c in enumerate(self.columns)]
         short = [not c.numeric and 0 < w <= HTML_NOWRAP for c, w in zip(self.columns, tw)]
-        heads = [f' style="--jh-w:{min(w, HTML_TEXT_MIN) / 2:g}em"' if w > HTML_NOWRAP else ""
-                 for w in tw]
+        heads = [f' style="--jh-w:{min(w, HTML_TEXT_MIN) / 2:g}em"' if w > HTML_NOWRAP or c.room else ""
+                 for c, w in zip(self.columns, tw)]
         out += [f'<th scope="col"{a}>{_html.escape(h)}</th>' for h, a in zip(self.headers, heads)]
         out.append("</tr></thead><tbody>")
         spans = self.spans(HTML_MAX_SPAN)
@@ -604,7 +609,7 @@ def _base_widths(table: Table, size_pt: float):
     # texts: the width most rows need (90th percentile), so a few long cells wrap instead of widening;
     # a short text column (学段, 结论: every cell within LONG_TEXT_MIN) as wide as its widest cell
     cells = [[text_width(r[j]) for r in rows] or [0] for j in range(len(table.columns))]
-    data_w = [max(w) if c.numeric or max(w) <= LONG_TEXT_MIN else int(np.percentile(w, 90))
+    data_w = [max(max(w) if c.numeric or max(w) <= LONG_TEXT_MIN else int(np.percentile(w, 90)), c.room)
               for c, w in zip(table.columns, cells)]
     head_w = [text_width(h) for h in table.headers]
     long = [not (c.numeric or c.key == table.merge) and d > LONG_TEXT_MIN for c, d in zip(table.columns, data_w)]

@@ -83,6 +83,9 @@ class StyleSpec:
     outline: int | None = None
 
 
+#: points of the landscape annexes' table text (小五)
+ANNEX_TABLE_PT = 9.0
+
 #: the styles a report uses, by role (Word's built-in names where Word has the style)
 STYLES: tuple[StyleSpec, ...] = (
     StyleSpec("body", "Normal", "Normal", BODY_FACE, 16, None, line=28, indent_chars=2, align="both"),
@@ -100,7 +103,18 @@ STYLES: tuple[StyleSpec, ...] = (
     StyleSpec("header", "表格表头", "JhTableHeader", H1_FACE, 10.5, "JhTableText", bold=True, line=13.5,
               align="center"),
     StyleSpec("note", "表注", "JhTableNote", TABLE_FACE, 9.5, "JhTableText", line=12.5),
+    # the landscape annexes' long tables (per-school values, 整改台账): 小五 (9 pt), so that a row holds
+    # more of its text and the annex takes fewer pages
+    StyleSpec("annex_cell", "附表文字", "JhAnnexText", TABLE_FACE, ANNEX_TABLE_PT, line=11.5),
+    StyleSpec("annex_number", "附表数字", "JhAnnexNumber", TABLE_FACE, ANNEX_TABLE_PT, "JhAnnexText", line=11.5,
+              align="right"),
+    StyleSpec("annex_center", "附表居中", "JhAnnexCenter", TABLE_FACE, ANNEX_TABLE_PT, "JhAnnexText", line=11.5,
+              align="center"),
+    StyleSpec("annex_header", "附表表头", "JhAnnexHeader", H1_FACE, ANNEX_TABLE_PT, "JhAnnexText", bold=True,
+              line=11.5, align="center"),
 )
+#: the table roles a landscape annex takes from its own styles
+ANNEX_ROLES = ("cell", "number", "center", "header")
 #: the shipped template's style ids by role
 STYLE_IDS = {s.role: s.style_id for s in STYLES}
 
@@ -508,8 +522,10 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
                 body.add(para_xml(b.text, st["h2"] if b.bold else st["body"]))
             elif isinstance(b, Table):
                 n_table += 1
+                small = annex and landscape  # a landscape annex: 小五 in the annex styles
+                ids = {**st.ids, **{r: st[f"annex_{r}"] for r in ANNEX_ROLES}} if small else st.ids
                 body.add(to_docx(b, number=n_table, width_cm=landscape_cm if landscape else portrait_cm,
-                                 size_pt=table_size, styles=st.ids))
+                                 size_pt=ANNEX_TABLE_PT if small else table_size, styles=ids))
             elif isinstance(b, Chart):
                 n_chart += 1
                 body.add(_picture(doc, b.png(), portrait_cm, st["figure"]))

@@ -114,3 +114,23 @@ def test_a_short_text_column_is_as_wide_as_its_widest_cell_in_word():
               [Column("v", "基本均衡"), Column("s", "说明")])
     widths = fit_widths(t, word.TEXT_WIDTH_CM, SIZE)
     assert widths[0] >= 6 * UNIT + PAD - 1e-9
+
+
+def test_a_column_to_fill_in_keeps_room_to_write_in_every_renderer():
+    """完成时限 and 责任人 of the 整改台账 are empty for the bureau to fill in: each keeps its room (10 and
+    8 half-width characters) in Word, Excel and HTML however narrow the page."""
+    d = pd.DataFrame({"problem": ["生均教学及辅助用房面积未达到标准（为标准的16.5%）"] * 4, "deadline": [""] * 4,
+                      "person": [""] * 4})
+    t = Table("整改台账", d, [Column("problem", "问题"), Column("deadline", "完成时限", missing="", room=10),
+                            Column("person", "责任人", missing="", room=8)])
+    w = fit_widths(t, 8.0, SIZE)
+    assert w[1] >= 10 * UNIT + PAD - 1e-9 and w[2] >= 8 * UNIT + PAD - 1e-9
+    assert sum(w) == pytest.approx(8.0)
+    plain = Table("", d, [Column("problem", "问题"), Column("deadline", "完成时限", missing=""),
+                          Column("person", "责任人", missing="")])
+    assert fit_widths(plain, 8.0, SIZE)[1] < w[1]                         # without room: the header's width
+    widths = t.xlsx_layout()[0]
+    assert widths[1] >= 10 + 2 and widths[2] >= 8 + 2
+    html = t.to_html(1)
+    assert '<th scope="col" style="--jh-w:5em">完成时限</th>' in html
+    assert '<th scope="col" style="--jh-w:4em">责任人</th>' in html

@@ -374,3 +374,23 @@ def test_options_reach_the_notebook_and_the_hash(tmp_path, monkeypatch):
     plain = batch.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False)
     other = batch.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False, extra={"issuer": "某单位"})
     assert plain != other                                                 # a new issuer: the report runs again
+
+
+def test_landscape_annex_tables_are_in_small_five_and_body_tables_in_five(county, written):
+    """The annexes' long tables (per-school values, 整改台账) are 小五 (9 pt) in their own styles, so that
+    a row holds more of its text; the body's tables stay 五号 (10.5 pt)."""
+    path, doc = written
+    styles = {s.name: s for s in doc.styles}
+    assert styles["附表文字"].font.size.pt == word.ANNEX_TABLE_PT == 9
+    assert styles["表格文字"].font.size.pt == 10.5
+    sizes = {}
+    for t in doc.tables:
+        cell_styles = {p.style.name for row in t.rows[1:3] for c in row.cells for p in c.paragraphs}
+        head = {p.style.name for c in t.rows[0].cells for p in c.paragraphs}
+        sizes.setdefault("annex" if cell_styles & {"附表文字", "附表数字", "附表居中"} else "body", []).append(
+            (cell_styles, head))
+    assert len(sizes["annex"]) == 3 and len(sizes["body"]) > 10           # 达标情况, 各校指标值, 整改台账
+    for cells, head in sizes["annex"]:
+        assert cells <= {"附表文字", "附表数字", "附表居中"} and head == {"附表表头"}
+    for cells, head in sizes["body"]:
+        assert not cells & {"附表文字", "附表数字", "附表居中"} and head == {"表格表头"}
