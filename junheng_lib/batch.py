@@ -655,7 +655,7 @@ def _short_error(e: Exception) -> str:
 
 def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
               address: str | None = None, more_after: bool = False, prepare=None,
-              alongside=None) -> list[TaskResult]:
+              alongside=None, finish=None) -> list[TaskResult]:
     """Run tasks sequentially (workers=1), in a local process pool, or on dask.distributed
     (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of ``workers``
     processes); results in completion order.
@@ -666,12 +666,12 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     :func:`discard_warm_kernel`). The previous outputs of a task that failed are moved to ``过期报告/``
     (:func:`outputs.retire_unit`).
 
-    Sequentially, this process also works while a kernel runs a notebook (it would only wait):
-    ``prepare(task)`` runs before a task's notebook — the first task's while its kernel starts, each
-    next task's in a thread while the current notebook runs (the runner evaluates the next county:
-    :meth:`junheng_lib.datacache.DataCache.write_evaluation`); ``alongside(task)`` runs in that
-    thread first, while the task's own notebook runs (the runner draws charts of the report with its
-    kernel: :meth:`junheng_lib.datacache.DataCache.draw_charts`)."""
+    Sequentially, this process also works while a kernel runs a notebook (it would only wait), in a
+    thread: ``alongside(task, stop)`` while the task's own notebook runs (the runner draws charts of
+    the report with its kernel: :meth:`junheng_lib.datacache.DataCache.draw_charts`; ``stop`` is set
+    when the notebook has ended), then ``prepare(next task)`` (the runner evaluates the next county:
+    :meth:`junheng_lib.datacache.DataCache.write_evaluation`); ``finish(task)`` once both are done
+    (:meth:`junheng_lib.datacache.DataCache.forget`)."""
     global _expect_more
     import tqdm as _tqdm
     from tqdm.auto import tqdm
@@ -687,25 +687,25 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                 bar.set_postfix_str(r.county)
                 bar.update()
         elif workers <= 1:
-            ahead = None  # this process's work while the current notebook runs
+            ahead, done = None, None  # this process's work while the current notebook runs
             try:
                 for k, t in enumerate(tasks):
                     bar.set_postfix_str(t.county)
                     _expect_more = k + 1 < len(tasks) or more_after
-                    first = None if ahead is not None else prepare  # else the previous thread prepared it
-                    if ahead is not None:
-                        ahead.join()
+                    _settle_thread(ahead, finish, done)  # it prepared this task
                     nxt = tasks[k + 1] if prepare is not None and k + 1 < len(tasks) else None
-                    ahead = None
-                    if first is not None or alongside is not None or nxt is not None:
-                        ahead = threading.Thread(target=_meanwhile, args=(first, alongside, t, prepare, nxt),
+                    stop, ahead, done = threading.Event(), None, t
+                    if alongside is not None or nxt is not None:
+                        ahead = threading.Thread(target=_meanwhile, args=(alongside, t, stop, prepare, nxt),
                                                  daemon=True)
                         ahead.start()
-                    results.append(_settle(run_county(t)))
+                    try:
+                        results.append(_settle(run_county(t)))
+                    finally:
+                        stop.set()
                     bar.update()
             finally:
-                if ahead is not None:
-                    ahead.join()
+                _settle_thread(ahead, finish, done)
         else:
             import multiprocessing as mp
 
@@ -737,17 +737,27 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     return results
 
 
-def _meanwhile(first, alongside, task: CountyTask, prepare, nxt: CountyTask | None) -> None:
-    """The runner's work while ``task``'s notebook runs: its preparation when not done yet
-    (``first``: the first task, while its kernel starts), its share of that report (``alongside``),
-    then the next task's preparation. None of it may stop the run: the kernels do all of it
-    themselves when this does not."""
-    for fn, t in ((first, task), (alongside, task), (prepare, nxt)):
-        if fn is not None and t is not None:
+def _meanwhile(alongside, task: CountyTask, stop, prepare, nxt: CountyTask | None) -> None:
+    """The runner's work while ``task``'s notebook runs: its share of that report (``alongside``,
+    until ``stop`` is set), then the next task's preparation. None of it may stop the run: the
+    kernels do all of it themselves when this does not."""
+    for fn, args in ((alongside, (task, stop)), (prepare, (nxt,))):
+        if fn is not None and args[0] is not None:
             try:
-                fn(t)
+                fn(*args)
             except Exception:  # noqa: BLE001
                 pass
+
+
+def _settle_thread(thread, finish, task) -> None:
+    """Wait for the runner's thread of ``task`` to end, then ``finish(task)``."""
+    if thread is not None:
+        thread.join()
+    if finish is not None and task is not None:
+        try:
+            finish(task)
+        except Exception:  # noqa: BLE001 - only cache files left until the cache is removed
+            pass
 
 
 _pool_counts = None
@@ -984,16 +994,20 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         todo = [t for t in tasks if force or not _up_to_date(t)]
         if cache is not None and todo:  # each notebook reads its county's validated slice
             cache.write(ds, [t.county for t in todo])
-        prepare = alongside = None
+        prepare = alongside = finish = None
         if cache is not None and cache.enabled and workers <= 1 and scheduler != "dask":
-            def prepare(t: CountyTask) -> None:  # the county's evaluation, for its kernel (datacache)
+            def prepare(t: CountyTask) -> None:  # the next county's evaluation, for its kernel (datacache)
                 cache.write_evaluation(t.county, t.year, t.options)
+
+            def finish(t: CountyTask) -> None:
+                cache.forget(t.county, t.year, t.options)
             if draw_here:
-                def alongside(t: CountyTask) -> None:  # charts of the report, with its kernel
-                    cache.draw_charts(t.county, t.year, t.options)
-            cache.promise_evaluations((t.county, t.year, t.options) for t in todo)
+                cache.share()
+
+                def alongside(t: CountyTask, stop) -> None:  # charts of the report, with its kernel
+                    cache.draw_charts(t.county, t.year, t.options, stop)
         results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup, prepare=prepare,
-                            alongside=alongside)
+                            alongside=alongside, finish=finish)
         skipped = len(tasks) - len(todo)
         failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
         index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}

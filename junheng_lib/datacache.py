@@ -17,12 +17,13 @@ roll-up). :func:`junheng_lib.data.load_county` and :func:`junheng_lib.data.load`
 Otherwise — no cache, a foreign or stale one, an unreadable file — the folder is read as without a
 cache.
 
-Running reports one at a time, the runner also evaluates each county from its slice while the
-kernel starts or the previous report runs (:meth:`DataCache.write_evaluation`; a kernel that needs
-a promised evaluation before it is written waits for it) and draws part of the report's charts
-while the kernel runs it (:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`): the
-report's one evaluation and its charts are made by the same code on the same slice, by whichever
-process gets to them first. The runner binds the hash to the bytes it validated (the files' size, times and inode are
+Running reports one at a time, the runner also evaluates the next county from its slice while the
+current report runs (:meth:`DataCache.write_evaluation`), and — when it shares the work
+(:meth:`DataCache.share`) — draws part of each report's charts while the kernel runs it
+(:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`); a kernel that had to evaluate its
+county itself (the first report of a run) leaves its evaluation for the runner
+(:meth:`_Opened.publish`). The report's one evaluation and its charts are made by the same code on
+the same slice, by whichever process gets to them first. The runner binds the hash to the bytes it validated (the files' size, times and inode are
 the same before and after its read, or no cache is written). A cache belongs to one run: the runner
 removes it at the end, and the next run removes the cache of a run that died
 (:func:`junheng_lib.batch.clean_leftovers`); its folder is private to the user (``0700``).
@@ -43,10 +44,8 @@ __all__ = ["ENV", "DataCache", "open_cache", "library_hash", "county_slices", "e
 ENV = "JUNHENG_DATA_CACHE"
 FORMAT = 1
 MANIFEST = "manifest.json"
-#: suffix of the marker of an evaluation the runner is making (see DataCache.promise_evaluations)
-PENDING = ".pending"
-#: seconds a kernel waits at most for an evaluation the runner is making before making its own
-EVALUATION_WAIT = 300.0
+#: the marker of a run whose runner draws charts with its kernels (see DataCache.share)
+SHARE = "share"
 WHOLE = "whole.pkl"
 
 
@@ -77,6 +76,14 @@ def evaluation_file(county: str, year: int, options) -> str:
     """Name of the cache file of a county-year's evaluation under ``options`` (an Options)."""
     key = json.dumps([county, int(year), options.to_dict()], ensure_ascii=False, sort_keys=True)
     return f"e{hashlib.sha256(key.encode()).hexdigest()[:32]}.pkl"
+
+
+def _dump(folder: Path, name: str, obj) -> None:
+    """Pickle ``obj`` as ``folder/name``, never half-written (a temporary name, then renamed)."""
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(folder / name)
 
 
 def _options(options):
@@ -209,34 +216,46 @@ class DataCache:
             self._dump(name, {"sha256": opened.sha256, "ev": ev})
         except Exception:  # noqa: BLE001 - the notebook evaluates itself and reports any error there
             return False
-        finally:  # a kernel waiting for it stops waiting
-            (self.path / f"{name}{PENDING}").unlink(missing_ok=True)
         return True
 
-    def promise_evaluations(self, requests: Iterable[tuple]) -> None:
-        """Say that :meth:`write_evaluation` will evaluate these (county, year, options) requests: a
-        kernel that needs one of them before it is written waits for it (a runner that evaluates
-        a county while its kernel starts is done sooner than the kernel could be) — until the
-        evaluation is written or given up, or for :data:`EVALUATION_WAIT` seconds at most."""
-        if not self.enabled or self._manifest is None:
-            return
-        for county, year, options in requests:
-            try:
-                (self.path / f"{evaluation_file(county, year, _options(options))}{PENDING}").touch()
-            except OSError:
-                pass
+    def share(self) -> None:
+        """Mark this run as one whose runner draws charts with its kernels (:meth:`draw_charts`): its
+        kernels then draw through a chart store and leave the evaluation they made for the runner."""
+        if self.enabled and self._manifest is not None:
+            (self.path / SHARE).touch()
 
-    def draw_charts(self, county: str, year: int, options) -> int:
+    def forget(self, county: str, year: int, options) -> None:
+        """Remove a finished report's evaluation and charts from the cache (a long run keeps no more
+        than the reports at hand)."""
+        name = evaluation_file(county, year, _options(options))
+        (self.path / name).unlink(missing_ok=True)
+        shutil.rmtree(self.path / "charts" / Path(name).stem, ignore_errors=True)
+
+    def draw_charts(self, county: str, year: int, options, stop=None) -> int:
         """Draw the runner's share of a county report's charts while its kernel runs it (see
         :mod:`junheng_lib.chartstore`): the report built exactly as the kernel builds it — from this
         cache's slice and the evaluation :meth:`write_evaluation` left — drawing from the last chart
-        backwards whatever the kernel has not claimed. Returns how many charts were drawn here (0
-        without that evaluation)."""
+        backwards whatever the kernel has not claimed. Without that evaluation yet, it waits for the
+        kernel's (:meth:`_Opened.publish`) until ``stop`` (a :class:`threading.Event`: the notebook has
+        ended) is set. Returns how many charts were drawn here."""
         if not self.enabled or self._manifest is None:
             return 0
         opts = _options(options)
         opened, ds = self._slice(county, year)
-        if ds is None or opened.evaluation(county, year, opts) is None:
+        if ds is None:
+            return 0
+        try:  # what drawing needs, made ready while the evaluation may still be in the making
+            from . import reporting  # noqa: F401
+            from .plots import warm_up
+            warm_up()
+        except Exception:  # noqa: BLE001 - the kernel draws every chart
+            return 0
+        # made by this process beforehand, or by the kernel (the first report): wait for it until the
+        # notebook has ended (``stop``)
+        while not (self.path / evaluation_file(county, year, opts)).exists():
+            if stop is None or stop.wait(0.01):
+                return 0
+        if opened.evaluation(county, year, opts) is None:
             return 0
         ds.cache = opened
         try:
@@ -250,11 +269,8 @@ class DataCache:
         opened = _Opened(self.path, self._manifest, self._manifest["sha256"])
         return opened, opened.county(county, year, self._folder, self.files)
 
-    def _dump(self, name: str, frames: tuple) -> None:
-        tmp = self.path / f".{name}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path / name)
+    def _dump(self, name: str, frames) -> None:
+        _dump(self.path, name, frames)
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -282,24 +298,28 @@ class _Opened:
         frames = self._load(entry["file"])
         return None if frames is None else Dataset(folder, *frames, files=dict(files), sha256=self.sha256)
 
-    def evaluation(self, county: str, year: int, options, wait: float | None = None):
-        """The county-year's evaluation under ``options`` made by the runner from this cache
-        (:meth:`DataCache.write_evaluation`) — waited for while the runner says it is making it
-        (:meth:`DataCache.promise_evaluations`; at most ``wait`` seconds, default
-        :data:`EVALUATION_WAIT`) — or None."""
-        import time
-        name = evaluation_file(county, year, options)
-        deadline = time.monotonic() + (EVALUATION_WAIT if wait is None else wait)
-        while (not (self.path / name).exists() and (self.path / f"{name}{PENDING}").exists()
-               and time.monotonic() < deadline):
-            time.sleep(0.005)
-        got = self._load(name)
+    def evaluation(self, county: str, year: int, options):
+        """The county-year's evaluation under ``options`` made from this cache's slice by the runner
+        (:meth:`DataCache.write_evaluation`) or by a kernel (:meth:`publish`), or None."""
+        got = self._load(evaluation_file(county, year, options))
         if not isinstance(got, dict) or got.get("sha256") != self.sha256:
             return None
         ev = got.get("ev")
         ok = getattr(ev, "county", None) == county and getattr(ev, "year", None) == int(year) \
             and getattr(ev, "options", None) == options
         return ev if ok else None
+
+    def shares(self) -> bool:
+        """True when the runner draws charts with its kernels (:meth:`DataCache.share`)."""
+        return (self.path / SHARE).exists()
+
+    def publish(self, county: str, year: int, options, ev) -> None:
+        """Leave a kernel's evaluation (made from this cache's slice) for the runner, which draws
+        part of the report's charts from it; nothing when that cannot be written."""
+        try:
+            _dump(self.path, evaluation_file(county, year, options), {"sha256": self.sha256, "ev": ev})
+        except Exception:  # noqa: BLE001 - the kernel then draws every chart itself
+            pass
 
     def chart_store(self, county: str, year: int, options):
         """Where the charts of the county-year's report under ``options`` are drawn by its kernel

@@ -38,8 +38,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, at_least, codes, cv_limit, standard_value
 
-__all__ = ["FONT_FAMILY", "PAGE_WIDTH", "PAGE_HEIGHT", "font_path", "use_cjk_font", "installed_cjk_families",
-           "missing_glyphs", "chart_text", "glyph_note", "cv_chart", "compliance_bands", "compliance_heatmap",
+__all__ = ["FONT_FAMILY", "PAGE_WIDTH", "PAGE_HEIGHT", "font_path", "use_cjk_font", "warm_up",
+           "installed_cjk_families", "missing_glyphs", "chart_text", "glyph_note", "cv_chart", "compliance_bands", "compliance_heatmap",
            "compliance_heatmap_pages", "compliance_heatmap_parts", "distribution_chart", "class_band_chart",
            "urban_rural_chart", "trend_chart", "rollup_chart", "rollup_grid"]
 
@@ -93,6 +93,17 @@ def installed_cjk_families() -> tuple[str, ...]:
     chosen = {min(names, key=lambda n: (not any(t in n.split() for t in simplified), n))
               for names in per_file.values()}
     return tuple(sorted(chosen))
+
+
+def warm_up() -> None:
+    """Use the chart fonts and draw one throwaway label with them, so that the first real chart does
+    not pay for loading the fonts (the runner does this while the kernel evaluates)."""
+    import io as _io
+    use_cjk_font()
+    fig = _figure(1.0, 0.5)
+    fig.text(0.5, 0.5, "中文 0.5", fontsize=_TICK_FONT)
+    fig.savefig(_io.BytesIO(), format="png", dpi=50)
+    plt.close(fig)
 
 
 def use_cjk_font() -> None:

@@ -193,14 +193,16 @@ class CountyReport:
         """
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         year = int(year) if year else max(ds.years)
-        # the runner evaluates each county while its kernel starts (datacache): that evaluation, made
-        # by evaluate_report from this very slice, is this report's one evaluation
-        ev = ds.cache.evaluation(county, year, opts) if ds.cache is not None else None
-        store = None
+        # from the runner's cache: the evaluation the runner made ahead (evaluate_report on this very
+        # slice) is this report's one evaluation; one made here is left for the runner when it draws
+        # charts with this kernel (datacache, chartstore)
+        cache = ds.cache
+        ev = cache.evaluation(county, year, opts) if cache is not None else None
         if ev is None:
             ev = evaluate_report(ds, county, year, opts)
-        else:  # the runner draws charts with this report's kernel
-            store = ds.cache.chart_store(county, year, opts)
+            if cache is not None and cache.shares():
+                cache.publish(county, year, opts, ev)
+        store = cache.chart_store(county, year, opts) if cache is not None and cache.shares() else None
         return cls(ev, ds.only_county(county), store)
 
     # ------------------------------------------------------------------ shortcuts

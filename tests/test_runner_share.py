@@ -1,6 +1,6 @@
-"""The runner's share of a report (issue 9 §4): while a kernel starts or runs a notebook, the runner
-evaluates the county from the cached slice and draws part of its charts. The report is the one the
-kernel alone would make — same evaluation, byte-identical charts, each drawn once — only sooner."""
+"""The runner's share of a report (issue 9 §4): while a kernel runs a notebook, the runner draws part of
+its charts and evaluates the next county from the cached slice. The report is the one the kernel
+alone would make — same evaluation, byte-identical charts, each drawn once — only sooner."""
 import multiprocessing as mp
 import os
 import shutil
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from junheng_lib import batch, chartstore, data, datacache, evaluation, reporting
+from junheng_lib import batch, data, datacache, evaluation
 from junheng_lib.chartstore import ChartStore
 from junheng_lib.data import load
 from junheng_lib.options import Options
@@ -63,7 +63,7 @@ def test_the_runners_evaluation_is_the_one_the_report_makes_and_the_kernel_evalu
     counties = ["东湖区", "西山区", "白石县"]
     ds, cache = _cache(folder, tmp_path, counties)
     plain = {c: _plain(ds, c) for c in counties}
-    cache.promise_evaluations((c, 2024, OPTS) for c in counties)
+    cache.share()
     evaluations["calls"] = 0
     for c in counties:
         assert cache.write_evaluation(c, 2024, OPTS)
@@ -78,54 +78,66 @@ def test_the_runners_evaluation_is_the_one_the_report_makes_and_the_kernel_evalu
             assert getattr(rep.ev, name).equals(getattr(plain[c].ev, name)), name
     assert evaluations["calls"] == len(counties)           # the kernels evaluated nothing
     assert plain["西山区"].ev.notices                       # the name notice travels with the evaluation
-    # another year or other options: not that evaluation, the kernel evaluates
+    # other options: not that evaluation; the kernel evaluates (and leaves its own for the runner)
     other = Options(teaching_points="include").to_dict()
     rep = CountyReport.build(str(folder), "东湖区", 2024, other)
-    assert rep.store is None and evaluations["calls"] == len(counties) + 1
+    assert evaluations["calls"] == len(counties) + 1
+    assert rep.results() != plain["东湖区"].results()
 
 
-def test_a_kernel_waits_for_a_promised_evaluation_and_stops_waiting_when_it_is_given_up(
+def test_a_kernel_that_evaluates_leaves_its_evaluation_for_a_sharing_runner_only(
         folder, tmp_path, monkeypatch, evaluations):
     ds, cache = _cache(folder, tmp_path, ["东湖区", "南江区"])
-    cache.promise_evaluations([("东湖区", 2024, OPTS), ("南江区", 2024, OPTS)])
     monkeypatch.setenv(datacache.ENV, str(cache.path))
+    name = datacache.evaluation_file("东湖区", 2024, Options())
+    rep = CountyReport.build(str(folder), "东湖区", 2024, OPTS)       # the runner does not share
+    assert rep.store is None and not (cache.path / name).exists()
+    cache.share()
     evaluations["calls"] = 0
-    later = threading.Timer(0.5, cache.write_evaluation, ("东湖区", 2024, OPTS))
-    later.start()
-    t = time.monotonic()
     rep = CountyReport.build(str(folder), "东湖区", 2024, OPTS)
-    later.join()
-    assert time.monotonic() - t >= 0.4 and rep.store is not None
-    assert evaluations["calls"] == 1                        # the runner's only
-    # the runner gives up (no slice of that county-year in its cache): the marker goes, the kernel evaluates
-    assert not cache.write_evaluation("南江区", 2019, OPTS)
-    cache.promise_evaluations([("南江区", 2019, OPTS)])
-    threading.Timer(0.3, cache.write_evaluation, ("南江区", 2019, OPTS)).start()
+    assert rep.store is not None and (cache.path / name).exists() and evaluations["calls"] == 1
     opened = datacache.open_cache(data.input_files(folder)[1])
+    assert opened.evaluation("东湖区", 2024, Options()).results() == rep.ev.results()
+    # a runner waiting for a kernel's evaluation stops waiting when the notebook has ended
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
     t = time.monotonic()
-    assert opened.evaluation("南江区", 2019, Options(), wait=30) is None
-    assert time.monotonic() - t < 10
+    assert cache.draw_charts("南江区", 2024, OPTS, stop) == 0 and 0.2 < time.monotonic() - t < 10
+    # a finished report's evaluation and charts leave the cache
+    rep.charts()[0].png()
+    assert rep.store.folder.exists()
+    cache.forget("东湖区", 2024, OPTS)
+    assert not (cache.path / name).exists() and not rep.store.folder.exists()
 
 
 def _runner_share(cache_path, manifest, folder, files, county, out):
-    """A forked stand-in for the runner process: its share of the county's charts."""
+    """A forked stand-in for the runner process: its share of the county's charts (waiting for the
+    kernel's evaluation when it has none)."""
     c = datacache.DataCache(cache_path, files)
     c._manifest, c._folder = manifest, folder
-    out.put(c.draw_charts(county, 2024, OPTS))
+    stop = threading.Event()
+    timer = threading.Timer(60, stop.set)
+    timer.daemon = True
+    timer.start()
+    out.put(c.draw_charts(county, 2024, OPTS, stop))
+    timer.cancel()
 
 
+@pytest.mark.parametrize("evaluated_by", ["runner", "kernel"])
 def test_charts_drawn_by_the_runner_and_the_kernel_at_once_are_the_reports_charts_each_drawn_once(
-        folder, tmp_path, monkeypatch):
+        folder, tmp_path, monkeypatch, evaluated_by):
     ds, cache = _cache(folder, tmp_path, ["白石县"])
     expected = [(c.key, c.title, c.png()) for c in _plain(ds, "白石县").charts()]
-    assert cache.write_evaluation("白石县", 2024, OPTS)
+    cache.share()
+    if evaluated_by == "runner":   # made ahead, while the previous report ran
+        assert cache.write_evaluation("白石县", 2024, OPTS)
     monkeypatch.setenv(datacache.ENV, str(cache.path))
-    rep = CountyReport.build(str(folder), "白石县", 2024, OPTS)
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     runner = ctx.Process(target=_runner_share, args=(cache.path, cache._manifest, cache._folder, cache.files,
                                                      "白石县", q))
     runner.start()
+    rep = CountyReport.build(str(folder), "白石县", 2024, OPTS)  # by the kernel: published for the runner
     drawn_here = []
     real = Chart.render
     monkeypatch.setattr(Chart, "render", lambda self: drawn_here.append(self.key) or real(self))
@@ -141,6 +153,7 @@ def test_charts_drawn_by_the_runner_and_the_kernel_at_once_are_the_reports_chart
 
 def test_charts_the_runner_drew_before_the_kernel_got_to_them_are_not_drawn_again(folder, tmp_path, monkeypatch):
     ds, cache = _cache(folder, tmp_path, ["清溪县"])
+    cache.share()
     assert cache.write_evaluation("清溪县", 2024, OPTS)
     n = cache.draw_charts("清溪县", 2024, OPTS)
     monkeypatch.setenv(datacache.ENV, str(cache.path))
@@ -193,10 +206,12 @@ def test_a_chart_being_drawn_elsewhere_is_waited_for_and_drawn_here_when_given_u
     assert store.png("e", lambda: b"E") == b"E"
 
 
-def test_the_runner_shares_the_work_only_when_it_runs_the_reports_one_at_a_time(folder, tmp_path, monkeypatch):
+def test_the_runner_shares_the_work_when_it_runs_the_reports_one_at_a_time(folder, tmp_path, monkeypatch,
+                                                                              evaluations):
     """Through run_reports with a stand-in for the kernels (what a notebook does, in this process, with
-    the kernel's environment): sequentially, every report's evaluation comes from the runner; in a pool,
-    none is promised (the kernels evaluate)."""
+    the kernel's environment): sequentially, each county is evaluated once — the first by its kernel,
+    every next one by the runner while the previous report runs — every report draws through a chart
+    store when the runner draws too, and the cache is gone at the end."""
     monkeypatch.setattr(batch, "PREWARM", False)
     seen = {}
 
@@ -204,12 +219,21 @@ def test_the_runner_shares_the_work_only_when_it_runs_the_reports_one_at_a_time(
         import nbformat
         monkeypatch.setenv(datacache.ENV, batch.kernel_env(task)[datacache.ENV])
         if task.template == batch.COUNTY:
+            before = evaluations["calls"]
             rep = CountyReport.build(params["data_dir"], task.county, params["year"], OPTS)
-            seen[task.county] = rep.store is not None
+            [c.png() for c in rep.charts()]
+            seen[task.county] = (rep.store is not None, evaluations["calls"] - before)
         nbformat.write(nbformat.v4.new_notebook(), str(tmp_nb))
 
     monkeypatch.setattr(batch, "_execute", execute)
-    assert batch.run_reports(data=str(folder), out=str(tmp_path / "a"), workers=1, progress=False, rollup=False,
-                             counties=["东湖区", "南江区", "白石县"]) == 0
-    assert seen == {"东湖区": True, "南江区": True, "白石县": True}
-    assert not [p for p in (tmp_path / "a").rglob(".*")], "the cache (evaluations, charts) is removed"
+    three = ["东湖区", "南江区", "白石县"]
+    for draw_here in (True, False):
+        seen.clear()
+        evaluations["calls"] = 0
+        out = tmp_path / str(draw_here)
+        assert batch.run_reports(data=str(folder), out=str(out), workers=1, progress=False, rollup=False,
+                                 counties=three, draw_here=draw_here) == 0
+        assert evaluations["calls"] == 3                                    # once per county
+        assert {c: s for c, (s, _) in seen.items()} == {c: draw_here for c in three}
+        assert sum(n for _, n in seen.values()) >= 1                        # the first report's kernel
+        assert not [p for p in out.rglob(".*")], "the cache (evaluations, charts) is removed"
