@@ -199,8 +199,8 @@ class DataCache:
         """Evaluate a county-year as its report notebook would and keep the result for it: the
         county's slice is read back from this cache (exactly what the kernel reads) and evaluated by
         :func:`junheng_lib.evaluation.evaluate_report`; the kernel then uses this evaluation instead
-        of making its own (:meth:`_Opened.evaluation`). Runs in the runner while a kernel starts or
-        while the previous report runs. False, writing nothing, when the cache holds no slice of the
+        of making its own (:meth:`_Opened.evaluation`). Runs in the runner while the previous report
+        runs. False, writing nothing, when the cache holds no slice of the
         county or the evaluation fails (the notebook then evaluates, and reports the error, itself)."""
         if not self.enabled or self._manifest is None:
             return False

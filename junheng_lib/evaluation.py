@@ -516,9 +516,9 @@ def evaluate_report(data: Dataset, county: str, year: int | None = None,
     """The one evaluation of a county report: the request checked (a year or county not in the
     data is a :class:`~junheng_lib.errors.DataError` naming the years it has), the county-name
     notice of the counties table, then :func:`evaluate_county` on the county's rows. The notebook
-    (:meth:`junheng_lib.reporting.CountyReport.from_dataset`) and the runner, which evaluates a
-    county while a kernel starts (:meth:`junheng_lib.datacache.DataCache.write_evaluation`), both
-    call this.
+    (:meth:`junheng_lib.reporting.CountyReport.from_dataset`) and the runner, which evaluates the
+    next county while the current report runs (:meth:`junheng_lib.datacache.DataCache.write_evaluation`),
+    both call this.
 
     ``year`` None or 0 means the latest year of the data.
     """
