@@ -1006,8 +1006,13 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
 
                 def alongside(t: CountyTask, stop) -> None:  # charts of the report, with its kernel
                     cache.draw_charts(t.county, t.year, t.options, stop)
-        results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup, prepare=prepare,
-                            alongside=alongside, finish=finish)
+        aside = cache.evaluate_aside(todo[0].county, todo[0].year, todo[0].options) if prepare and todo else None
+        try:
+            results = run_tasks(todo, workers, progress, scheduler, address, more_after=rollup, prepare=prepare,
+                                alongside=alongside, finish=finish)
+        finally:
+            if aside is not None:
+                os.waitpid(aside, 0)
         skipped = len(tasks) - len(todo)
         failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
         index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}

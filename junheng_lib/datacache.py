@@ -21,8 +21,8 @@ Running reports one at a time, the runner also evaluates the next county from it
 current report runs (:meth:`DataCache.write_evaluation`), and — when it shares the work
 (:meth:`DataCache.share`) — draws part of each report's charts while the kernel runs it
 (:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`); a kernel that had to evaluate its
-county itself (the first report of a run) leaves its evaluation for the runner
-(:meth:`_Opened.publish`). The report's one evaluation and its charts are made by the same code on
+county itself leaves its evaluation for the runner (:meth:`_Opened.publish`); the first report's
+evaluation is made in a forked process while its kernel starts (:meth:`DataCache.evaluate_aside`). The report's one evaluation and its charts are made by the same code on
 the same slice, by whichever process gets to them first. The runner binds the hash to the bytes it validated (the files' size, times and inode are
 the same before and after its read, or no cache is written). A cache belongs to one run: the runner
 removes it at the end, and the next run removes the cache of a run that died
@@ -46,6 +46,10 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 #: the marker of a run whose runner draws charts with its kernels (see DataCache.share)
 SHARE = "share"
+#: suffix of the marker of an evaluation being made for a kernel (see DataCache.evaluate_aside)
+PENDING = ".pending"
+#: seconds a kernel waits at most for an evaluation being made for it before making its own
+EVALUATION_WAIT = 300.0
 WHOLE = "whole.pkl"
 
 
@@ -216,7 +220,32 @@ class DataCache:
             self._dump(name, {"sha256": opened.sha256, "ev": ev})
         except Exception:  # noqa: BLE001 - the notebook evaluates itself and reports any error there
             return False
+        finally:  # a kernel waiting for it stops waiting
+            (self.path / f"{name}{PENDING}").unlink(missing_ok=True)
         return True
+
+    def evaluate_aside(self, county: str, year: int, options) -> int | None:
+        """Evaluate a county-year (:meth:`write_evaluation`) in a forked process of its own, so that
+        it is made while the kernel starts — on the other core, not in this process's turn — and the
+        kernel waits for it instead of making its own (:meth:`_Opened.evaluation`). Returns the
+        process id to reap (:func:`os.waitpid`), or None where processes cannot be forked (nothing is
+        then promised: the kernel evaluates)."""
+        if not self.enabled or self._manifest is None or not hasattr(os, "fork"):
+            return None
+        name = evaluation_file(county, year, _options(options))
+        try:
+            (self.path / f"{name}{PENDING}").touch()
+            pid = os.fork()
+        except OSError:
+            (self.path / f"{name}{PENDING}").unlink(missing_ok=True)
+            return None
+        if pid == 0:  # the child: evaluate, leave the result, end at once (no exit handlers)
+            code = 1
+            try:
+                code = 0 if self.write_evaluation(county, year, options) else 1
+            finally:
+                os._exit(code)
+        return pid
 
     def share(self) -> None:
         """Mark this run as one whose runner draws charts with its kernels (:meth:`draw_charts`): its
@@ -298,10 +327,18 @@ class _Opened:
         frames = self._load(entry["file"])
         return None if frames is None else Dataset(folder, *frames, files=dict(files), sha256=self.sha256)
 
-    def evaluation(self, county: str, year: int, options):
+    def evaluation(self, county: str, year: int, options, wait: float | None = None):
         """The county-year's evaluation under ``options`` made from this cache's slice by the runner
-        (:meth:`DataCache.write_evaluation`) or by a kernel (:meth:`publish`), or None."""
-        got = self._load(evaluation_file(county, year, options))
+        (:meth:`DataCache.write_evaluation`) or by a kernel (:meth:`publish`) — waited for while it
+        is being made for this kernel (:meth:`DataCache.evaluate_aside`; at most ``wait`` seconds,
+        default :data:`EVALUATION_WAIT`) — or None."""
+        import time
+        name = evaluation_file(county, year, options)
+        deadline = time.monotonic() + (EVALUATION_WAIT if wait is None else wait)
+        while (not (self.path / name).exists() and (self.path / f"{name}{PENDING}").exists()
+               and time.monotonic() < deadline):
+            time.sleep(0.005)
+        got = self._load(name)
         if not isinstance(got, dict) or got.get("sha256") != self.sha256:
             return None
         ev = got.get("ev")
