@@ -20,10 +20,13 @@ cache.
 Running reports one at a time, the runner also evaluates the next county from its slice while the
 current report runs (:meth:`DataCache.write_evaluation`), and — when it shares the work
 (:meth:`DataCache.share`) — draws part of each report's charts while the kernel runs it
-(:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`); a kernel that had to evaluate its
-county itself leaves its evaluation for the runner (:meth:`_Opened.publish`); the first report's
-evaluation is made in a forked process while its kernel starts (:meth:`DataCache.evaluate_aside`). The report's one evaluation and its charts are made by the same code on
-the same slice, by whichever process gets to them first. The runner binds the hash to the bytes it validated (the files' size, times and inode are
+(:meth:`DataCache.draw_charts`, :mod:`junheng_lib.chartstore`). The first report's evaluation is
+made in a forked process while its kernel starts (:meth:`DataCache.evaluate_aside`); a kernel that
+had to evaluate its county itself leaves its evaluation for the runner (:meth:`_Opened.publish`).
+The report's one evaluation and its charts are made by the same code on the same slice, by
+whichever process gets to them first.
+
+The runner binds the hash to the bytes it validated (the files' size, times and inode are
 the same before and after its read, or no cache is written). A cache belongs to one run: the runner
 removes it at the end, and the next run removes the cache of a run that died
 (:func:`junheng_lib.batch.clean_leftovers`); its folder is private to the user (``0700``).
@@ -284,12 +287,12 @@ class DataCache:
         while not (self.path / evaluation_file(county, year, opts)).exists():
             if stop is None or stop.wait(0.01):
                 return 0
-        if opened.evaluation(county, year, opts) is None:
+        ev = opened.evaluation(county, year, opts)
+        if ev is None:
             return 0
-        ds.cache = opened
-        try:
+        try:  # the report as the kernel has it: this evaluation, the county's slice, the run's chart store
             from .reporting import CountyReport
-            return CountyReport.from_dataset(ds, county, year, opts).draw_charts()
+            return CountyReport(ev, ds.only_county(county), opened.chart_store(county, year, opts)).draw_charts()
         except Exception:  # noqa: BLE001 - the kernel draws them, and shows any error itself
             return 0
 

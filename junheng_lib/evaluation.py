@@ -36,6 +36,7 @@ from .trends import cv_trend, warnings_table
 
 __all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES", "contributions"]
 
+
 def _once(method):
     """Compute a derived table of the evaluation once (the evaluation never changes after it is
     built); every caller gets the same object, for reading only."""
@@ -273,10 +274,7 @@ class Evaluation:
         evaluation, none is re-decided by a reader. Built once per evaluation (a copy is returned).
         """
         import copy
-        cache = self.__dict__.setdefault("_results", {})
-        if "r" not in cache:
-            cache["r"] = self._build_results()
-        r = copy.deepcopy(cache["r"])
+        r = copy.deepcopy(self._build_results())
         r["junheng_version"], r["input_sha256"] = version, input_sha256
         return r
 
@@ -286,6 +284,7 @@ class Evaluation:
         from .readiness import grade_of, metrics_of
         return grade_of(metrics_of(self.results()))
 
+    @_once
     def _build_results(self) -> dict:
         coef = self.coefficients.astype(object).where(self.coefficients.notna(), None)
         sv = self.stage_verdicts()

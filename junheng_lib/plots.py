@@ -39,9 +39,9 @@ from matplotlib.patches import Patch, Rectangle
 from .indicators import BASIC, INDICATORS, QUALITY, RULES, STAGES, at_least, codes, cv_limit, standard_value
 
 __all__ = ["FONT_FAMILY", "PAGE_WIDTH", "PAGE_HEIGHT", "font_path", "use_cjk_font", "warm_up",
-           "installed_cjk_families", "missing_glyphs", "chart_text", "glyph_note", "cv_chart", "compliance_bands", "compliance_heatmap",
-           "compliance_heatmap_pages", "compliance_heatmap_parts", "distribution_chart", "class_band_chart",
-           "urban_rural_chart", "trend_chart", "rollup_chart", "rollup_grid"]
+           "installed_cjk_families", "missing_glyphs", "chart_text", "glyph_note", "cv_chart", "compliance_bands",
+           "compliance_heatmap", "compliance_heatmap_pages", "compliance_heatmap_parts", "distribution_chart",
+           "class_band_chart", "urban_rural_chart", "trend_chart", "rollup_chart", "rollup_grid"]
 
 FONT_FAMILY = "Junheng Sans SC"
 LATIN_FAMILY = "DejaVu Sans"              # matplotlib's own font: U+2212 and Latin beyond the bundled set
@@ -481,9 +481,10 @@ def compliance_heatmap_parts(comp: pd.DataFrame, stage: str, *, rows_per_page: i
     per = rows_per_page or int((PAGE_HEIGHT - _HEAT_HEAD - _HEAT_FOOT) // _ROW)
     parts = -(-len(names) // per)
     bounds = np.linspace(0, len(names), parts + 1).round().astype(int)
-    title = _heatmap_title(stage)
-    return [lambda a=a, b=b, i=i: _heatmap_figure(band[a:b], names[a:b], title if parts == 1 else f"{title}（{i}/{parts}）")
-            for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]), start=1)]
+    titles = [_heatmap_title(stage)] if parts == 1 else [f"{_heatmap_title(stage)}（{i}/{parts}）"
+                                                          for i in range(1, parts + 1)]
+    return [lambda a=a, b=b, t=t: _heatmap_figure(band[a:b], names[a:b], t)
+            for t, a, b in zip(titles, bounds[:-1], bounds[1:])]
 
 
 def _empty(text: str) -> Figure:

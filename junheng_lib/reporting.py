@@ -255,9 +255,14 @@ class CountyReport:
             if b is None:
                 continue
             out.extend(b if isinstance(b, list) else [b])
-        for k, chart in enumerate(b for b in out if isinstance(b, Chart)):
-            chart.key, chart.store = f"{section.key}-{k}", self.store
+        self._key_charts(section, out)
         return out
+
+    def _key_charts(self, section, blocks: list) -> None:
+        """Name a section's charts (``<section>-<n>``, the same in the kernel and the runner) and
+        give them the report's chart store."""
+        for k, chart in enumerate(b for b in blocks if isinstance(b, Chart)):
+            chart.key, chart.store = f"{section.key}-{k}", self.store
 
     def charts(self) -> list[Chart]:
         """Every chart of the report, in the report's order, keyed as :meth:`blocks` keys them —
@@ -272,8 +277,7 @@ class CountyReport:
             for name in sec.blocks:
                 if getattr(getattr(type(self), name), "draws", False) and (b := getattr(self, name)()) is not None:
                     found += b if isinstance(b, list) else [b]
-            for k, chart in enumerate(found):
-                chart.key, chart.store = f"{sec.key}-{k}", self.store
+            self._key_charts(sec, found)
             out += found
         return out
 
@@ -282,8 +286,6 @@ class CountyReport:
         backwards, each one the kernel has not claimed yet. Returns how many were drawn here."""
         if self.store is None:
             return 0
-        from .plots import use_cjk_font
-        use_cjk_font()
         return self.store.draw_unclaimed([(c.key, c.render) for c in reversed(self.charts())])
 
     def sections(self):
