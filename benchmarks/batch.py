@@ -32,9 +32,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from junheng_lib import batch
-from junheng_lib.data import load
-from junheng_lib.options import Options
+from junheng_lib.run import runner as batch
+from junheng_lib.data.dataset import load
+from junheng_lib.rules.options import Options
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a cold report run with this part of issue 9 switched off (pre-warmed kernels, data cache)

@@ -141,7 +141,7 @@ def numpy_pass(a: dict, ncounty: int) -> np.ndarray:
     student-weighted mean and CV per county × stage with bincount moments, and the per-school
     compliance verdict. Scope: 公办 县属, not special schools; teaching points out of 基本均衡,
     and out of 优质均衡 under 50 students."""
-    from junheng_lib.indicators import INDICATORS
+    from junheng_lib.rules.indicators import INDICATORS
     t = a["type"]
     w_j = np.where(t == 2, 1.1, np.where(t == 3, 1.0, np.where(t == 4, 1.1, 0.0)))
     w_p = np.isin(t, [0, 2, 4, 5]).astype(float)
@@ -186,7 +186,7 @@ def numpy_pass(a: dict, ncounty: int) -> np.ndarray:
 
 
 def arrays(s: pd.DataFrame) -> dict:
-    from junheng_lib.indicators import RULES
+    from junheng_lib.rules.indicators import RULES
     types = list(RULES["school_types"])
     f = lambda c: s[c].to_numpy(float)  # noqa: E731
     a = {"type": pd.Categorical(s["school_type"], categories=types).codes, "P": f("students_primary"),
@@ -212,8 +212,9 @@ def best_of(fn, repeat):
 
 
 def kernel(a) -> None:
-    from junheng_lib import evaluate, sample
-    from junheng_lib.indicators import INDICATORS
+    from junheng_lib.analysis import coefficients as evaluate
+    from junheng_lib.data import sample
+    from junheng_lib.rules.indicators import INDICATORS
 
     def ours(s):
         v = evaluate.values_table(s)

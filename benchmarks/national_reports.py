@@ -33,7 +33,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 RUN = r"""
 import json, sys, time
-from junheng_lib import batch, cli, data
+from junheng_lib.run import runner as batch
+from junheng_lib import cli
+from junheng_lib.data import dataset as data
 if sys.argv[1] == "off":
     batch.DATA_CACHE = False
 marks = {"reports": []}

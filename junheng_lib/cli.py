@@ -4,7 +4,7 @@ Data errors are printed in Chinese to standard error (every problem at once) wit
 no output file is written and no traceback shown. An output that cannot be written is said in
 Chinese too — status 2 when the path is the problem (``-o`` naming a folder, ``--out`` naming a
 file), 1 when the machine refuses (no permission, read-only, disk full) — and nothing half-written
-is left behind (:mod:`junheng_lib.fileio`).
+is left behind (:mod:`junheng_lib.util.fileio`).
 """
 from __future__ import annotations
 
@@ -12,6 +12,41 @@ import argparse
 import math
 import re
 import sys
+
+from junheng_lib.analysis.coefficients import (
+    COEFFICIENT_COLUMNS,
+    coefficients,
+    compliance,
+    values_table,
+)
+from junheng_lib.analysis.plans import SHORTFALL_COLUMNS, cv_plan, shortfall
+from junheng_lib.analysis.projection import (
+    hindcast,
+    project,
+    projected_indicators,
+    read_intake,
+)
+from junheng_lib.analysis.screening import FINDING_COLUMNS, describe, display, screen
+from junheng_lib.data.dataset import check_request, load_files
+from junheng_lib.data.errors import DataError, DataIssue
+from junheng_lib.data.io import read_schools
+from junheng_lib.data.sample import SAMPLE_PROFILES, random_profiles, write_sample
+from junheng_lib.evaluation import TABLES, evaluate_county
+from junheng_lib.render.docx import check_template
+from junheng_lib.render.xlsx import write_findings, write_tables
+from junheng_lib.rules.options import Options
+from junheng_lib.rules.table import RULES, indicator_codes
+from junheng_lib.run.runner import run_reports
+from junheng_lib.util.fileio import (
+    OutputError,
+    atomic_path,
+    check_dir_target,
+    check_file_target,
+    exit_code,
+    reason,
+)
+from junheng_lib.util.frames import select
+from junheng_lib.util.version import __version__
 
 __all__ = ["main"]
 
@@ -112,7 +147,6 @@ def _positive_float(text: str) -> float:
 
 def _cost_item(text: str) -> tuple[str, float]:
     """An argparse type: ``资源=单价`` with a resource of the rule table's ``[costs]`` and a finite price ≥ 0."""
-    from .rules import RULES
     known = list(RULES["costs"])
     key, sep, value = text.partition("=")
     key = key.strip()
@@ -130,7 +164,6 @@ def _cost_item(text: str) -> tuple[str, float]:
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
-    from .options import Options
     d = Options()
     g = p.add_argument_group("口径选项 (indicators.md §4 的开放问题；默认值见 rules.toml [open_points])")
     g.add_argument("--teaching-points", choices=["exclude", "include", "merge"], default=d.teaching_points,
@@ -150,7 +183,6 @@ def _add_options(p: argparse.ArgumentParser) -> None:
 
 
 def _options(args):
-    from .options import Options
     return Options(teaching_points=args.teaching_points, small_schools=args.small_schools, small_school_threshold=args.small_school_threshold,
                    primary_degree=args.primary_degree, net_indoor_sports=not args.gross_teaching_area,
                    teaching_point_cutoff=args.teaching_point_cutoff)
@@ -158,7 +190,6 @@ def _options(args):
 
 def _check_filters(schools, year, counties) -> None:
     """A year, a county, or a county without schools in that year: a data error naming it."""
-    from .data import check_request
     for note in check_request(schools, [year] if year is not None else None, counties):
         print(note, file=sys.stderr)
 
@@ -172,15 +203,12 @@ def write_csv(df, out: str | None) -> None:
     if out is None:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    from .fileio import atomic_path
     with atomic_path(out) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\n")
 
 
 def _load(args):
-    from .fileio import check_file_target
-    from .io import read_schools
     if getattr(args, "output", None):  # before any work: -o must be a writable file path
         check_file_target(args.output, "-o")
     schools = read_schools(args.schools)
@@ -194,13 +222,10 @@ def _load(args):
 
 def _values(args, schools):
     """The values table of the rows asked for (filtered before the one expansion)."""
-    from .evaluate import values_table
-    from .frames import select
     return values_table(select(schools, year=args.year, county=args.county), _options(args))
 
 
 def cmd_coefficients(args) -> int:
-    from .evaluate import COEFFICIENT_COLUMNS, coefficients
     schools = _load(args)
     res = coefficients(_values(args, schools))
     for r in res[res["note"].str.contains("无定义|无法计算")].itertuples():
@@ -226,7 +251,6 @@ def _report_empty(schools, res, year, county) -> None:
 
 
 def cmd_compliance(args) -> int:
-    from .evaluate import compliance
     schools = _load(args)
     res = compliance(_values(args, schools))
     _report_empty(schools, res, args.year, args.county)
@@ -235,7 +259,6 @@ def cmd_compliance(args) -> int:
 
 
 def cmd_shortfall(args) -> int:
-    from .plans import SHORTFALL_COLUMNS, shortfall
     schools = _load(args)
     res = shortfall(_values(args, schools))
     _report_empty(schools, res, args.year, args.county)
@@ -245,7 +268,6 @@ def cmd_shortfall(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from .plans import cv_plan
     schools = _load(args)
     res = cv_plan(_values(args, schools), county=args.county, stage=args.stage, indicator=args.indicator,
                   year=args.year, limit=args.limit)
@@ -263,10 +285,6 @@ def cmd_plan(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .data import load_files
-    from .evaluation import TABLES, evaluate_county
-    from .export import write_tables
-    from .fileio import check_dir_target, check_file_target
     if str(args.output).lower().endswith(".xlsx"):  # before any work (national data takes minutes)
         check_file_target(args.output, "-o")
     else:
@@ -312,9 +330,6 @@ def _costs(items: list | None) -> dict:
 
 def cmd_check(args) -> int:
     """Data screening: every finding at once, the data unchanged; exit 0 whenever it ran."""
-    from .data import load_files
-    from .export import write_findings
-    from .screening import FINDING_COLUMNS, describe, display, screen
     ds = load_files(args.data)
     for n in ds.schools.attrs.get("notices", []) + (ds.classes.attrs.get("notices", []) if ds.classes is not None else []):
         print(n, file=sys.stderr)
@@ -335,8 +350,6 @@ def cmd_check(args) -> int:
 def cmd_sample(args) -> int:
     import numpy as np
 
-    from .fileio import check_dir_target
-    from .sample import SAMPLE_PROFILES, random_profiles, write_sample
     check_dir_target(args.out, "--out")
     years = tuple(range(args.first_year, args.first_year + args.years))
     if args.counties is None:
@@ -349,15 +362,12 @@ def cmd_sample(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .fileio import check_dir_target
     check_dir_target(args.out, "--out")
     template = None
     if args.docx_template is not None:  # a missing or unreadable template: said before any work
-        from .word import check_template
         template = str(check_template(args.docx_template))
     import os
     os.environ["MPLBACKEND"] = "Agg"  # this process draws charts off screen (its kernels: inline)
-    from .batch import run_reports
     return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                        out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
                        force=args.force, scheduler=args.scheduler, address=args.dask_address,
@@ -365,16 +375,12 @@ def cmd_report(args) -> int:
 
 
 def cmd_project(args) -> int:
-    from .data import load_files
-    from .projection import hindcast, project, projected_indicators, read_intake
     ds = load_files(args.data)
     if ds.classes is None or ds.classes.empty:
-        from .errors import DataError, DataIssue
         raise DataError([DataIssue(str(args.data), "入学预测需要班级表(classes.csv / classes.xlsx)：按年级的班额之和即各年级在校生")])
     _check_filters(ds.schools, args.year, [args.county] if args.county else None)
     years = sorted(ds.classes["year"].unique())
     if len(years) < 2:
-        from .errors import DataError, DataIssue
         raise DataError([DataIssue(str(args.data), f"入学预测至少需要连续两个学年的班级表（现有：{'、'.join(map(str, years))}）")])
     intake = read_intake(args.intake) if args.intake else None
     res = project(ds.classes, ds.schools, horizon=args.horizon, base_year=args.year, county=args.county, intake=intake)
@@ -408,7 +414,6 @@ def _add_project(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .rules import indicator_codes
 
     p = ChineseArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
     p.add_argument("--version", action="version", version=_version(), help="显示版本号并退出")
@@ -507,14 +512,11 @@ def _chinese_metavars(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    from . import __version__
     return f"junheng {__version__}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .fileio import OutputError, exit_code, reason
-    from .errors import DataError
     try:
         return args.func(args)
     except DataError as e:

@@ -1,13 +1,13 @@
 """One evaluation per county-year: every table, verdict and warning, computed once.
 
 :func:`evaluate_county` expands the schools into the values table once
-(:func:`junheng_lib.evaluate.values_table`) and runs every analysis on it. The result, an
+(:func:`junheng_lib.analysis.coefficients.values_table`) and runs every analysis on it. The result, an
 :class:`Evaluation`, is what the notebook, the Word and Excel writers, ``results.json`` and the city
 roll-up read; none of them computes an indicator or decides a verdict.
 
 Examples
 --------
->>> from junheng_lib.data import load
+>>> from junheng_lib.data.dataset import load
 >>> from junheng_lib.evaluation import evaluate_county
 >>> ev = evaluate_county(load(), "白石县", 2024)          # doctest: +SKIP
 >>> ev.basic_passed, sorted(ev.tables())[:3]               # doctest: +SKIP
@@ -17,32 +17,56 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from .county_items import FAIL, MISSING, PASS, county_items, three_growths
-from .data import Dataset
-from .evaluate import coefficients, compliance, staffing, values_table
-from .frames import select
-from .gap import urban_rural_gap
-from .indicators import BASIC, QUALITY, RULES, STAGE_ORDER, STAGES, codes
-from .options import Options
-from .plans import compliance_plan, shortfall
-from .projection import OUTLOOK_TABLES
-from .schema import LOCATIONS
-from .size import class_bands, class_reconciliation, class_shortfall, school_size, special_rooms
-from .trends import cv_trend, warnings_table
+from junheng_lib.analysis.coefficients import (
+    coefficients,
+    compliance,
+    staffing,
+    values_table,
+)
+from junheng_lib.analysis.gap import urban_rural_gap
+from junheng_lib.analysis.items import county_items, three_growths
+from junheng_lib.analysis.ledger import ledger
+from junheng_lib.analysis.plans import compliance_plan, shortfall
+from junheng_lib.analysis.projection import OUTLOOK_TABLES, outlook
+from junheng_lib.analysis.readiness import grade_of, metrics_of
+from junheng_lib.analysis.screening import counts, screen_tables
+from junheng_lib.analysis.size import (
+    class_bands,
+    class_reconciliation,
+    class_shortfall,
+    school_size,
+    special_rooms,
+)
+from junheng_lib.analysis.trends import cv_trend, warnings_table
+from junheng_lib.data.dataset import Dataset, check_request, county_row_notice
+from junheng_lib.data.schema import LOCATIONS, STAGE_SUFFIX
+from junheng_lib.rules.codes import Status
+from junheng_lib.rules.indicators import (
+    BASIC,
+    QUALITY,
+    RULES,
+    STAGE_ORDER,
+    STAGES,
+    codes,
+)
+from junheng_lib.rules.options import Options
+from junheng_lib.util.frames import select
 
 __all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES", "contributions"]
 
 
 def _once(method):
-    """Compute a derived table of the evaluation once (the evaluation never changes after it is
-    built); every caller gets the same object, for reading only."""
+    """A derived view of the evaluation, computed on first use and kept (as
+    :func:`functools.cached_property` keeps one: the frozen fields never change, so neither does
+    the view); every caller gets the same object, for reading only."""
     @wraps(method)
     def wrapper(self):
-        memo = self.__dict__.setdefault("_memo", {})
+        memo = self.__dict__.setdefault("_memo", {})   # the instance's own cache, not a field
         if method.__name__ not in memo:
             memo[method.__name__] = method(self)
         return memo[method.__name__]
@@ -61,9 +85,13 @@ TABLES = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
     """Everything the evaluation of a county-year computes (tidy tables at full precision).
+
+    Built complete by :func:`evaluate_county` and never changed afterwards (a frozen dataclass:
+    assigning a field raises); every reader — notebook, Word, Excel, ``results.json``, the roll-up —
+    reads the same tables, and must not modify them.
 
     Attributes
     ----------
@@ -79,7 +107,7 @@ class Evaluation:
     class_reconciliation, school_size, special_rooms, county_items, three_growths, gap, trend, warnings : DataFrame
         As :data:`TABLES` names them.
     staffing : DataFrame
-        :func:`junheng_lib.evaluate.staffing` for the whole county (``location`` 全县) and per 城乡.
+        :func:`junheng_lib.analysis.coefficients.staffing` for the whole county (``location`` 全县) and per 城乡.
     contributions : DataFrame
         :func:`contributions`: the schools behind the largest CVs.
     overview : DataFrame
@@ -87,13 +115,13 @@ class Evaluation:
     school_mix : DataFrame
         :func:`school_mix`: schools by type (rows) and 城乡 (columns), with totals.
     ledger : DataFrame
-        :func:`junheng_lib.ledger.ledger`: the 整改台账, one row per failing item.
+        :func:`junheng_lib.analysis.ledger.ledger`: the 整改台账, one row per failing item.
     findings, findings_summary : DataFrame
-        The data screening of the county-year (:func:`junheng_lib.screening.screen_tables`, columns
-        :data:`~junheng_lib.screening.FINDING_COLUMNS`; year-over-year rules against the year before
+        The data screening of the county-year (:func:`junheng_lib.analysis.screening.screen_tables`, columns
+        :data:`~junheng_lib.analysis.screening.FINDING_COLUMNS`; year-over-year rules against the year before
         when the data hold it) and its counts by severity and rule.
     projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
-        The 预警与展望 (:func:`junheng_lib.projection.outlook`): students by stage against capacity
+        The 预警与展望 (:func:`junheng_lib.analysis.projection.outlook`): students by stage against capacity
         over the horizon, per school, the CVs of the projected years, the warnings as data and
         the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
         a projection.
@@ -126,7 +154,7 @@ class Evaluation:
     overview: pd.DataFrame = field(repr=False)
     school_mix: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(default=None, repr=False)
-    notices: list = field(default_factory=list)
+    notices: tuple = ()
     findings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     findings_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -258,9 +286,9 @@ class Evaluation:
         items = self.county_items
         for grp in dict.fromkeys(i["group"] for i in RULES["county_item"] if i["group"] != RULES["basic"]["items_group"]):
             g = items[items["group"] == grp]
-            rows.append({"part": grp, "items": len(g), "passed": int((g["status"] == PASS).sum()),
-                         "failed": int((g["status"] == FAIL).sum()),
-                         "missing": int((g["status"] == MISSING).sum()) if len(g) else 1})
+            rows.append({"part": grp, "items": len(g), "passed": int((g["status"] == Status.PASS).sum()),
+                         "failed": int((g["status"] == Status.FAIL).sum()),
+                         "missing": int((g["status"] == Status.MISSING).sum()) if len(g) else 1})
         out = pd.DataFrame(rows).set_index("part")
         out.insert(0, "status", np.select([out["failed"] > 0, out["missing"] > 0],
                                           [words["failed"], words["missing"]], default=words["passed"]))
@@ -279,9 +307,8 @@ class Evaluation:
         return r
 
     def readiness(self) -> str:
-        """The county's readiness grade for 优质均衡 (:mod:`junheng_lib.readiness`), from its results —
+        """The county's readiness grade for 优质均衡 (:mod:`junheng_lib.analysis.readiness`), from its results —
         the grade the city roll-up gives it."""
-        from .readiness import grade_of, metrics_of
         return grade_of(metrics_of(self.results()))
 
     @_once
@@ -314,12 +341,12 @@ class Evaluation:
         items = self.county_items
         w = self.warnings.astype(object).where(self.warnings.notna(), None)
         return {"county": self.county, "year": self.year, "junheng_version": "",
-                "options": self.options.to_dict(), "options_text": self.options.describe(),
+                "options": self.options.to_dict(),
                 "input_sha256": "", "in_scope": self.in_scope, "stages": stages,
                 "stages_missing": missing,
                 "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
                 "items": items["status"].value_counts().to_dict(),
-                "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == "未达标"],
+                "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == Status.FAIL],
                 "ledger": {"items": int(len(self.ledger)),
                            "school_items": int((self.ledger["level"] == "学校").sum()),
                            "county_items": int((self.ledger["level"] == "全县").sum()),
@@ -418,7 +445,6 @@ def overview(schools: pd.DataFrame, year: int) -> pd.DataFrame:
     """基本情况 per stage (all schools of the table, every ownership): ``stage, schools`` (with
     students in the stage, teaching points included), ``students, classes, teachers`` and the same
     of the year before (``*_prev``, NaN without it)."""
-    from .schema import STAGE_SUFFIX
     rows = []
     for y in (year, year - 1):
         cur = schools[schools["year"] == y]
@@ -439,7 +465,6 @@ def overview(schools: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def school_mix(schools: pd.DataFrame, year: int) -> pd.DataFrame:
     """Schools by type (rows, in the rule table's order) and 城乡 (columns), with 合计 row and column."""
-    from .indicators import RULES
     cur = schools[schools["year"] == year]
     tab = pd.crosstab(cur["school_type"], cur["location"].fillna("未填"), margins=True, margins_name="合计")
     order = [t for t in RULES["school_types"] if t in tab.index] + ["合计"]
@@ -459,20 +484,23 @@ def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
 
 
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
-                    options: Options | None = None, costs: dict | None = None) -> Evaluation:
+                    options: Options | None = None, costs: dict | None = None,
+                    notices: list[str] | tuple = ()) -> Evaluation:
     """Every evaluation table for one county-year (or every county of the year when ``county`` is None).
 
     Parameters
     ----------
     data : Dataset
-        The validated tables (:func:`junheng_lib.data.load`); classes and counties are optional —
+        The validated tables (:func:`junheng_lib.data.dataset.load`); classes and counties are optional —
         without them the tables that need them are empty and the county items say 未提供.
     county : str, optional
     year : int, optional
         Default: the latest year of the schools table.
     options : Options, optional
     costs : dict, optional
-        Unit costs for the compliance plan (see :func:`junheng_lib.plans.default_costs`).
+        Unit costs for the compliance plan (see :func:`junheng_lib.analysis.plans.default_costs`).
+    notices : list of str, optional
+        What the inputs leave out for this county-year, said by the reports (see :func:`evaluate_report`).
 
     Returns
     -------
@@ -491,7 +519,7 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
               .agg(schools_short=("shortfall", lambda x: int((x > 0).sum())), shortfall=("shortfall", "sum"),
                    shortfall_85=("shortfall_85", "sum")).reset_index()) if not sf.empty else sf
     trend = cv_trend(coef_all)
-    ev = Evaluation(
+    parts = dict(
         county=county, year=year, options=options, values=values, coefficients=coef,
         compliance=compliance(values, year=year),
         shortfall=sf, shortfall_totals=totals, compliance_plan=compliance_plan(sf, costs),
@@ -503,50 +531,43 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         three_growths=three_growths(data.counties, year=year, county=county),
         gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
         staffing=_staffing(values, year, None), contributions=contributions(values, coef),
-        overview=overview(s, year), school_mix=school_mix(s, year))
-    from .ledger import ledger
-    ev.ledger = ledger(ev, costs)
-    _screen_and_project(ev, data, s)
-    return ev
+        overview=overview(s, year), school_mix=school_mix(s, year), notices=tuple(notices))
+    # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
+    parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
+    parts.update(_screen_and_project(data, s, values, year, county, options))
+    return Evaluation(**parts)
 
 
 def evaluate_report(data: Dataset, county: str, year: int | None = None,
                     options: Options | None = None) -> Evaluation:
     """The one evaluation of a county report: the request checked (a year or county not in the
-    data is a :class:`~junheng_lib.errors.DataError` naming the years it has), the county-name
+    data is a :class:`~junheng_lib.data.errors.DataError` naming the years it has), the county-name
     notice of the counties table, then :func:`evaluate_county` on the county's rows. The notebook
-    (:meth:`junheng_lib.reporting.CountyReport.from_dataset`) and the runner, which evaluates the
-    next county while the current report runs (:meth:`junheng_lib.datacache.DataCache.write_evaluation`),
-    both call this.
+    (:meth:`junheng_lib.report.county.CountyReport.from_dataset`) calls this.
 
     ``year`` None or 0 means the latest year of the data.
     """
-    from .data import check_request, county_row_notice
     options = options or Options()
     year = int(year) if year else max(data.years)
     check_request(data.schools, [year], [county])
     note = county_row_notice(data.schools, data.counties, county, year)  # on the whole counties table
-    ev = evaluate_county(data.only_county(county), county, year, options)
-    ev.notices = [note] if note else []
-    return ev
+    return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [])
 
 
-def _screen_and_project(ev: Evaluation, data: Dataset, schools: pd.DataFrame) -> None:
-    """数据质量 and 预警与展望 of an evaluation (in place), both on its values table (no second expansion)."""
-    from .projection import outlook
-    from .screening import counts, screen_tables
+def _screen_and_project(data: Dataset, schools: pd.DataFrame, values: pd.DataFrame, year: int, county,
+                        options: Options) -> dict:
+    """数据质量 and 预警与展望 of an evaluation, both on its values table (no second expansion): the
+    fields ``findings``, ``findings_summary``, the projection tables and ``outlook_note``."""
     cl = data.classes
-    if cl is not None and ev.county is not None:
+    if cl is not None and county is not None:
         cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
     # the report year's findings need the year before (year over year) and the year after (a value
     # back to last year's level marks this year's as the slip): no other year is screened
-    near = [ev.year - 1, ev.year, ev.year + 1]
+    near = [year - 1, year, year + 1]
     s3 = schools[schools["year"].isin(near)]
     s3.attrs = dict(schools.attrs)
     found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
-                          stages=ev.values[ev.values["year"].isin(near)])
-    ev.findings = found[found["year"] == ev.year].reset_index(drop=True)
-    ev.findings_summary = counts(ev.findings)
-    tabs, ev.outlook_note = outlook(cl, schools, ev.values, ev.year, ev.county, ev.options)
-    for name, t in tabs.items():
-        setattr(ev, name, t)
+                          stages=values[values["year"].isin(near)])
+    findings = found[found["year"] == year].reset_index(drop=True)
+    tabs, note = outlook(cl, schools, values, year, county, options)
+    return {"findings": findings, "findings_summary": counts(findings), "outlook_note": note, **tabs}

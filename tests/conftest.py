@@ -46,7 +46,7 @@ def write_csv(path: Path, rows: list[dict], encoding: str = "utf-8", header: dic
 @pytest.fixture
 def table(tmp_path):
     """Factory: table([row(...), ...]) → validated schools DataFrame."""
-    from junheng_lib.io import read_schools
+    from junheng_lib.data.io import read_schools
 
     def make(rows, name="schools.csv"):
         return read_schools(write_csv(tmp_path / name, rows))
@@ -62,21 +62,24 @@ def small_city(folder: Path, counties: dict[str, int], year: int = 2024) -> Path
 
 
 @pytest.fixture
-def fake_notebooks(monkeypatch):
-    """Replace notebook execution in the batch runner (``batch._execute``) by a fast stand-in that
+def fake_notebooks():
+    """A fast stand-in for notebook execution, passed to the runner as ``execute=fake.execute`` (the
+    runner's public seam: ``run_reports(..., execute=…)``), that
     writes what the real notebooks write: the executed notebook, and into ``output_dir`` the side files
     named by the notebook's own rule (``safe_name(county)``), whose content records the county and its
     pupils in the data (the roll-up's ``全市汇总.xlsx`` records the results it found). Returns a
-    namespace: ``calls``, the executed (template, county) pairs; ``fail``, counties that fail instead
-    (leaving an executed notebook, like papermill)."""
+    namespace: ``execute``, the stand-in; ``calls``, the executed (template, county) pairs; ``fail``,
+    counties that fail instead (leaving an executed notebook, like papermill)."""
     import json
     from types import SimpleNamespace
 
     import nbformat
 
-    from junheng_lib import batch, outputs
-    from junheng_lib.data import load
-    from junheng_lib.names import safe_name
+    from junheng_lib.data.dataset import Dataset, load
+    from junheng_lib.data.results import current_results
+    from junheng_lib.rules.options import Options
+    from junheng_lib.run.tasks import ROLLUP
+    from junheng_lib.util.names import safe_name
 
     fake = SimpleNamespace(calls=[], fail=set())
 
@@ -86,13 +89,15 @@ def fake_notebooks(monkeypatch):
             nbformat.write(nbformat.v4.new_notebook(), str(tmp_nb))
             raise RuntimeError(f"forced failure of {task.county}")
         out = Path(params["output_dir"])
-        if task.template == batch.ROLLUP:
-            found = outputs.current_results(params["results_dir"], params["year"])
+        if task.template == ROLLUP:
+            found = current_results(params["results_dir"], params["year"])
             text = json.dumps({c: json.loads(p.read_text(encoding="utf-8")) for c, p in sorted(found.items())},
                               ensure_ascii=False)
             (out / "全市汇总.xlsx").write_text(text, encoding="utf-8")
         else:
-            s = load(params["data_dir"] or None).schools
+            # the county's slice the runner wrote for it (as the real notebook reads it)
+            ds = Dataset.read_slice(params["data_slice"]) if params.get("data_slice") else load(params["data_dir"] or None)
+            s = ds.schools
             s = s[(s["county"] == task.county) & (s["year"] == params["year"])]
             text = json.dumps({"county": task.county, "students": int(s["students_primary"].sum())},
                               ensure_ascii=False)
@@ -100,13 +105,11 @@ def fake_notebooks(monkeypatch):
             for suffix in (".docx", ".xlsx"):
                 (out / f"{stem}{suffix}").write_text(text, encoding="utf-8")
             # the results side file as the roll-up checks it: this year, these options, per-stage results
-            from junheng_lib.options import Options
             res = {**json.loads(text), "year": params["year"], "options": Options.from_dict(params).to_dict(),
                    "stages": {}}
             (out / f"{stem}.results.json").write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
         nbformat.write(nb, str(tmp_nb))
 
-    monkeypatch.setattr(batch, "_execute", execute)
-    monkeypatch.setattr(batch, "PREWARM", False)  # the stand-in needs no kernels
+    fake.execute = execute
     return fake

@@ -4,8 +4,9 @@ import json
 import pandas as pd
 import pytest
 
-from junheng_lib import batch
-from junheng_lib.paths import sample_dir
+from junheng_lib.run import runner as batch
+from junheng_lib.run.execute import NotebookExecutor
+from junheng_lib.util.paths import sample_dir
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +43,20 @@ def test_batch_run_with_rollup_and_hostile_names(two_counties, tmp_path):
     assert not [p for p in year_dir.rglob(".*")], "no temporary files left behind"
 
 
-def test_one_county_failing_leaves_the_others(two_counties, tmp_path, monkeypatch):
-    real = batch._execute
+def test_one_county_failing_leaves_the_others(two_counties, tmp_path):
+    real = NotebookExecutor()
 
     def flaky(task, tmp_nb, parameters):
         if task.county == "东湖区":
             raise RuntimeError("forced failure")
         return real(task, tmp_nb, parameters)
 
-    monkeypatch.setattr(batch, "_execute", flaky)
     out = tmp_path / "out"
-    code = batch.run_reports(data=str(two_counties), out=str(out), workers=1, progress=False, rollup=False)
+    try:
+        code = batch.run_reports(data=str(two_counties), out=str(out), workers=1, progress=False, rollup=False,
+                                 execute=flaky)
+    finally:
+        real.close()
     assert code == 1
     year_dir = out / "2024"
     assert not (year_dir / "东湖区.html").exists() and not (year_dir / "东湖区.ipynb").exists()

@@ -1,6 +1,6 @@
-"""Report runs near the papermill floor (issue 9 §4, runner side): kernels started ahead and always
-shut down, the notebook written once, one HTML exporter per process — and a report's results do not
-depend on whether the runner's data cache served it."""
+"""Report runs near the papermill floor (runner side): kernels started ahead and always shut down,
+the notebook written once, one HTML exporter per process — and a report's results do not depend on
+whether the runner handed the notebook its data slice or the notebook read the data folder."""
 import json
 import os
 import tempfile
@@ -9,8 +9,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from junheng_lib import batch, kernels
-from junheng_lib.paths import notebook, sample_dir
+from junheng_lib.render import page
+from junheng_lib.run import kernels
+from junheng_lib.run import runner as batch
+from junheng_lib.run.cleanup import SOCKET_PREFIX, owner_prefix
+from junheng_lib.run.execute import NotebookExecutor
+from junheng_lib.util.paths import notebook, sample_dir
 
 
 def _template(folder: Path, cells: list[str]) -> Path:
@@ -26,9 +30,9 @@ def _template(folder: Path, cells: list[str]) -> Path:
 
 
 #: what a kernel had loaded before the notebook's first cell, and its namespace
-PROBE = ["import sys\nprint(json.dumps({'warm': 'junheng_lib.names' in sys.modules, "
+PROBE = ["import sys\nprint(json.dumps({'warm': 'junheng_lib.util.names' in sys.modules, "
          "'names': sorted(k for k in globals() if not k.startswith('_'))}))" .replace("json.dumps", "__import__('json').dumps"),
-         "from junheng_lib import names"]
+         "from junheng_lib.util import names"]
 
 
 def _kernels_of(pids) -> list:
@@ -84,16 +88,22 @@ def test_each_pool_worker_shuts_its_kernels_down(tmp_path):
     assert not leftovers
 
 
-def test_a_kernel_started_ahead_is_shut_down_when_the_run_fails(tmp_path, monkeypatch):
+class _Interrupted(NotebookExecutor):
+    """Interrupted (Ctrl-C) once the first report has run and the next kernel has been started ahead."""
+
+    def __call__(self, task, out_nb, parameters):
+        super().__call__(task, out_nb, parameters)
+        raise KeyboardInterrupt
+
+
+def test_a_kernel_started_ahead_is_shut_down_when_the_run_fails(tmp_path):
     template = _template(tmp_path, ["x = 1"])
     tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(2)]
-
-    def broken(r):
-        raise KeyboardInterrupt  # the runner interrupted after the first report
-
-    monkeypatch.setattr(batch, "_settle", broken)
+    ex = _Interrupted()
     with pytest.raises(KeyboardInterrupt):
-        batch.run_tasks(tasks, workers=1, progress=False)
+        batch.run_tasks(tasks, workers=1, progress=False, execute=ex)
+    assert ex.warm.km is not None            # the next report's kernel had been started …
+    ex.close()                                # … and the executor's owner ends it (run_reports does, always)
     assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
 
 
@@ -125,22 +135,22 @@ def test_the_html_exporter_kept_by_a_process_converts_as_nbconvert(tmp_path):
                       nbformat.v4.new_output("stream", name="stdout", text="a < b\n")])])
     src = tmp_path / "a.ipynb"
     nbformat.write(nb, src)
-    batch.to_html(src, tmp_path / "a.html", "题")
-    batch.to_html(src, tmp_path / "b.html", "题")
+    page.notebook_to_html(src, tmp_path / "a.html", "题")
+    page.notebook_to_html(src, tmp_path / "b.html", "题")
     for exclude in (True, False):
         fresh, _ = HTMLExporter(exclude_input=exclude, exclude_input_prompt=True, exclude_output_prompt=True) \
             .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
-        ours, _ = batch._exporter_class()(exclude_input=exclude, exclude_input_prompt=True,
+        ours, _ = page._exporter_class()(exclude_input=exclude, exclude_input_prompt=True,
                                           exclude_output_prompt=True) \
             .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
         assert str(BeautifulSoup(ours, features="html.parser")) == fresh
         assert ours.count('tabindex="0"') == fresh.count('tabindex="0"') > 0
         assert 'alt="No description has been provided for this image"' in ours
     a = (tmp_path / "a.html").read_text("utf-8")
-    ours, _ = batch._exporter_class()(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
+    ours, _ = page._exporter_class()(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True) \
         .from_notebook_node(nbformat.read(src, as_version=4), resources={"metadata": {"name": "题"}})
     # to_html's own additions: characters for references, lang, no scripts from the web, contents list
-    assert a == batch.add_contents(batch.offline(batch.zh_lang(batch.unentity(ours))))
+    assert a == page.add_contents(page.offline(page.zh_lang(page.unentity(ours))))
     assert "cdnjs" not in a and "mathjax" not in a.lower()
     assert '<html lang="zh-CN"' in a
     assert a == (tmp_path / "b.html").read_text("utf-8")
@@ -148,19 +158,19 @@ def test_the_html_exporter_kept_by_a_process_converts_as_nbconvert(tmp_path):
 
 
 def test_warm_up_code_imports_what_the_template_imports(tmp_path):
-    template = _template(tmp_path, ["%matplotlib inline", "import json\nfrom junheng_lib import names as n",
-                                    "def f():\n    from junheng_lib.paths import sample_dir\n    return 1"])
+    template = _template(tmp_path, ["%matplotlib inline", "import json\nfrom junheng_lib.util import names as n",
+                                    "def f():\n    from junheng_lib.util.paths import sample_dir\n    return 1"])
     code = kernels.warm_up_code(template)
     ns: dict = {}
     exec(code[:-1], ns)  # the trailing ';' only hides the value in IPython
     assert set(ns) == {"__builtins__"}  # nothing in the caller's namespace
-    for stmt in ("import json", "from junheng_lib import names as n", "from junheng_lib.paths import sample_dir"):
+    for stmt in ("import json", "from junheng_lib.util import names as n", "from junheng_lib.util.paths import sample_dir"):
         assert stmt in code
     assert kernels.warm_up_code(tmp_path / "missing.ipynb") == ""
 
 
 def test_a_report_from_the_runner_equals_a_direct_papermill_run(tmp_path):
-    """The runner (data read once, the notebook handed the cache) and the template run by hand with a
+    """The runner (data read once, the notebook handed its slice) and the template run by hand with a
     data folder give the same results; no kernel is left behind."""
     import papermill as pm
     out = tmp_path / "out"
@@ -179,26 +189,22 @@ def test_a_report_from_the_runner_equals_a_direct_papermill_run(tmp_path):
 
 
 def test_the_runner_and_the_kernels_name_socket_folders_alike():
-    assert batch.SOCKET_PREFIX == kernels.SOCKET_PREFIX and kernels._socket_prefix() == batch._owner_prefix(
-        batch.SOCKET_PREFIX)
+    assert kernels._socket_prefix() == owner_prefix(SOCKET_PREFIX)
 
 
 def test_what_only_some_paths_need_is_imported_only_there():
-    """The command line parses ``report`` and the runner module starts a kernel before pandas is
-    loaded; the report stack (what a kernel imports) loads neither dask, papermill, nbconvert nor
+    """The report stack (what a kernel imports) loads neither dask, papermill, nbconvert nor
     jupyter_client, and a whole county evaluation (the ledger's CV plans included) never loads scipy."""
     import subprocess
     import sys
-    code = ("import sys, junheng_lib, junheng_lib.batch, junheng_lib.datacache, junheng_lib.cli as cli\n"
-            "cli._options(cli.build_parser().parse_args(['report', '--county', '白石县']))\n"
-            "light = 'pandas' not in sys.modules\n"
-            "import junheng_lib.reporting, junheng_lib.plots, junheng_lib.narrative, junheng_lib.rollup, "
-            "junheng_lib.export\n"
-            "rep = junheng_lib.reporting.CountyReport.build(None, '白石县')\n"
+    code = ("import sys\n"
+            "import junheng_lib.report.county, junheng_lib.report.plots, junheng_lib.report.narrative, "
+            "junheng_lib.report.city, junheng_lib.render.xlsx\n"
+            "rep = junheng_lib.report.county.CountyReport.build(None, '白石县')\n"
             "assert rep.ev.ledger['plan_cost'].gt(0).any()  # CV plans were solved\n"
             "heavy = [m for m in ('scipy', 'dask', 'distributed', 'papermill', 'nbconvert', 'nbclient', "
             "'jupyter_client') if m in sys.modules]\n"
-            "print(light, heavy)")
+            "print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": str(Path(batch.__file__).resolve().parents[1])})
-    assert r.stdout.split("\n")[0] == "True []", r.stderr
+                       env={**os.environ, "PYTHONPATH": str(Path(batch.__file__).resolve().parents[2])})
+    assert r.stdout.split("\n")[0] == "[]", r.stderr

@@ -18,15 +18,23 @@ from pathlib import Path
 import pytest
 from conftest import small_city
 
-from junheng_lib import batch, names, outputs
-from junheng_lib.io import DataError
-from junheng_lib.names import MAX_STEM_BYTES, file_stems, safe_name
+from junheng_lib.data.io import DataError
+from junheng_lib.run import outputs
+from junheng_lib.run import runner as batch
+from junheng_lib.run.cleanup import LEGACY_AGE, _host_tag, clean_leftovers
+from junheng_lib.run.execute import NotebookExecutor
+from junheng_lib.run.tasks import COUNTY
+from junheng_lib.util import names
+from junheng_lib.util.names import MAX_STEM_BYTES, file_stems, safe_name
 
-ROOT = Path(batch.__file__).resolve().parents[1]
+ROOT = Path(batch.__file__).resolve().parents[2]
 
 
-def _run(data, out, **kw):
+def _run(data, out, fake=None, **kw):
+    """The runner on ``data``; with ``fake`` (the fake_notebooks fixture) its stand-in runs the notebooks."""
     kw.setdefault("progress", False)
+    if fake is not None:
+        kw["execute"] = fake.execute
     return batch.run_reports(data=str(data), out=str(out), **kw)
 
 
@@ -41,20 +49,20 @@ def _status(year_dir) -> dict:
 
 
 def _county_runs(fake) -> list:
-    return sorted(c for t, c in fake.calls if t == batch.COUNTY)
+    return sorted(c for t, c in fake.calls if t == COUNTY)
 
 
 # ---------------------------------------------------------------- a failed re-run is never current
 def test_failed_rerun_sets_the_old_outputs_aside_and_the_rollup_does_not_read_them(tmp_path, fake_notebooks):
-    from junheng_lib.rollup import CityReport
+    from junheng_lib.report.city import CityReport
 
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out) == 0
+    assert _run(data, out, fake_notebooks) == 0
     assert _record(y / "甲县.docx") == {"county": "甲县", "students": 200}  # two schools of 100
     small_city(data, {"甲县": 150, "乙县": 200})  # 甲县's data are corrected …
     fake_notebooks.fail.add("甲县")                 # … and its re-run fails
-    assert _run(data, out) == 1
+    assert _run(data, out, fake_notebooks) == 1
     assert sorted(p.name for p in y.glob("甲县*")) == ["甲县.failed.ipynb"]  # nothing of it presented as current
     stale = y / outputs.STALE_DIR
     assert _record(stale / "甲县.docx")["students"] == 200                    # set aside, clearly named
@@ -63,7 +71,7 @@ def test_failed_rerun_sets_the_old_outputs_aside_and_the_rollup_does_not_read_th
     city = CityReport.build(str(data), 2024, results_dir=y)                   # the library's roll-up, too
     assert city.missing == ["甲县"] and list(city.results) == ["乙县"]
     fake_notebooks.fail.clear()                                               # once it succeeds …
-    assert _run(data, out) == 0
+    assert _run(data, out, fake_notebooks) == 0
     assert _record(y / "甲县.docx")["students"] == 300 and not stale.exists()
     assert not (y / "甲县.failed.ipynb").exists() and _status(y) == {"甲县": "current", "乙县": "current"}
     assert sorted(_record(y / "全市汇总.xlsx")) == ["乙县", "甲县"]
@@ -72,9 +80,9 @@ def test_failed_rerun_sets_the_old_outputs_aside_and_the_rollup_does_not_read_th
 def test_a_forced_rerun_that_fails_on_unchanged_inputs_keeps_the_current_report(tmp_path, fake_notebooks):
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     fake_notebooks.fail.add("甲县")  # e.g. a kernel that did not start on a busy machine
-    assert _run(data, out, rollup=False, force=True) == 1
+    assert _run(data, out, fake_notebooks, rollup=False, force=True) == 1
     assert outputs.check_unit(y, "甲县") is None and _status(y)["甲县"] == "current"
     assert (y / "甲县.failed.ipynb").exists() and not (y / outputs.STALE_DIR).exists()
 
@@ -101,11 +109,11 @@ def _hash_file_only(y):  # the outputs of an earlier version: a hash file, no ma
 def test_a_missing_changed_or_unrecorded_output_means_run_again(tmp_path, fake_notebooks, damage):
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out) == 0
+    assert _run(data, out, fake_notebooks) == 0
     fake_notebooks.calls.clear()
-    assert _run(data, out) == 0 and fake_notebooks.calls == []   # intact: nothing runs
+    assert _run(data, out, fake_notebooks) == 0 and fake_notebooks.calls == []   # intact: nothing runs
     damage(y)
-    assert _run(data, out) == 0
+    assert _run(data, out, fake_notebooks) == 0
     assert fake_notebooks.calls == [("county_report.ipynb", "甲县")]  # that county only (its results are unchanged)
     assert _record(y / "甲县.docx")["students"] == 200
     assert outputs.check_unit(y, "甲县") is None and not (y / "甲县.inputs.sha256").exists()
@@ -142,7 +150,7 @@ def test_kill_9_mid_run_leaves_no_process_no_mixed_report_and_no_leftovers(tmp_p
     # more reports than workers: each worker also has its next kernel started ahead when it is killed
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200, "丙县": 300, "丁县": 400})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     before = {p.name: p.read_bytes() for p in y.iterdir()}
     original = (data / "schools.csv").read_bytes()
     small_city(data, {"甲县": 170, "乙县": 230, "丙县": 330, "丁县": 430})
@@ -179,7 +187,7 @@ def test_kill_9_mid_run_leaves_no_process_no_mixed_report_and_no_leftovers(tmp_p
     assert staged
     (data / "schools.csv").write_bytes(original)    # the correction is reverted
     fake_notebooks.calls.clear()
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     after = {p.name: p.read_bytes() for p in y.iterdir() if p.name != outputs.INDEX}
     assert after == {n: b for n, b in before.items() if n != outputs.INDEX}  # the first run's outputs, whole
     assert not any(p.exists() for p in staged + sockets)
@@ -192,7 +200,7 @@ NAMES = ["云州/西山区", "云州_西山区", "西山区.", "西山区", "ABC
 def test_names_that_collide_when_made_file_safe_or_are_too_long_get_their_own_files(tmp_path, fake_notebooks):
     data = small_city(tmp_path / "data", {n: 100 + 10 * k for k, n in enumerate(NAMES)})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out) == 0
+    assert _run(data, out, fake_notebooks) == 0
     found = outputs.current_results(y, 2024)
     assert set(found) == set(NAMES)
     for k, n in enumerate(NAMES):
@@ -217,7 +225,7 @@ def test_a_name_clash_that_cannot_be_resolved_is_refused_naming_both_counties(tm
     monkeypatch.setattr(names, "name_tag", lambda name: "00000000")  # force the hashes to coincide
     data = small_city(tmp_path / "data", {"云州/西山区": 100, "云州:西山区": 100})
     with pytest.raises(DataError) as e:
-        _run(data, tmp_path / "out")
+        _run(data, tmp_path / "out", fake_notebooks)
     assert "云州/西山区" in e.value.report() and "云州:西山区" in e.value.report()
     assert fake_notebooks.calls == [] and not (tmp_path / "out").exists()
 
@@ -225,25 +233,25 @@ def test_a_name_clash_that_cannot_be_resolved_is_refused_naming_both_counties(tm
 # ---------------------------------------------------------------- repeated county, failed notebook
 def test_a_county_given_twice_runs_once(tmp_path, fake_notebooks):
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 200})
-    assert _run(data, tmp_path / "out", counties=["甲县", "甲县"], rollup=False) == 0
+    assert _run(data, tmp_path / "out", fake_notebooks, counties=["甲县", "甲县"], rollup=False) == 0
     assert fake_notebooks.calls == [("county_report.ipynb", "甲县")]
 
 
 def test_the_failed_notebook_goes_away_once_the_county_succeeds(tmp_path, fake_notebooks):
     data = small_city(tmp_path / "data", {"甲县": 100})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     original = (data / "schools.csv").read_bytes()
     small_city(data, {"甲县": 120})
     fake_notebooks.fail.add("甲县")
-    assert _run(data, out, rollup=False) == 1 and (y / "甲县.failed.ipynb").exists()
+    assert _run(data, out, fake_notebooks, rollup=False) == 1 and (y / "甲县.failed.ipynb").exists()
     fake_notebooks.fail.clear()
     (data / "schools.csv").write_bytes(original)  # back to the data of the first, successful run
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     assert not (y / "甲县.failed.ipynb").exists() and _record(y / "甲县.docx")["students"] == 200
     (y / "甲县.failed.ipynb").write_text("{}", encoding="utf-8")  # left by an earlier attempt
     fake_notebooks.calls.clear()
-    assert _run(data, out, rollup=False) == 0
+    assert _run(data, out, fake_notebooks, rollup=False) == 0
     assert fake_notebooks.calls == [] and not (y / "甲县.failed.ipynb").exists()
 
 
@@ -257,7 +265,7 @@ def test_leftovers_of_dead_runs_are_removed_and_those_in_use_kept(tmp_path, fake
     data = small_city(tmp_path / "data", {"甲县": 100})
     out, y = tmp_path / "out", tmp_path / "out" / "2024"
     y.mkdir(parents=True)
-    dead, live, host = _dead_pid(), os.getppid(), batch._host_tag()
+    dead, live, host = _dead_pid(), os.getppid(), _host_tag()
     dead_stage, live_stage = y / f".run-{dead}-{host}-x1", y / f".run-{live}-{host}-x2"
     for d in (dead_stage, live_stage):
         d.mkdir()
@@ -265,7 +273,7 @@ def test_leftovers_of_dead_runs_are_removed_and_those_in_use_kept(tmp_path, fake
     dead_sock = Path(tempfile.mkdtemp(prefix=f"jh-k-{dead}-{host}-"))
     live_sock = Path(tempfile.mkdtemp(prefix=f"jh-k-{live}-{host}-"))
     try:
-        assert _run(data, out, rollup=False) == 0
+        assert _run(data, out, fake_notebooks, rollup=False) == 0
         assert not dead_stage.exists() and not dead_sock.exists()
         assert live_stage.exists() and live_sock.exists()
     finally:
@@ -280,12 +288,12 @@ def test_socket_folders_of_older_versions_are_removed_only_when_unused_and_old()
     old_unused, old_bound, recent = (Path(tempfile.mkdtemp(prefix="jh-k-", dir=tmp)) for _ in range(3))
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(old_bound / "k-1"))
-    hour_ago = time.time() - 2 * batch.LEGACY_AGE
+    hour_ago = time.time() - 2 * LEGACY_AGE
     for d in (old_unused, old_bound):
         for p in (*d.iterdir(), d):
             os.utime(p, (hour_ago, hour_ago), follow_symlinks=False)
     try:
-        removed = batch.clean_leftovers([])
+        removed = clean_leftovers([])
         assert old_unused in removed and not old_unused.exists()
         assert old_bound.exists() and recent.exists()
     finally:
@@ -311,15 +319,17 @@ def test_real_reports_from_a_schools_file_and_a_rollup_without_the_failed_county
     summary = pd.read_excel(y / "全市汇总.xlsx", sheet_name="汇总", header=1).dropna(subset=["县(区)"])
     assert sorted(summary["县(区)"]) == ["乙县", "甲县"]
     small_city(schools.parent, {"甲县": 150, "乙县": 200})
-    real = batch._execute
+    real = NotebookExecutor()
 
     def failing(task, nb, params):
         if task.county == "甲县":
             raise RuntimeError("forced failure")
         return real(task, nb, params)
 
-    monkeypatch.setattr(batch, "_execute", failing)
-    assert _run(schools, out) == 1
+    try:
+        assert _run(schools, out, execute=failing) == 1
+    finally:
+        real.close()
     summary = pd.read_excel(y / "全市汇总.xlsx", sheet_name="汇总", header=1).dropna(subset=["县(区)"]).set_index("县(区)")
     assert list(summary.index) == ["乙县", "甲县"]                 # listed, not ranked, and said to be 未生成
     assert "未生成" in summary.loc["甲县"].astype(str).tolist() and "未生成" not in summary.loc["乙县"].astype(str).tolist()

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import row, write_csv
 
 HEADER = "year,county,stage,standard,indicator,mean,cv,limit,passed"
@@ -132,7 +131,8 @@ def test_plan_needs_limit_for_basic_indicators(small):
 
 def test_evaluate_writes_xlsx_and_csv(tmp_path):
     import openpyxl
-    from junheng_lib.paths import sample_dir
+
+    from junheng_lib.util.paths import sample_dir
     out = tmp_path / "ev.xlsx"
     r = run("evaluate", sample_dir(), "--county", "白石县", "-o", out)
     assert r.returncode == 0, r.stderr

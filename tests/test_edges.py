@@ -6,19 +6,19 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
-from junheng_lib.evaluate import values_table
-from junheng_lib import data as jdata
-from junheng_lib import narrative as nv
-from junheng_lib import reporting
+
+from junheng_lib.analysis.coefficients import values_table
+from junheng_lib.analysis.gap import urban_rural_gap
+from junheng_lib.analysis.measures import grouped_theil
 from junheng_lib.cli import main
-from junheng_lib.data import load
-from junheng_lib.gap import urban_rural_gap
-from junheng_lib.io import DataError
-from junheng_lib.measures import grouped_theil
-from junheng_lib.reporting import CountyReport
-from junheng_lib.rollup import CityReport
+from junheng_lib.data import dataset as jdata
+from junheng_lib.data.dataset import load
+from junheng_lib.data.io import DataError
+from junheng_lib.report import county as reporting
+from junheng_lib.report import narrative as nv
+from junheng_lib.report.city import CityReport
+from junheng_lib.report.county import CountyReport
 
 
 def junior(**kw) -> dict:
@@ -190,7 +190,7 @@ def test_rollup_without_any_county_result_goes_on(city, tmp_path):
 
 def _commit(folder, rep, year=None):
     """Write a county's results as a complete output unit (what the runner does), as for ``year``."""
-    from junheng_lib import outputs
+    from junheng_lib.run import outputs
     stage = folder / f".stage-{rep.county}"
     stage.mkdir()
     rep.write_results(stage)
@@ -227,7 +227,7 @@ def test_rollup_lists_counties_without_current_result(city, tmp_path):
 
 # ---------------------------------------------------------------------------------- the batch, end to end
 def test_batch_gives_every_edge_county_its_report(city, tmp_path, capsys):
-    from junheng_lib import batch
+    from junheng_lib.run import runner as batch
     out = tmp_path / "out"
     assert batch.run_reports(data=str(city), out=str(out), workers=1, progress=False) == 0
     err = capsys.readouterr().err

@@ -7,11 +7,16 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import compliant, row
-from junheng_lib.evaluate import COEFFICIENT_COLUMNS, coefficients, compliance, values_table
-from junheng_lib.options import Options
-from junheng_lib.stages import school_stages
+
+from junheng_lib.analysis.coefficients import (
+    COEFFICIENT_COLUMNS,
+    coefficients,
+    compliance,
+    values_table,
+)
+from junheng_lib.analysis.stages import school_stages
+from junheng_lib.rules.options import Options
 
 
 def wcv(x, p):
@@ -233,13 +238,13 @@ def test_option_merge_teaching_point_into_central_school(table):
     assert sorted(comp["school_id"]) == ["C", "E", "S"]
     assert comp.set_index("school_id").loc["C", "students"] == 200
     # other per-school tables see each school once (its own row, not the merged 基本均衡 view)
-    from junheng_lib.size import class_shortfall
+    from junheng_lib.analysis.size import class_shortfall
     cs = class_shortfall(None, values_table(t, Options(teaching_points="merge")))
     assert sorted(cs["school_id"]) == ["C", "E", "S"] and cs.set_index("school_id").loc["C", "students"] == 200
 
 
 def test_merge_needs_the_central_school(table):
-    from junheng_lib.io import DataError
+    from junheng_lib.data.io import DataError
     t = table([row(school_id="C", students_primary=200),
                row(school_id="E", school_name="点", school_type="教学点", students_primary=30, teachers_primary=3,
                    above_degree_primary=3, central_school_id="X")])

@@ -3,11 +3,14 @@ import json
 
 import pytest
 
-from junheng_lib import evaluate, outline
-from junheng_lib.data import load
+from junheng_lib.analysis import coefficients as evaluate
+from junheng_lib.data.dataset import load
 from junheng_lib.evaluation import TABLES, Evaluation, evaluate_county
-from junheng_lib.reporting import Chart, CountyReport, Text
-from junheng_lib.tables import Table
+from junheng_lib.render.blocks import Chart, Text
+from junheng_lib.render.html import table_html
+from junheng_lib.render.table import Table
+from junheng_lib.report import outline
+from junheng_lib.report.county import CountyReport
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def test_a_whole_county_report_expands_the_schools_once(expansions, tmp_path):
     for sec in rep.sections():            # every block of every section, as the notebook shows them
         for b in rep.blocks(sec):
             if isinstance(b, Table):
-                b.to_html()
+                table_html(b)
     paths = rep.write_outputs(tmp_path)   # results.json, Word, Excel
     assert len(expansions) == 1           # once, for all the county's years (the trends need them)
     assert {c for c, _ in expansions[0]} == {"白石县"}
@@ -72,7 +75,7 @@ def test_notebook_and_word_follow_the_same_outline(tmp_path):
     import docx
     import nbformat
 
-    from junheng_lib.paths import notebook
+    from junheng_lib.util.paths import notebook
     nb = nbformat.read(notebook("county_report.ipynb"), as_version=4)
     shown = [c.source.split('"')[1] for c in nb.cells if c.cell_type == "code" and 'rep.show("' in c.source]
     assert shown == [s.key for s in outline.SECTIONS]          # the notebook shows every section, in order

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from matplotlib import font_manager, ft2font
 
-from junheng_lib import batch, plots
-from junheng_lib.indicators import RULES
-from junheng_lib.paths import sample_dir
+from junheng_lib.report import plots
+from junheng_lib.rules.indicators import RULES
+from junheng_lib.run import execute
+from junheng_lib.run import runner as batch
+from junheng_lib.util.paths import sample_dir
 
 #: outside GB2312 (the bundled font of junheng ≤ 0.1): each killed its county's report
 REAL_NAMES = ["埇桥区", "浉河区", "鄠邑区", "王堌堆小学"]
@@ -117,13 +119,13 @@ def test_dollar_signs_and_invisible_characters_in_names(bundled_only):
 
 
 def test_runner_kernels_do_not_turn_a_missing_glyph_into_an_error():
-    """Kernels get batch.KERNEL_ENV: a chart label that still lacks a glyph warns, never fails the report."""
+    """Kernels get execute.KERNEL_ENV: a chart label that still lacks a glyph warns, never fails the report."""
     import os
     import subprocess
     import sys
     code = ("import io, matplotlib; matplotlib.use('agg'); import matplotlib.pyplot as plt\n"
             "fig, ax = plt.subplots(); ax.set_title('\\U00020000'); fig.savefig(io.BytesIO(), format='png')")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"} | batch.KERNEL_ENV | {"MPLBACKEND": "agg"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"} | execute.KERNEL_ENV | {"MPLBACKEND": "agg"}
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
 
@@ -175,7 +177,7 @@ def test_installed_cjk_font_takes_over_beyond_the_bundled_font(tmp_path, monkeyp
 
 
 def test_county_report_names_affected_names_at_its_top(tmp_path, bundled_only):
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
     data = _county_folder(tmp_path)
     rep = CountyReport.build(str(data), "埇桥区", 2024)
     note = rep.notices()[-1]
@@ -185,7 +187,7 @@ def test_county_report_names_affected_names_at_its_top(tmp_path, bundled_only):
 
 
 def test_city_rollup_names_counties_its_chart_cannot_draw(tmp_path, bundled_only):
-    from junheng_lib.rollup import CityReport
+    from junheng_lib.report.city import CityReport
     data = _county_folder(tmp_path, county=EXT_B[:2] + "区")        # 王𠀾区
     city = CityReport.build(str(data), 2024)
     assert city.narrative().endswith(plots.glyph_note([EXT_B[:2] + "区"]))
@@ -216,8 +218,8 @@ def _county_folder(d: Path, county: str = "埇桥区") -> Path:
 
 
 def test_report_of_a_county_with_rare_names(tmp_path):
-    import openpyxl
     import nbformat
+    import openpyxl
     data = _county_folder(tmp_path)
     out = tmp_path / "out"
     res = batch.run_county(batch.CountyTask(county="埇桥区", year=2024, out_dir=str(out), data_dir=str(data)))

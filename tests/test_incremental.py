@@ -4,7 +4,9 @@ import pickle
 import pytest
 from conftest import small_city
 
-from junheng_lib import batch, outputs
+from junheng_lib.run import outputs
+from junheng_lib.run import runner as batch
+from junheng_lib.run.hashing import input_hashes
 
 
 @pytest.fixture
@@ -14,29 +16,29 @@ def data(tmp_path):
 
 def test_unchanged_inputs_are_not_rerun_and_one_county_change_reruns_it_and_rollup(data, tmp_path, fake_notebooks):
     out = tmp_path / "out"
-    assert batch.run_reports(data=str(data), out=str(out), progress=False) == 0
+    assert batch.run_reports(data=str(data), out=str(out), progress=False, execute=fake_notebooks.execute) == 0
     y = out / "2024"
     assert (y / "东湖区.manifest.json").exists() and (y / "全市汇总.manifest.json").exists()
     fake_notebooks.calls.clear()
-    assert batch.run_reports(data=str(data), out=str(out), progress=False) == 0
+    assert batch.run_reports(data=str(data), out=str(out), progress=False, execute=fake_notebooks.execute) == 0
     assert fake_notebooks.calls == []                    # nothing changed: nothing executed
     # a correction in one county's rows re-runs that county and the roll-up only
     small_city(data, {"东湖区": 100, "南江区": 210})
-    assert batch.run_reports(data=str(data), out=str(out), progress=False) == 0
+    assert batch.run_reports(data=str(data), out=str(out), progress=False, execute=fake_notebooks.execute) == 0
     assert sorted(c for _, c in fake_notebooks.calls) == sorted(["南江区", "全市汇总"])
     fake_notebooks.calls.clear()
-    assert batch.run_reports(data=str(data), out=str(out), progress=False, options=None, force=True) == 0
+    assert batch.run_reports(data=str(data), out=str(out), progress=False, options=None, force=True, execute=fake_notebooks.execute) == 0
     assert sorted(c for _, c in fake_notebooks.calls) == sorted(["东湖区", "南江区", "全市汇总"])
 
 
 def test_changed_options_change_the_hash(data):
-    from junheng_lib.data import load
-    from junheng_lib.options import Options
+    from junheng_lib.data.dataset import load
+    from junheng_lib.rules.options import Options
     ds = load(data)
-    a = batch.input_hashes(ds, [2024], ["东湖区"], Options())
-    b = batch.input_hashes(ds, [2024], ["东湖区"], Options(small_schools="exclude"))
+    a = input_hashes(ds, [2024], ["东湖区"], Options())
+    b = input_hashes(ds, [2024], ["东湖区"], Options(small_schools="exclude"))
     assert a[(2024, "东湖区")] != b[(2024, "东湖区")]
-    assert a == batch.input_hashes(ds, [2024], ["东湖区"], Options())
+    assert a == input_hashes(ds, [2024], ["东湖区"], Options())
 
 
 def test_unit_of_work_is_picklable():

@@ -1,10 +1,10 @@
 """Reading exports as counties have them, and every kind of bad input reported at once."""
 import pandas as pd
 import pytest
-
 from conftest import BASE, row, write_csv
-from junheng_lib.io import ROW, DataError, read_classes, read_schools
-from junheng_lib.schema import SCHOOLS
+
+from junheng_lib.data.io import ROW, DataError, read_classes, read_schools
+from junheng_lib.data.schema import SCHOOLS
 
 ZH = {c.name: c.zh for c in SCHOOLS}
 

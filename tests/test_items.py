@@ -4,14 +4,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
-from junheng_lib.county_items import county_items, three_growths
-from junheng_lib.evaluate import values_table
-from junheng_lib.gap import urban_rural_gap
-from junheng_lib.io import DataError, read_classes, read_counties
-from junheng_lib.size import class_bands, class_shortfall, school_size, special_rooms
-from junheng_lib.trends import cv_trend, warnings_table
+
+from junheng_lib.analysis.coefficients import values_table
+from junheng_lib.analysis.gap import urban_rural_gap
+from junheng_lib.analysis.items import county_items, three_growths
+from junheng_lib.analysis.size import (
+    class_bands,
+    class_shortfall,
+    school_size,
+    special_rooms,
+)
+from junheng_lib.analysis.trends import cv_trend, warnings_table
+from junheng_lib.data.io import DataError, read_classes, read_counties
 
 
 @pytest.fixture
@@ -51,8 +56,8 @@ def test_without_classes_table(one_school):
     assert s["class_shortfall"] == 1 and math.isnan(s["place_shortfall"])
     items = county_items(None, one_school, None)
     item5 = items[(items["group"] == "政府保障程度") & (items["no"] == 5)].iloc[0]
-    assert item5["status"] == "未提供"
-    assert (items[items["group"] == "教育质量"]["status"] == "未提供").all()
+    assert item5["status"] == "missing"
+    assert (items[items["group"] == "教育质量"]["status"] == "missing").all()
 
 
 def test_school_size_limits(table):
@@ -102,16 +107,16 @@ def test_county_items_values_and_missing(tmp_path, one_school):
                                   four_unified="否", nearby_enrollment_urban=100, nearby_enrollment_town=94.9,
                                   quality_monitoring_level_ok="是", quality_gap_rate=0.15)])
     t = county_items(c, one_school).set_index(["group", "no"])["status"]
-    assert t[("社会认可度", 1)] == "达标"
-    assert t[("政府保障程度", 7)] == "未达标"            # 5 999 < 6 000
-    assert t[("政府保障程度", 8)] == "达标"              # equal pay is "not lower"
-    assert t[("政府保障程度", 11)] == "达标"             # 10 % rotated, 20 % of them backbone
-    assert t[("政府保障程度", 1)] == "达标" and t[("政府保障程度", 2)] == "未达标"
-    assert t[("政府保障程度", 13)] == "未达标"           # 镇区 94.9 < 95
-    assert t[("教育质量", 9)] == "未达标"                # gap rate must be below 0.15
-    assert t[("政府保障程度", 9)] == "未提供" and t[("教育质量", 1)] == "未提供"
-    assert t[("政府保障程度", 4)] == "达标"              # 217 students
-    assert t[("基本均衡认定条件", 1)] == "未提供" and t[("基本均衡认定条件", 2)] == "达标"
+    assert t[("社会认可度", 1)] == "pass"
+    assert t[("政府保障程度", 7)] == "fail"            # 5 999 < 6 000
+    assert t[("政府保障程度", 8)] == "pass"              # equal pay is "not lower"
+    assert t[("政府保障程度", 11)] == "pass"             # 10 % rotated, 20 % of them backbone
+    assert t[("政府保障程度", 1)] == "pass" and t[("政府保障程度", 2)] == "fail"
+    assert t[("政府保障程度", 13)] == "fail"           # 镇区 94.9 < 95
+    assert t[("教育质量", 9)] == "fail"                # gap rate must be below 0.15
+    assert t[("政府保障程度", 9)] == "missing" and t[("教育质量", 1)] == "missing"
+    assert t[("政府保障程度", 4)] == "pass"              # 217 students
+    assert t[("基本均衡认定条件", 1)] == "missing" and t[("基本均衡认定条件", 2)] == "pass"
     assert len(t) == 15 + 9 + 1 + 2
 
 
@@ -125,10 +130,10 @@ def test_three_growths(tmp_path):
              per_student_public_funds_junior=1010),
     ])
     g = three_growths(c).set_index(["year", "no"])["status"]
-    assert (g.loc[2022] == "未提供").all()
-    assert g[(2023, 1)] == "达标"        # +6 % > +5 %
-    assert g[(2023, 2)] == "未达标"      # 初中 per-student spending flat
-    assert g[(2023, 3)] == "达标"
+    assert (g.loc[2022] == "missing").all()
+    assert g[(2023, 1)] == "pass"        # +6 % > +5 %
+    assert g[(2023, 2)] == "fail"      # 初中 per-student spending flat
+    assert g[(2023, 3)] == "pass"
 
 
 def test_gap_theil_textbook(table):

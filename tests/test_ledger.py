@@ -1,10 +1,10 @@
 """整改台账: rows, amounts and costs worked out by hand from the rules and the unit costs."""
 import pytest
-
 from conftest import compliant
-from junheng_lib.data import Dataset
+
+from junheng_lib.data.dataset import Dataset
 from junheng_lib.evaluation import evaluate_county
-from junheng_lib.indicators import RULES
+from junheng_lib.rules.indicators import RULES
 
 
 def _ev(table, costs=None):
@@ -38,7 +38,7 @@ def test_unit_costs_are_inputs(table):
 
 
 def test_county_rows_for_cvs_over_their_limit_and_the_rollup_total():
-    from junheng_lib.data import load
+    from junheng_lib.data.dataset import load
     ev = evaluate_county(load(None), "白石县", 2024)
     led = ev.ledger
     county = led[led["level"] == "全县"]
@@ -54,7 +54,7 @@ def test_county_rows_for_cvs_over_their_limit_and_the_rollup_total():
 def test_every_school_row_names_its_school_in_the_responsible_unit():
     """A school's item the bureau must act on (class size, school size, rooms) names the school
     beside the bureau, so that two rows of different schools never read alike."""
-    from junheng_lib.data import load
+    from junheng_lib.data.dataset import load
     data = load(None)
     ev = evaluate_county(data, "白石县", 2024)
     led = ev.ledger
@@ -69,7 +69,7 @@ def test_every_school_row_names_its_school_in_the_responsible_unit():
 def test_ledger_table_says_per_student_beside_the_total_gap():
     """现状/标准 of a school's indicator are per student (or per 100 students), the 差额 is a total:
     each says its unit, so 4.07 and 411.0 are never read as the same kind of number."""
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
     t = CountyReport.build(None, "白石县", 2024).ledger_table()
     d = t.data
     assert [c.label for c in t.columns if c.key == "unit"] == ["差额单位"]

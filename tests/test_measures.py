@@ -4,7 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from junheng_lib.measures import grouped_weighted_cv, weighted_cv, weighted_theil
+from junheng_lib.analysis.measures import (
+    grouped_weighted_cv,
+    weighted_cv,
+    weighted_theil,
+)
 
 
 def test_weighted_cv_two_schools():
@@ -61,7 +65,7 @@ def test_theil_weighted_equals_replicated():
 
 
 def test_grouped_theil_matches_one_group_at_a_time():
-    from junheng_lib.measures import grouped_theil
+    from junheng_lib.analysis.measures import grouped_theil
     # group 0: the textbook case (between = ln 2, within 0); group 1: 1, 1, 3 unweighted by sub-group 0
     codes = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
     sub = np.array([0, 0, 0, 1, 1, 1, 0, 0, 0])

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from junheng_lib import narrative as nv
+from junheng_lib.report import narrative as nv
 
 
 def comp_rows(values, limits=(0.65, 0.55)):
@@ -93,7 +93,7 @@ def test_trend_rise_fall_flat():
 def test_items_sentence_counts_missing_as_not_passed():
     items = pd.DataFrame({"group": ["政府保障程度"] * 3 + ["社会认可度"], "no": [1, 2, 3, 1],
                           "item": ["a", "b", "c", "社会认可度达到85%以上"], "value": ["是", "", "否", "80.0%"],
-                          "standard": ["是", "是", "是", "≥85%"], "status": ["达标", "未提供", "未达标", "未达标"]})
+                          "standard": ["是", "是", "是", "≥85%"], "status": ["pass", "missing", "fail", "fail"]})
     s = nv.items_text(items)
     assert s == ("政府保障程度3项中达标1项，未达标1项（第3项），未提供数据1项（第2项，不计为达标）；"
                  "社会认可度为80.0%，未达到≥85%的要求。")
@@ -120,8 +120,8 @@ def test_problems_most_serious_first():
 # ---------------------------------------------------------------------------------------------- issue 10 §5
 import re
 
+from junheng_lib.analysis.trends import cv_trend, resource_warnings, warnings_table
 from junheng_lib.evaluation import Evaluation, contributions
-from junheng_lib.trends import cv_trend, resource_warnings, warnings_table
 
 CODE = re.compile(r"(?<![A-Za-z])[LY][1-8](?![0-9])|composite")
 
@@ -288,7 +288,7 @@ def _parts(statuses, items=(2, 15, 9, 1), passed=(1, 7, 4, 1), failed=(1, 8, 5, 
 
 
 def test_conclusion_reads_the_verdicts():
-    items = pd.DataFrame({"group": "基本均衡认定条件", "no": [1, 2], "status": ["未达标", "未提供"]})
+    items = pd.DataFrame({"group": "基本均衡认定条件", "no": [1, 2], "status": ["fail", "missing"]})
     probs = pd.DataFrame({"severity": [1, 2, 3, 5], "problem": ["甲。", "乙。", "丙。", "丁。"], "suggestion": "",
                           "brief": ["甲", "乙。", "丙", "丁"]})
     parts = _parts(["未达标", "未达标", "未达标", "达标"])
@@ -307,7 +307,7 @@ def test_conclusion_reads_the_verdicts():
 
 
 def test_the_readiness_sentence_is_the_rule_tables_for_every_grade(monkeypatch):
-    from junheng_lib.indicators import RULES
+    from junheng_lib.rules.indicators import RULES
     for g in RULES["readiness"]["grade"]:
         out = nv.conclusion(_verdicts(), _parts(["达标"] * 4, failed=(0, 0, 0, 0)),
                             pd.DataFrame({"group": [], "no": [], "status": []}), pd.DataFrame(
@@ -318,7 +318,7 @@ def test_the_readiness_sentence_is_the_rule_tables_for_every_grade(monkeypatch):
 def test_quality_parts_state():
     class Stub:
         county_items = pd.DataFrame({"group": ["政府保障程度", "政府保障程度", "教育质量", "社会认可度", "基本均衡认定条件"],
-                                     "status": ["达标", "未提供", "未达标", "达标", "未达标"]})
+                                     "status": ["pass", "missing", "fail", "pass", "fail"]})
 
         def stage_verdicts(self):
             return _verdicts()

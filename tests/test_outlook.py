@@ -10,11 +10,14 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
-from junheng_lib import evaluate, outline, stages
-from junheng_lib.reporting import Chart, CountyReport, Text
-from junheng_lib.tables import Table
+
+from junheng_lib.analysis import coefficients as evaluate
+from junheng_lib.analysis import stages
+from junheng_lib.render.blocks import Chart, Text
+from junheng_lib.render.table import Table
+from junheng_lib.report import outline
+from junheng_lib.report.county import CountyReport
 
 GRADES = {
     2022: {"A": [40, 40, 40, 40, 40, 40], "B": [20, 20, 20, 20, 20, 20], "C": [50, 50, 50]},
@@ -136,10 +139,14 @@ def test_outlook_students_against_capacity_by_hand(tmp_path, counted):
 def test_projected_values_equal_a_fresh_expansion(tmp_path):
     """Deriving the projected years from the values table gives the coefficients and compliance
     that expanding the projected schools tables again gives (resources re-split by new weights)."""
-    from junheng_lib.data import load
-    from junheng_lib.evaluate import coefficients, compliance, values_table
-    from junheng_lib.options import Options
-    from junheng_lib.projection import project, projected_schools, projected_values
+    from junheng_lib.analysis.coefficients import coefficients, compliance, values_table
+    from junheng_lib.analysis.projection import (
+        project,
+        projected_schools,
+        projected_values,
+    )
+    from junheng_lib.data.dataset import load
+    from junheng_lib.rules.options import Options
     ds = load(make_folder(tmp_path / "d"))
     # a 九年一贯制 school D (shared rooms split by student weights 1 : 1.1) joins 甲县
     s = ds.schools
@@ -172,7 +179,7 @@ def test_data_quality_lists_a_planted_finding(tmp_path):
     f = rep.ev.findings
     assert set(f["year"]) == {2024}
     hit = f[(f["school_id"] == "C") & (f["rule"] == "unit_wan")]
-    assert len(hit) == 1 and hit["severity"].iloc[0] == "错误"
+    assert len(hit) == 1 and hit["severity"].iloc[0] == "error"
     texts = _texts(rep, "data_quality")
     assert not any("不适用" in t for t in texts)                      # 2023 is in the data
     by_rule = _table(rep, "data_quality", "数据筛查结果")
@@ -227,7 +234,7 @@ def test_single_year_and_no_classes_still_report(tmp_path):
 
 
 def test_roll_up_lists_the_counties_at_risk_by_year(tmp_path):
-    from junheng_lib.rollup import CityReport
+    from junheng_lib.report.city import CityReport
     folder = make_folder(tmp_path / "d")
     # 乙县: the same schools under other ids, without a projection (its classes are absent)
     s = pd.read_csv(folder / "schools.csv", dtype=str)
@@ -241,7 +248,7 @@ def test_roll_up_lists_the_counties_at_risk_by_year(tmp_path):
     assert risk["指标"].tolist() == ["优质均衡学校达标", "学位", "大班额"]
     assert risk["预警"].iloc[2] == "预计2027年小学平均班额达到大班额的学校增至1所(本学年0所)"
     # the roll-up's section 七 shows the same rows as a table (Word and HTML read it)
-    from junheng_lib.tables import Table
+    from junheng_lib.render.table import Table
     table = city.projected_risk_table()
     assert isinstance(table, Table) and len(table.data) == 3
     assert "七、预计出现风险的县(区)" in [s.title for s in city.sections()]

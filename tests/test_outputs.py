@@ -11,10 +11,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
-from junheng_lib import export, fileio
+
 from junheng_lib.cli import main
+from junheng_lib.render import xlsx as export
+from junheng_lib.util import fileio
 
 #: names that spreadsheets would take for formulas (or links) if written as anything but text
 HOSTILE = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-1+2", "@SUM(A1)"]
@@ -60,9 +61,9 @@ def test_evaluate_xlsx_writes_names_as_text(hostile, tmp_path, capsys):
 
 
 def test_county_workbook_writes_names_and_title_as_text(hostile, tmp_path):
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
     rep = CountyReport.build(hostile, COUNTY, 2023)
-    path = export.write_county_xlsx(rep, tmp_path / "c.xlsx")
+    path = export.write_workbook(tmp_path / "c.xlsx", rep.workbook())
     wb = openpyxl.load_workbook(path)
     title = wb["差异系数表"]["A1"]
     assert title.data_type == "s" and title.value == f"表1　{COUNTY}2023学年基本均衡差异系数表"
@@ -73,7 +74,7 @@ def test_county_workbook_writes_names_and_title_as_text(hostile, tmp_path):
 
 
 def test_city_rollup_workbook_writes_county_names_as_text(hostile, tmp_path):
-    from junheng_lib.rollup import CityReport
+    from junheng_lib.report.city import CityReport
     path, _ = CityReport.build(hostile, 2023).write_outputs(tmp_path)
     assert path.name == "全市汇总.xlsx"
     seen = texts(path)
@@ -323,8 +324,8 @@ def test_read_only_folder_is_refused_up_front(command, tmp_path, readonly, capsy
     ro.mkdir()
     called = []
     monkeypatch.setattr("junheng_lib.evaluation.evaluate_county", lambda *a, **k: called.append(1))
-    monkeypatch.setattr("junheng_lib.evaluate.coefficients", lambda *a, **k: called.append(1))
-    monkeypatch.setattr("junheng_lib.batch.run_reports", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("junheng_lib.analysis.coefficients.coefficients", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("junheng_lib.run.runner.run_reports", lambda *a, **k: called.append(1))
     readonly(ro)
     args = {"coefficients": ["coefficients", str(schools), "-o", str(ro / "c.csv")],
             "evaluate-dir": ["evaluate", str(schools), "-o", str(ro / "new" / "tables")],
@@ -408,7 +409,7 @@ def test_long_table_continues_on_further_sheets(tmp_path, monkeypatch):
 
 
 def test_evaluate_splits_a_sheet_longer_than_excel_allows(tmp_path, monkeypatch, capsys):
-    from junheng_lib.paths import sample_dir
+    from junheng_lib.util.paths import sample_dir
     monkeypatch.setattr(export, "XLSX_MAX_ROWS", 101)
     out = tmp_path / "ev.xlsx"
     assert main(["evaluate", str(sample_dir()), "--county", "白石县", "-o", str(out)]) == 0

@@ -10,7 +10,7 @@ headers, the executed notebooks' outputs, and the JSON side files. A finding is 
 * ``NaN``/``nan``/``None``/``NaT``/``<NA>`` as a cell or a word;
 * ``composite`` (the code of the 综合差异系数) in text;
 * a count shown with ".0": count columns are those the table model writes to Excel with the count
-  format (:meth:`junheng_lib.tables.Column.excel_format` of ``kind="int"``); their headers, wherever
+  format (:meth:`junheng_lib.render.table.Column.excel_format` of ``kind="int"``); their headers, wherever
   they appear in a table (HTML, Word, Excel), must have no cell ending in ".0"; a number stored as
   text with ".0" is a finding in any cell;
 * an absolute path (``/work/``, ``/tmp/``, ``/home/``, ``/root/``, ``/Users/``, a drive letter ``C:\\``),
@@ -35,7 +35,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from junheng_lib.tables import Column
+from junheng_lib.render.table import Column
 
 SCAN_ENV = "JUNHENG_SCAN_REPORTS"
 COUNT_FORMAT = Column("n", "n", kind="int").excel_format()
@@ -294,7 +294,7 @@ def reports(tmp_path_factory) -> Path:
     given = os.environ.get(SCAN_ENV)
     if given:
         return Path(given)
-    from junheng_lib import batch
+    from junheng_lib.run import runner as batch
     out = tmp_path_factory.mktemp("city")
     assert batch.run_reports(None, out=str(out), workers=2, progress=False) == 0
     return out
@@ -375,10 +375,10 @@ def test_scanner_reads_xlsx_and_docx(tmp_path):
 
 
 def test_executed_notebook_keeps_no_machine_path(tmp_path):
-    """batch._relative_paths: the folders papermill injected become relative to the report folder."""
+    """batch.relative_paths: the folders papermill injected become relative to the report folder."""
     import nbformat
 
-    from junheng_lib import batch
+    from junheng_lib.run import runner as batch
     out = tmp_path / "reports" / "2024"
     stage = out / ".run-x"
     stage.mkdir(parents=True)
@@ -391,7 +391,7 @@ def test_executed_notebook_keeps_no_machine_path(tmp_path):
                                 "output_path": str(stage / "白石县.ipynb"), "parameters": params}
     path = stage / "白石县.ipynb"
     nbformat.write(nb, str(path))
-    batch._relative_paths(path, params, out, "county_report.ipynb", "白石县")
+    batch.relative_paths(path, params, out, "county_report.ipynb", "白石县")
     text = path.read_text(encoding="utf-8")
     assert not ABS_PATH.search(text), text
     got = nbformat.read(str(path), as_version=4)

@@ -4,14 +4,20 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import compliant, row
 from scipy import optimize
 
-from conftest import compliant, row
-from junheng_lib.evaluate import values_table
-from junheng_lib.evaluate import coefficients, compliance
-from junheng_lib.measures import weighted_cv
-from junheng_lib.plans import (_water_fill, apply_additions, combined_plan, compliance_plan, cv_plan, shortfall,
-                               what_if)
+from junheng_lib.analysis.coefficients import coefficients, compliance, values_table
+from junheng_lib.analysis.measures import weighted_cv
+from junheng_lib.analysis.plans import (
+    _water_fill,
+    apply_additions,
+    combined_plan,
+    compliance_plan,
+    cv_plan,
+    shortfall,
+    what_if,
+)
 
 
 def sf_of(t, code, col="shortfall", school="S1"):

@@ -6,17 +6,18 @@ import subprocess
 import sys
 import warnings
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from junheng_lib import evaluate, plots
-from junheng_lib.data import load
-from junheng_lib.indicators import RULES
+from junheng_lib.analysis import coefficients as evaluate
+from junheng_lib.data.dataset import load
+from junheng_lib.report import plots
+from junheng_lib.rules.indicators import RULES
 
 Q = [f"Y{k}" for k in range(1, 8)]
 #: the 小学 standards of Y1–Y7 (rules.toml std_primary), and the short names the charts print
@@ -320,9 +321,9 @@ def test_distribution_chart_only_takes_indicators_with_a_standard():
 # Every chart on real data, with every warning an error
 
 def test_every_chart_renders_the_sample_without_a_warning(sample, tmp_path):
-    from junheng_lib.gap import urban_rural_gap
-    from junheng_lib.size import class_bands
-    from junheng_lib.trends import cv_trend
+    from junheng_lib.analysis.gap import urban_rural_gap
+    from junheng_lib.analysis.size import class_bands
+    from junheng_lib.analysis.trends import cv_trend
     ds, year = sample
     county = "白石县"
     values = evaluate.values_table(ds.schools)
@@ -353,7 +354,7 @@ def test_county_charts_do_not_import_seaborn():
     county charts are matplotlib only; the roll-up grid imports seaborn when it is drawn."""
     code = """
 import sys, pandas as pd
-from junheng_lib import plots
+from junheng_lib.report import plots
 comp = pd.DataFrame({"school_name": ["甲"], "stage": "小学", **{f"Y{k}": [1.0] for k in range(1, 8)}})
 plots.compliance_heatmap(comp, "小学"); plots.distribution_chart(comp, "小学")
 assert "seaborn" not in sys.modules

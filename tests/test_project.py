@@ -30,7 +30,7 @@ def test_rules_are_not_written_in_code():
     """No standard or limit of the rule table appears as a number in library code (docstrings aside)."""
     import ast
 
-    from junheng_lib.indicators import INDICATORS, RULES
+    from junheng_lib.rules.indicators import INDICATORS, RULES
     rule_values = {float(v) for v in INDICATORS[["std_primary", "std_junior"]].stack()}
     rule_values |= {float(v) for v in RULES["basic"]["composite_limit"].values()}
     rule_values |= {float(v) for v in RULES["quality"]["cv_limit"].values()}
@@ -47,7 +47,7 @@ def test_rules_are_not_written_in_code():
 
 
 def test_rule_table_is_complete():
-    from junheng_lib.indicators import INDICATORS, RULES, codes
+    from junheng_lib.rules.indicators import INDICATORS, RULES, codes
     assert codes("basic") == [f"L{i}" for i in range(1, 9)] and codes("quality") == [f"Y{i}" for i in range(1, 8)]
     q = INDICATORS.loc[codes("quality")]
     assert q[["std_primary", "std_junior"]].notna().all().all()

@@ -6,11 +6,17 @@ import math
 
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
+
 from junheng_lib import cli
-from junheng_lib.io import read_classes, read_schools
-from junheng_lib.projection import grade_enrolment, hindcast, progression_ratios, project, projected_indicators
+from junheng_lib.analysis.projection import (
+    grade_enrolment,
+    hindcast,
+    progression_ratios,
+    project,
+    projected_indicators,
+)
+from junheng_lib.data.io import read_classes, read_schools
 
 # 甲县: 小学 A and B, 初中 C. Intake ratio 1.5, progression 0.5 within 小学, 0.8 from grade 6 to 7,
 # 1.0 within 初中 — every year pair the same, so each mean ratio is exact.
@@ -98,7 +104,8 @@ def test_two_schools_share_the_county_grade_7(county):
     extra_c += [{"year": 2024, "school_id": "D", "stage": "初中", "grade": 7, "class_size": 30},
                 {"year": 2024, "school_id": "D", "stage": "初中", "grade": 8, "class_size": 10},
                 {"year": 2024, "school_id": "D", "stage": "初中", "grade": 9, "class_size": 10}]
-    import tempfile, pathlib
+    import pathlib
+    import tempfile
     d = pathlib.Path(tempfile.mkdtemp())
     srows = [_school(y, sid, gs) for y, sc in grades.items() for sid, gs in sc.items()] + extra_s
     s = read_schools(write_csv(d / "schools.csv", srows))

@@ -6,9 +6,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from junheng_lib import batch, evaluate, outline, plots
-from junheng_lib.data import load
-from junheng_lib.paths import notebook, sample_dir
+from junheng_lib.analysis import coefficients as evaluate
+from junheng_lib.data.dataset import load
+from junheng_lib.report import outline, plots
+from junheng_lib.run import kernels, tasks
+from junheng_lib.run import runner as batch
+from junheng_lib.util.paths import notebook, sample_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +20,7 @@ def test_every_sample_character_is_in_the_bundled_font():
     from fontTools.ttLib import TTFont
     cmap = TTFont(plots.font_path())["cmap"].getBestCmap()
     text = "".join(p.read_text(encoding="utf-8") for p in sample_dir().glob("*.csv"))
-    from junheng_lib.indicators import INDICATORS
+    from junheng_lib.rules.indicators import INDICATORS
     text += "".join(INDICATORS["name"]) + "".join(INDICATORS["short"]) + "差异系数综合标准小学初中基本均衡优质"
     missing = sorted({ch for ch in text if ch.strip() and ord(ch) > 127 and ord(ch) not in cmap})
     assert not missing, f"characters missing from the bundled font: {''.join(missing)}"
@@ -162,10 +165,10 @@ def test_html_has_contents_list(run_one):
 
 
 def test_conclusion_section_follows_the_header():
-    from junheng_lib.outline import SECTIONS
+    from junheng_lib.report.outline import SECTIONS
     keys = [s.key for s in SECTIONS]
     assert keys.index("conclusion") == keys.index("header") + 1 == keys.index("overview") - 1
-    cells = [c.source for c in nbformat.read(notebook(batch.COUNTY), as_version=4).cells]
+    cells = [c.source for c in nbformat.read(notebook(tasks.COUNTY), as_version=4).cells]
     assert cells.index('rep.show("conclusion")') == cells.index('rep.show("header")') + 1
 
 
@@ -205,7 +208,7 @@ def test_explore_notebook_runs(tmp_path):
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(notebook("explore.ipynb")), str(out), parameters={"county": "白石县"},
                         kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-                        kernel_manager_class=batch.IPCKernelManager)
+                        kernel_manager_class=kernels.IPCKernelManager)
     nb = nbformat.read(out, as_version=4)
     errs = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
             or o.get("name") == "stderr"]
@@ -221,14 +224,15 @@ def test_explore_notebook_runs(tmp_path):
 
 def test_notebook_parameters_match_runner():
     import papermill as pm
-    from junheng_lib.options import Options
+
+    from junheng_lib.rules.options import Options
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
-    assert set(pm.inspect_notebook(str(notebook(batch.COUNTY)))) == common | {"county", "docx_template", "issuer"}
-    assert batch.notebook_parameters(batch.COUNTY) == common | {"county", "docx_template", "issuer"}
-    assert set(pm.inspect_notebook(str(notebook(batch.ROLLUP)))) == common | {"results_dir", "docx_template", "issuer"}
+    assert set(pm.inspect_notebook(str(notebook(tasks.COUNTY)))) == common | {"county", "docx_template", "issuer"}
+    assert tasks.notebook_parameters(tasks.COUNTY) == common | {"county", "docx_template", "issuer"}
+    assert set(pm.inspect_notebook(str(notebook(tasks.ROLLUP)))) == common | {"results_dir", "docx_template", "issuer"}
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
-    for name in (batch.COUNTY, batch.ROLLUP):
+    for name in (tasks.COUNTY, tasks.ROLLUP):
         params = pm.inspect_notebook(str(notebook(name)))
         for key, value in Options().to_dict().items():
             assert ast.literal_eval(params[key]["default"]) == value, (name, key)
@@ -236,7 +240,7 @@ def test_notebook_parameters_match_runner():
 
 @pytest.fixture(scope="module")
 def yongning():
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
     return CountyReport.build(None, "永宁县", 2024)
 
 
@@ -245,8 +249,8 @@ def test_report_prose_follows_the_narrative_rules(yongning):
     scope note beside the 师资配置 counts, the plan budget beside the shortfall."""
     import re
 
-    from junheng_lib.narrative import amount
-    from junheng_lib.reporting import Text
+    from junheng_lib.report.county import Text
+    from junheng_lib.report.narrative import amount
     rep = yongning
     texts = {s.key: [b.text for b in rep.blocks(s) if isinstance(b, Text)] for s in rep.sections()}
     prose = "\n".join(t for k, v in texts.items() if k != "provenance" for t in v)

@@ -11,14 +11,20 @@ import matplotlib.pyplot as plt
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import row, small_city, write_csv
-from junheng_lib import outline, plots
-from junheng_lib.data import load
-from junheng_lib.indicators import RULES
-from junheng_lib.reporting import Chart, Text
-from junheng_lib.rollup import GRADES, NOT_GENERATED, CityReport, grade_conditions, grade_of
-from junheng_lib.tables import Table
+
+from junheng_lib.data.dataset import load
+from junheng_lib.render.blocks import Chart, Text
+from junheng_lib.render.table import Table
+from junheng_lib.report import outline, plots
+from junheng_lib.report.city import (
+    GRADES,
+    NOT_GENERATED,
+    CityReport,
+    grade_conditions,
+    grade_of,
+)
+from junheng_lib.rules.indicators import RULES
 
 GRADE = {g["name"]: g for g in RULES["readiness"]["grade"]}
 READY, NEAR, FAR, BASIC_FAIL, UNKNOWN = GRADES   # the rule table's five grades, best first
@@ -46,7 +52,7 @@ def result(county, *, cv=(0.30, 0.20), basic=True, over=(0, 0), schools=((10, 10
     return {"county": county, "year": year, "options": {}, "in_scope": True, "stages": stages,
             "stages_missing": {} if cv[1] is not None else {"初中": "无学校"},
             "basic_passed": basic if isinstance(basic, bool) else all(basic), "quality_passed": quality_passed,
-            "items": {"未提供": items_missing} if items_missing else {},
+            "items": {"missing": items_missing} if items_missing else {},
             "items_failed": [f"A{i}" for i in range(items_failed)],
             "ledger": ledger or {"items": 0, "school_items": 0, "county_items": 0, "cost": 0.0, "plan_cost": 0.0},
             "warnings": [dict(stage=st, standard="quality" if ind.startswith("Y") else "basic", indicator=ind, cv=c,
@@ -202,8 +208,8 @@ def test_partial_roll_up_says_so_and_claims_nothing_for_the_others(city_data):
 
 def test_a_run_for_one_county_into_an_empty_folder(tmp_path):
     """What `junheng report --county 甲县` into an empty folder gives the roll-up: one current result."""
-    from junheng_lib import outputs
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
+    from junheng_lib.run import outputs
     data = small_city(tmp_path / "data", {"甲县": 100, "乙县": 50})
     out = tmp_path / "out"
     stage = out / ".stage"
@@ -331,9 +337,9 @@ def test_word_and_excel_files(city_data, tmp_path):
 
 def test_a_county_report_and_the_roll_up_give_the_same_grade():
     """One readiness scale: each sample county's 总体结论 states the grade the roll-up gives it."""
+    from junheng_lib.analysis.readiness import grade_text
     from junheng_lib.evaluation import evaluate_county
-    from junheng_lib.readiness import grade_text
-    from junheng_lib.reporting import CountyReport
+    from junheng_lib.report.county import CountyReport
     ds = load(None)
     results, grades = {}, {}
     for c in ds.counties_list:

@@ -11,9 +11,11 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import row, write_csv
-from junheng_lib import data, sample, screening
+
+from junheng_lib.analysis import screening
+from junheng_lib.data import dataset as data
+from junheng_lib.data import sample
 
 YEARS = (2022, 2023, 2024)
 COLUMNS = "year,county,school_id,school_name,column,rule,severity,value,previous,message"
@@ -58,7 +60,7 @@ def test_clean_data_gives_few_findings(clean, tmp_path):
     pd.testing.assert_frame_equal(ds.classes, before[1])
     assert list(f.columns) == COLUMNS.split(",")
     assert len(f) <= len(ds.schools) // 100          # at most 1 finding per 100 school-years
-    assert not (f["severity"] == "错误").any()
+    assert not (f["severity"] == "error").any()
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +117,7 @@ def test_wan_yuan_slip(planted):
     r = hits(f, 2023, a, "unit_wan")
     assert len(r) == 1
     r = r.iloc[0]
-    assert r["severity"] == "错误" and r["column"] == "教学仪器设备资产值(元)"
+    assert r["severity"] == "error" and r["column"] == "教学仪器设备资产值(元)"
     assert r["previous"] == s.loc[(a, 2022), "equipment_value_yuan"]
     assert r["value"] == pytest.approx(round(s.loc[(a, 2023), "equipment_value_yuan"] / 10000, 2))
     assert "约为上年的万分之一" in r["message"] and "疑似按万元填报" in r["message"]
@@ -128,40 +130,40 @@ def test_tenfold_area(planted):
     b, f = planted["ids"]["B"], planted["found"]
     r = hits(f, 2024, b, "unit_slip")
     assert len(r) == 1
-    assert r.iloc[0]["severity"] == "错误" and r.iloc[0]["column"] == "教学及辅助用房面积"
+    assert r.iloc[0]["severity"] == "error" and r.iloc[0]["column"] == "教学及辅助用房面积"
     assert "约为上年的10倍)，疑似多输入一位数字或小数点错位" in r.iloc[0]["message"]
 
 
 def test_teachers_equal_to_students(planted):
     c, f = planted["ids"]["C"], planted["found"]
     r = hits(f, 2024, c, "student_teacher")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "错误" and r.iloc[0]["column"] == "小学专任教师数"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "error" and r.iloc[0]["column"] == "小学专任教师数"
     assert "生师比为 1.0" in r.iloc[0]["message"]
 
 
 def test_students_doubled_against_classes(planted):
     d, f = planted["ids"]["D"], planted["found"]
     r = hits(f, 2023, d, "classes_students")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "错误" and r.iloc[0]["column"] == "小学在校生数"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "error" and r.iloc[0]["column"] == "小学在校生数"
     assert "为其 2.00 倍" in r.iloc[0]["message"]
 
 
 def test_school_disappears(planted):
     e, f = planted["ids"]["E"], planted["found"]
     r = hits(f, 2024, e, "school_gone")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "警告" and r.iloc[0]["previous"] == e
+    assert len(r) == 1 and r.iloc[0]["severity"] == "warning" and r.iloc[0]["previous"] == e
     assert r.iloc[0]["county"] == "白石县"
 
 
 def test_changed_name_type_and_id(planted):
     ids, f = planted["ids"], planted["found"]
     r = hits(f, 2024, ids["F"], "name_changed")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "提示" and r.iloc[0]["value"] == "白石县实验小学"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "info" and r.iloc[0]["value"] == "白石县实验小学"
     r = hits(f, 2024, ids["G"], "type_changed")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "警告"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "warning"
     assert (r.iloc[0]["value"], r.iloc[0]["previous"]) == ("九年一贯制学校", "小学")
     r = hits(f, 2024, "5301239999", "id_changed")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "警告" and r.iloc[0]["previous"] == ids["I"]
+    assert len(r) == 1 and r.iloc[0]["severity"] == "warning" and r.iloc[0]["previous"] == ids["I"]
     # the id change is one finding, not a school gone plus a school new
     assert hits(f, 2024, ids["I"], "school_gone").empty and hits(f, 2024, "5301239999", "school_new").empty
 
@@ -170,14 +172,14 @@ def test_value_falls_to_zero(planted):
     h, f = planted["ids"]["H"], planted["found"]
     s = planted["clean"]["schools"].set_index(["school_id", "year"])
     r = hits(f, 2024, h, "to_zero")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "错误" and r.iloc[0]["column"] == "图书册数"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "error" and r.iloc[0]["column"] == "图书册数"
     assert r.iloc[0]["previous"] == s.loc[(h, 2023), "books"] and r.iloc[0]["value"] == 0
 
 
 def test_all_teachers_backbone_and_huge_class(planted):
     ids, f = planted["ids"], planted["found"]
     r = hits(f, 2023, ids["J"], "teacher_share")
-    assert len(r) == 1 and r.iloc[0]["severity"] == "警告" and r.iloc[0]["column"] == "县级及以上骨干教师数(小学)"
+    assert len(r) == 1 and r.iloc[0]["severity"] == "warning" and r.iloc[0]["column"] == "县级及以上骨干教师数(小学)"
     r = hits(f, 2023, ids["K"], "class_size")
     assert len(r) == 1 and r.iloc[0]["value"] == 120 and r.iloc[0]["column"] == "班额"
 
@@ -185,9 +187,9 @@ def test_all_teachers_backbone_and_huge_class(planted):
 def test_no_false_errors_and_sorted(planted):
     f = planted["found"]
     # every 错误 is at a planted school (no false alarm at the top level)
-    assert set(f.loc[f["severity"] == "错误", "school_id"]) <= set(planted["ids"].values())
+    assert set(f.loc[f["severity"] == "error", "school_id"]) <= set(planted["ids"].values())
     # sorted by severity, then county, then school
-    sev = f["severity"].map({"错误": 0, "警告": 1, "提示": 2})
+    sev = f["severity"].map({"error": 0, "warning": 1, "info": 2})
     assert sev.is_monotonic_increasing
     for _, g in f.groupby("severity"):
         assert list(g["county"]) == sorted(g["county"], key=["东湖区", "白石县"].index)
@@ -239,8 +241,8 @@ def test_small_counts_are_not_judged(tmp_path):
     assert screen_rows(tmp_path, rows).empty
 
 
-@pytest.mark.parametrize("teachers, severity", [(51, "错误"), (50, "警告"), (34, "警告"), (33, None), (3, None),
-                                                (2, "警告")])
+@pytest.mark.parametrize("teachers, severity", [(51, "error"), (50, "warning"), (34, "warning"), (33, None), (3, None),
+                                                (2, "warning")])
 def test_student_teacher_bands(tmp_path, teachers, severity):
     """100 小学 students: < 2 per teacher 错误, < 3 警告, > 45 警告."""
     r = row(teachers_primary=teachers, above_degree_primary=min(5, teachers), mid_title_primary=min(3, teachers),
@@ -259,13 +261,13 @@ def test_student_teacher_atypical_types(tmp_path):
                                row(school_id="S1", school_name="二小", **{**tp, "school_type": "小学"}, teachers_primary=8),
                                row(school_id="T2", school_name="某教学点", teachers_primary=11, **tp)])
     r = f[f["rule"] == "student_teacher"]
-    assert dict(zip(r["school_id"], r["severity"])) == {"S1": "警告", "T2": "错误"}
+    assert dict(zip(r["school_id"], r["severity"])) == {"S1": "warning", "T2": "error"}
 
 
 def test_student_teacher_high(tmp_path):
     f = screen_rows(tmp_path, [row(students_primary=460, teachers_primary=10, above_degree_primary=5, mid_title_primary=3)])
     r = f[f["rule"] == "student_teacher"].iloc[0]
-    assert r["severity"] == "警告" and r["message"].startswith("小学生师比为 46.0(在校生 460 人，专任教师 10 人)，高于合理上限 45")
+    assert r["severity"] == "warning" and r["message"].startswith("小学生师比为 46.0(在校生 460 人，专任教师 10 人)，高于合理上限 45")
 
 
 def test_rooms_against_classes(tmp_path):
@@ -310,11 +312,11 @@ def test_classes_table_against_schools(tmp_path):
            + [dict(year=2023, school_id="S3", stage="小学", grade=g, class_size=45) for g in (1, 2)])  # 90: off by 10
     f = screen_rows(tmp_path, rows, cls)
     cs = f[f["rule"] == "classes_students"].set_index("school_id")["severity"].to_dict()
-    assert cs == {"S1": "错误", "S3": "警告"}
+    assert cs == {"S1": "error", "S3": "warning"}
     cc = f[f["rule"] == "classes_count"]
     assert cc["school_id"].tolist() == ["S2"] and cc.iloc[0]["column"] == "小学班数"
     miss = f[f["rule"] == "classes_missing"]
-    assert miss["school_id"].tolist() == ["S4"] and miss.iloc[0]["severity"] == "提示"
+    assert miss["school_id"].tolist() == ["S4"] and miss.iloc[0]["severity"] == "info"
 
 
 def test_class_sizes(tmp_path):
@@ -334,8 +336,8 @@ def test_identity_between_years(tmp_path):
     rows = [row(year=2022, school_id="S1"), row(year=2022, school_id="S2", school_name="二小"),
             row(year=2023, school_id="S1"), row(year=2023, school_id="S3", school_name="三小")]
     f = screen_rows(tmp_path, rows)
-    assert set(zip(f["rule"], f["school_id"], f["severity"])) == {("school_gone", "S2", "警告"),
-                                                                 ("school_new", "S3", "提示")}
+    assert set(zip(f["rule"], f["school_id"], f["severity"])) == {("school_gone", "S2", "warning"),
+                                                                 ("school_new", "S3", "info")}
     # a county present last year and absent this year is one finding, not one per school
     rows = [row(year=2022, school_id="S1"), row(year=2022, county="乙县", school_id="Z1"),
             row(year=2022, county="乙县", school_id="Z2", school_name="二小"), row(year=2023, school_id="S1")]
@@ -354,7 +356,7 @@ def test_summary_for_the_county_report(tmp_path):
     assert by == {"to_zero": 1, "student_teacher": 1, "unit_slip": 1, "school_gone": 1, "school_new": 1}
     assert sm.total == 5
     assert sm.schools["school_id"].tolist() == ["S1", "S2", "S3"]
-    assert sm.schools["severity"].tolist() == ["错误", "警告", "提示"]
+    assert sm.schools["severity"].tolist() == ["error", "warning", "info"]
     assert sm.schools.iloc[0]["findings"] == 3
     assert sm.text() == ("甲县2023学年数据经筛查共发现5条需核实的情况（错误3条、警告1条、提示1条），涉及3所学校，"
                          "请在使用本报告结论前逐条核实。")
@@ -364,9 +366,9 @@ def test_summary_for_the_county_report(tmp_path):
 
 def test_display_numbers():
     f = pd.DataFrame([dict(year=2023, county="甲县", school_id="S1", school_name="一小", column="x", rule="jump",
-                           severity="警告", value=1234000.0, previous=123.4, message="m"),
+                           severity="warning", value=1234000.0, previous=123.4, message="m"),
                       dict(year=2023, county="甲县", school_id="S1", school_name="一小", column="x", rule="name_changed",
-                           severity="提示", value="新名", previous="", message="m")])
+                           severity="info", value="新名", previous="", message="m")])
     d = screening.display(f)
     assert d["value"].tolist() == ["1234000", "新名"] and d["previous"].tolist() == ["123.4", ""]
 

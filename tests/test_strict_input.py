@@ -7,11 +7,17 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import BASE, row, write_csv
-from junheng_lib.data import load
-from junheng_lib.io import ROW, DataError, read_classes, read_counties, read_schools
-from junheng_lib.schema import SCHOOLS
+
+from junheng_lib.data.dataset import load
+from junheng_lib.data.io import (
+    ROW,
+    DataError,
+    read_classes,
+    read_counties,
+    read_schools,
+)
+from junheng_lib.data.schema import SCHOOLS
 
 ZH = {c.name: c.zh for c in SCHOOLS}
 COLS = [*BASE, "music_rooms"]  # an optional last column: a row that lost a field still fills every required one
@@ -257,7 +263,11 @@ def _classes(tmp_path, schools, sizes: dict):
 
 
 def test_class_sizes_that_do_not_add_up_are_left_out_and_listed(tmp_path, four_schools):
-    from junheng_lib.size import class_bands, class_reconciliation, class_shortfall
+    from junheng_lib.analysis.size import (
+        class_bands,
+        class_reconciliation,
+        class_shortfall,
+    )
     classes = _classes(tmp_path, four_schools, {
         "S1": [44, 46, 57, 70],     # 217 pupils, 4 classes: agrees
         "S2": [80, 70],             # 150 ≠ 90 pupils: two 超大班额 that do not exist
@@ -271,7 +281,7 @@ def test_class_sizes_that_do_not_add_up_are_left_out_and_listed(tmp_path, four_s
     assert rec["note"].tolist() == ["班级表班额合计150人，学校表小学在校生90人", "班级表2个班，学校表小学班数3个",
                                     "班级表中没有该校小学的班级"]
     assert rec[["students", "classes", "table_students", "table_classes"]].iloc[0].tolist() == [90, 2, 150, 2]
-    from junheng_lib.evaluate import values_table
+    from junheng_lib.analysis.coefficients import values_table
     sf = class_shortfall(classes, values_table(four_schools)).set_index("school_id")
     # S1 from its classes: ⌈217/45⌉ − 4 = 1 class, 0 + 1 + 12 + 25 = 38 places
     assert (sf.loc["S1", "class_shortfall"], sf.loc["S1", "place_shortfall"], sf.loc["S1", "reconciled"]) == (1, 38, True)
@@ -283,7 +293,7 @@ def test_class_sizes_that_do_not_add_up_are_left_out_and_listed(tmp_path, four_s
 
 
 def test_item_5_is_not_passed_while_some_classes_do_not_add_up(tmp_path, table):
-    from junheng_lib.county_items import county_items
+    from junheng_lib.analysis.items import county_items
     schools = table([row(school_id="S1", students_primary=217, teachers_primary=12, above_degree_primary=10,
                          classes_primary=5),
                      row(school_id="S2", school_name="二小", students_primary=90, classes_primary=2)])
@@ -292,14 +302,14 @@ def test_item_5_is_not_passed_while_some_classes_do_not_add_up(tmp_path, table):
     # every class of S1 within 45; S2's classes (80 and 70) do not add up to its 90 pupils
     mixed = _classes(tmp_path, schools, {"S1": [44, 44, 43, 43, 43], "S2": [80, 70]})
     it = item5(mixed)
-    assert it["status"] == "未提供"
+    assert it["status"] == "missing"
     assert it["value"] == "超标准班额0个/5个班；1个学校学段的班级表与学校表不一致，未计入"
     # an oversize class among the classes that agree: 未达标 whatever the rest
     over = _classes(tmp_path, schools, {"S1": [44, 44, 43, 40, 46], "S2": [80, 70]})
-    assert item5(over)["status"] == "未达标"
+    assert item5(over)["status"] == "fail"
     agree = _classes(tmp_path, schools, {"S1": [44, 44, 43, 43, 43], "S2": [45, 45]})
     it = item5(agree)
-    assert it["status"] == "达标" and it["value"] == "超标准班额0个/7个班"
+    assert it["status"] == "pass" and it["value"] == "超标准班额0个/7个班"
 
 
 # ------------------------------------------------------------------------------------ command line
@@ -372,7 +382,7 @@ def test_evaluate_says_where_classes_and_schools_differ(tmp_path):
 
 def test_sample_city_classes_add_up_to_its_schools():
     # the generator moves class sizes in pairs and never below 1 pupil: both tables agree everywhere
-    from junheng_lib.data import load
-    from junheng_lib.size import class_reconciliation
+    from junheng_lib.analysis.size import class_reconciliation
+    from junheng_lib.data.dataset import load
     ds = load(None)
     assert class_reconciliation(ds.classes, ds.schools).empty

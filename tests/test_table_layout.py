@@ -7,10 +7,15 @@ import re
 import pandas as pd
 import pytest
 
-from junheng_lib import word
-from junheng_lib.options import Options
-from junheng_lib.reporting import Text, provenance_blocks
-from junheng_lib.tables import LONG_TEXT_MIN, Column, Table, fit_widths, natural_width_cm, to_docx, text_width
+from junheng_lib.render import docx as word
+from junheng_lib.render.blocks import Text
+from junheng_lib.render.docx import LONG_TEXT_MIN, fit_widths, natural_width_cm
+from junheng_lib.render.docx import table_docx as to_docx
+from junheng_lib.render.html import table_html
+from junheng_lib.render.table import Column, Table, text_width
+from junheng_lib.render.xlsx import xlsx_layout
+from junheng_lib.report.county import provenance_blocks
+from junheng_lib.rules.options import Options
 
 SIZE = 10.5
 UNIT = SIZE * 0.0353 * 0.53          # cm per half-width character at 10.5 pt (as fit_widths counts)
@@ -67,7 +72,7 @@ def test_html_short_texts_never_wrap_and_long_ones_keep_a_readable_width():
     t = Table("t", pd.DataFrame({"stage": ["小学", "初中"], "verdict": ["未达标", "达标"],
                                  "name": ["东阳第二十五小学", "东阳龙泉镇中心小学"], "n": [1.0, 2.0]}),
               [Column("stage", "学段"), Column("verdict", "结论"), Column("name", "学校"), Column("n", "数", kind="int")])
-    html = t.to_html(css=False)
+    html = table_html(t, css=False)
     cells = re.findall(r"<td([^>]*)>([^<]*)</td>", html)
     assert all(attr == ' class="nw"' for attr, txt in cells if txt in ("小学", "初中", "未达标", "达标"))
     # the names (16 and 18 units, 90th percentile 17) take at least min(17, 16) / 2 = 8 em
@@ -129,8 +134,8 @@ def test_a_column_to_fill_in_keeps_room_to_write_in_every_renderer():
     plain = Table("", d, [Column("problem", "问题"), Column("deadline", "完成时限", missing=""),
                           Column("person", "责任人", missing="")])
     assert fit_widths(plain, 8.0, SIZE)[1] < w[1]                         # without room: the header's width
-    widths = t.xlsx_layout()[0]
+    widths = xlsx_layout(t)[0]
     assert widths[1] >= 10 + 2 and widths[2] >= 8 + 2
-    html = t.to_html(1)
+    html = table_html(t, 1)
     assert '<th scope="col" style="--jh-w:5em">完成时限</th>' in html
     assert '<th scope="col" style="--jh-w:4em">责任人</th>' in html

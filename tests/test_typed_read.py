@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import BASE, row
-import junheng_lib.io as jio
-from junheng_lib.io import DataError, read_classes, read_counties, read_schools
+
+import junheng_lib.data.io as jio
+from junheng_lib.data.io import DataError, read_classes, read_counties, read_schools
 
 COLS = [*BASE, "music_rooms", "备注"]
 

@@ -11,12 +11,17 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from junheng_lib import batch, outline, word
 from junheng_lib.cli import main
-from junheng_lib.data import load
-from junheng_lib.options import Options
-from junheng_lib.reporting import Chart, CountyReport, Text
-from junheng_lib.tables import Column, Table, natural_width_cm
+from junheng_lib.data.dataset import load
+from junheng_lib.render import docx as word
+from junheng_lib.render.blocks import Chart, Text
+from junheng_lib.render.docx import natural_width_cm
+from junheng_lib.render.table import Column, Table
+from junheng_lib.report import outline
+from junheng_lib.report.county import CountyReport
+from junheng_lib.rules.options import Options
+from junheng_lib.run import hashing, tasks
+from junheng_lib.run import runner as batch
 
 CJK_FACES = {"方正小标宋简体", "黑体", "楷体_GB2312", "仿宋_GB2312", "宋体"}
 DAY = dt.date(2025, 3, 5)
@@ -355,24 +360,23 @@ def test_cli_help_names_the_options(capsys):
     assert "--docx-template 模板.docx" in text and "--issuer 单位" in text and "发文单位" in text
 
 
-def test_options_reach_the_notebook_and_the_hash(tmp_path, monkeypatch):
-    assert {"docx_template", "issuer"} <= batch.notebook_parameters(batch.COUNTY)
+def test_options_reach_the_notebook_and_the_hash(tmp_path):
+    assert {"docx_template", "issuer"} <= tasks.notebook_parameters(tasks.COUNTY)
     seen = {}
 
     def fake(task, nb, params):
         seen.update(params)
         raise RuntimeError("stop")
-    monkeypatch.setattr(batch, "_execute", fake)
     tpl = foreign_template(tmp_path / "t.docx")
     task = batch.CountyTask("东湖区", 2024, str(tmp_path / "o"), docx_template=str(tpl), issuer="某单位")
-    assert not batch.run_county(task).ok
+    assert not batch.run_county(task, fake).ok
     assert seen["docx_template"] == str(tpl) and seen["issuer"] == "某单位" and seen["county"] == "东湖区"
     seen.clear()
-    batch.run_county(batch.CountyTask("东湖区", 2024, str(tmp_path / "o")))
+    batch.run_county(batch.CountyTask("东湖区", 2024, str(tmp_path / "o")), fake)
     assert "docx_template" not in seen and "issuer" not in seen          # the notebook's defaults
     ds = load(None)
-    plain = batch.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False)
-    other = batch.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False, extra={"issuer": "某单位"})
+    plain = hashing.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False)
+    other = hashing.input_hashes(ds, [2024], ["东湖区"], Options(), rollup=False, extra={"issuer": "某单位"})
     assert plain != other                                                 # a new issuer: the report runs again
 
 

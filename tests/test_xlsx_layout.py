@@ -1,11 +1,12 @@
 """Excel layout of the table model: rows as tall as their wrapped lines (LibreOffice and WPS do not grow
 rows by themselves, so a wrapped header or text would run over the row below)."""
 import openpyxl
-import pytest
 import pandas as pd
+import pytest
 import xlsxwriter
 
-from junheng_lib.tables import XLSX_TEXT_WIDTH, Column, Table
+from junheng_lib.render.table import Column, Table
+from junheng_lib.render.xlsx import XLSX_TEXT_WIDTH, write_table
 
 
 def _chars(stored: float) -> int:
@@ -26,7 +27,7 @@ def test_header_and_long_text_rows_fit_their_lines(tmp_path):
     path = tmp_path / "t.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("表")
-    _, head = t.to_xlsx(book, ws, 0)
+    _, head = write_table(book, ws, t, 0)
     book.close()
     ws = openpyxl.load_workbook(path)["表"]
     # header "差异系数达标另需(人)" (20 units) over data "25" (2): the column is 20 / 2 + 2 = 12 wide and the
@@ -48,7 +49,7 @@ def test_a_sheet_of_two_tables_keeps_the_wider_column(tmp_path):
     path = tmp_path / "t.xlsx"
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet("表")
-    row, _ = a.to_xlsx(book, ws, 0)
-    b.to_xlsx(book, ws, row)
+    row, _ = write_table(book, ws, a, 0)
+    write_table(book, ws, b, row)
     book.close()
     assert _chars(openpyxl.load_workbook(path)["表"].column_dimensions["A"].width) == 22

@@ -1,10 +1,10 @@
-"""Build junheng's default Word template, ``junheng_lib/templates/report.docx``, reproducibly.
+"""Build junheng's default Word template, ``junheng_lib/render/templates/report.docx``, reproducibly.
 
 The template is written part by part (no Word, no python-docx default template: the result is a
 few kilobytes that a bureau can open, restyle and save as its own). It carries:
 
 * the page geometry of GB/T 9704: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
-* the styles of :data:`junheng_lib.word.STYLES` (body 3号 仿宋, title 2号 小标宋, 一级标题 黑体,
+* the styles of :data:`junheng_lib.render.docx.STYLES` (body 3号 仿宋, title 2号 小标宋, 一级标题 黑体,
   二级标题 楷体, captions, table text, table header …), faces named with East Asian attributes, and
   a font table giving each face's alternative name and the GB2312 character set (for machines
   without the face);
@@ -12,7 +12,7 @@ few kilobytes that a bureau can open, restyle and save as its own). It carries:
   a page number;
 * the body's section: footer "— N —" (a PAGE field, 4号 宋体, centred), numbering from 1.
 
-The report's body is appended after the template's content (:func:`junheng_lib.word.write_report_docx`).
+The report's body is appended after the template's content (:func:`junheng_lib.render.docx.write_report_docx`).
 Same input, same bytes: fixed zip timestamps and document dates. Run from the repository root::
 
     python tools/build_docx_template.py [OUT.docx]
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from junheng_lib.word import PAGE, W_NS, font_table_xml, styles_xml  # noqa: E402
+from junheng_lib.render.docx import PAGE, W_NS, font_table_xml, styles_xml  # noqa: E402
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -155,5 +155,5 @@ def build(out: Path) -> Path:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "junheng_lib" / "templates" / "report.docx"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "junheng_lib" / "render" / "templates" / "report.docx"
     print(build(target))

@@ -5,12 +5,12 @@ Ideographs block (U+4E00–U+9FFF) and Extension A (U+3400–U+4DBF) — plus ev
 of GB18030's two-byte area (GBK: punctuation, full-width forms, kana, Greek, Cyrillic, box
 drawing, the compatibility ideographs …), ASCII, CJK Symbols and Punctuation and the half- and
 full-width forms. Characters beyond it (Extension B and later) are drawn from installed CJK fonts
-by per-glyph fallback (``junheng_lib.plots``). No OpenType layout features and no hinting: charts
+by per-glyph fallback (``junheng_lib.report.plots``). No OpenType layout features and no hinting: charts
 need neither, and they would double the size.
 
 Source: Debian's ``fonts-noto-cjk`` (SIL Open Font License 1.1), face 2 of
 ``NotoSansCJK-Regular.ttc`` (Noto Sans CJK SC). The subset is a Modified Version under the OFL, so
-it is renamed ("Junheng Sans SC") and ships with the licence text (``junheng_lib/fonts/OFL.txt``).
+it is renamed ("Junheng Sans SC") and ships with the licence text (``junheng_lib/report/fonts/OFL.txt``).
 
 Run (needs ``apt-get install fonts-noto-cjk`` and fontTools, the ``dev`` extra)::
 
@@ -29,7 +29,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "junheng_lib" / "fonts" / "JunhengSansSC-Regular.otf"
+OUT = ROOT / "junheng_lib" / "report" / "fonts" / "JunhengSansSC-Regular.otf"
 FAMILY = "Junheng Sans SC"
 SC_INDEX = 2  # "Noto Sans CJK SC" inside the collection
 DEFAULT_SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

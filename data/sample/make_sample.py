@@ -6,7 +6,7 @@ Same as ``junheng sample --out data/sample``. See README.md beside this file.
 """
 from pathlib import Path
 
-from junheng_lib.sample import write_sample
+from junheng_lib.data.sample import write_sample
 
 if __name__ == "__main__":
     for path in write_sample(Path(__file__).resolve().parent):

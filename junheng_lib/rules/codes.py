@@ -1,0 +1,75 @@
+"""Status and severity codes: what tables, ``results.json`` and messages carry, with their words.
+
+A county item, a growth condition or a school's verdict is :class:`Status` ``pass``, ``fail`` or
+``missing`` (an input not given: never counted as met); a screening finding is :class:`Severity`
+``error``, ``warning`` or ``info``. The members are strings (``Status.FAIL == "fail"``), so tables
+stay plain data; what a reader sees is the member's :attr:`~Code.word`, from ``[codes]`` of the rule
+table — the only place the words 达标/未达标/未提供 and 错误/警告/提示 are defined.
+
+Examples
+--------
+>>> Status.FAIL.word, Severity.WARNING.word
+('未达标', '警告')
+>>> Status.of(True), Status.of(None)
+(<Status.PASS: 'pass'>, <Status.MISSING: 'missing'>)
+>>> sorted([Severity.INFO, Severity.ERROR], key=Severity.rank)
+[<Severity.ERROR: 'error'>, <Severity.INFO: 'info'>]
+>>> words(["fail", "x", Status.PASS])
+['未达标', 'x', '达标']
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from junheng_lib.rules.table import RULES
+
+__all__ = ["Code", "Status", "Severity", "words", "word"]
+
+_WORDS = RULES["codes"]
+
+
+class Code(StrEnum):
+    """A code whose reader-facing word comes from ``[codes]`` of the rule table."""
+
+    @property
+    def word(self) -> str:
+        return _WORDS[type(self).__name__.lower()][self.value]   # [codes.status], [codes.severity]
+
+
+class Status(Code):
+    """达标 / 未达标 / 未提供."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    MISSING = "missing"
+
+    @classmethod
+    def of(cls, passed: bool | None) -> "Status":
+        """The status of a verdict (True, False, or None for unknown)."""
+        return cls.MISSING if passed is None else cls.PASS if passed else cls.FAIL
+
+
+class Severity(Code):
+    """错误 / 警告 / 提示, most serious first."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def rank(self) -> int:
+        """0 for the most serious."""
+        return list(Severity).index(self)
+
+
+_BY_VALUE = {m.value: m for cls in (Status, Severity) for m in cls}
+
+
+def word(value) -> object:
+    """The word of a code (a member, or its value as a string); anything else unchanged."""
+    m = _BY_VALUE.get(value) if isinstance(value, str) else None
+    return m.word if m is not None else value
+
+
+def words(values) -> list:
+    """:func:`word` of each value."""
+    return [word(v) for v in values]
