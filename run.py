@@ -3,6 +3,7 @@
 
     python3 run.py report      # sample data → every county report of the latest year + city roll-up
     python3 run.py test        # the test suite (pytest + nbval), as CI runs it
+    python3 run.py test --fast # the analysis tests only (computation and reading; under a minute)
     python3 run.py junheng …   # any junheng command inside the project environment
 
 The first call creates ``.venv`` beside this file and installs the project into it
@@ -59,6 +60,8 @@ def main(argv: list[str]) -> int:
     compile_library()
     cmd, rest = argv[0], argv[1:]
     if cmd == "test":
+        if "--fast" in rest:  # the subset marked in tests/conftest.py
+            rest = [a for a in rest if a != "--fast"] + ["-m", "fast"]
         args = [str(_bin("python")), "-m", "pytest", *rest]
     elif cmd == "report":
         args = [str(_bin("junheng")), "report", *rest]

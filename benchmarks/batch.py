@@ -9,8 +9,8 @@ reports sequentially versus with --workers 2, where the time goes, and increment
    reading the data, the kernel, the notebook, HTML, the swap) against a trivial one-cell notebook's
    ``papermill`` run, also a fresh process (``python -m papermill``: kernel start, one cell,
    shutdown), measured alternately in the same run; medians of ``--repeat`` runs. The report is
-   measured as it runs now, with the runner's kernel pre-warming and data cache switched off
-   (``batch.PREWARM = batch.DATA_CACHE = False``: what this part of the issue saves, same run), and
+   measured as it runs now, with the runner's kernel started ahead switched off (what starting the
+   first kernel while the data are read saves, same run), and
    with ``--baseline`` also from another checkout (e.g. ``git worktree add /tmp/base <commit>``).
 2. Where a report's time goes (papermill's per-cell durations).
 3. Parallel speed-up (target ≥ 1.8× with 2 workers on 2 cores) and incremental re-runs.
@@ -38,7 +38,8 @@ from junheng_lib.rules.options import Options
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a cold report run with this part of issue 9 switched off (pre-warmed kernels, data cache)
-OFF = "import sys; from junheng_lib import batch, cli; batch.PREWARM = batch.DATA_CACHE = False; sys.exit(cli.main())"
+OFF = ("import sys; from junheng_lib import cli; from junheng_lib.run import execute; "
+       "execute.NotebookExecutor.start_ahead = lambda self, template: None; sys.exit(cli.main())")
 
 
 def _tasks(ds, year, out, data_dir):
@@ -78,7 +79,7 @@ def report_ratio(tmp: Path, data: str | None, county: str, repeat: int, baseline
         args[1:1] = ["--data", str(Path(data).resolve())]
     runs = {"trivial notebook (python -m papermill)": [sys.executable, "-m", "papermill", str(triv),
                                                         str(tmp / "t.ipynb"), "--no-progress-bar", "-k", "python3"],
-            "junheng report, this part off": [sys.executable, "-c", OFF, *args],
+            "junheng report, no kernel started ahead": [sys.executable, "-c", OFF, *args],
             "junheng report": [sys.executable, "-m", "junheng_lib.cli", *args]}
     paths = {k: ROOT for k in runs}
     if baseline:

@@ -12,6 +12,7 @@ import argparse
 import math
 import re
 import sys
+from pathlib import Path
 
 from junheng_lib.analysis.coefficients import (
     COEFFICIENT_COLUMNS,
@@ -26,14 +27,22 @@ from junheng_lib.analysis.projection import (
     projected_indicators,
     read_intake,
 )
-from junheng_lib.analysis.screening import FINDING_COLUMNS, describe, display, screen
+from junheng_lib.analysis.screening import (
+    FINDING_COLUMNS,
+    describe,
+    display,
+    screen,
+    skipped_notes,
+    skipped_rules,
+)
 from junheng_lib.data.dataset import check_request, load_files
 from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.io import read_schools
 from junheng_lib.data.sample import SAMPLE_PROFILES, random_profiles, write_sample
 from junheng_lib.evaluation import TABLES, evaluate_county
-from junheng_lib.render.docx import check_template
+from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.xlsx import write_findings, write_tables
+from junheng_lib.rules.indicators import within_limit
 from junheng_lib.rules.options import Options
 from junheng_lib.rules.table import RULES, indicator_codes
 from junheng_lib.run.runner import run_reports
@@ -273,7 +282,7 @@ def cmd_plan(args) -> int:
                   year=args.year, limit=args.limit)
     r0 = res.iloc[0]
     unit = r0["unit"]
-    if r0["cv_before"] <= r0["limit"]:
+    if within_limit(r0["cv_before"], r0["limit"]):
         print(f"{r0['county']}{r0['stage']}{args.indicator}差异系数{r0['cv_before']:.3f}，已不高于{r0['limit']:.2f}，无需增加",
               file=sys.stderr)
     else:
@@ -329,16 +338,24 @@ def _costs(items: list | None) -> dict:
 
 
 def cmd_check(args) -> int:
-    """Data screening: every finding at once, the data unchanged; exit 0 whenever it ran."""
+    """Data screening: every finding at once, the data unchanged; exit 0 whenever it ran.
+
+    Standard output is the findings' CSV exactly as found (a machine contract); ``-o x.csv`` is
+    meant for Excel (BOM, formula-like text neutralized, see :func:`write_findings`). The
+    year-over-year rules that could not run (no previous year in the data) are said on standard
+    error."""
     ds = load_files(args.data)
-    for n in ds.schools.attrs.get("notices", []) + (ds.classes.attrs.get("notices", []) if ds.classes is not None else []):
-        print(n, file=sys.stderr)
+    for t in (ds.schools, ds.classes, ds.counties):
+        for n in (t.attrs.get("notices", []) if t is not None else []):
+            print(n, file=sys.stderr)
     _check_filters(ds.schools, args.year, args.county)
     found = screen(ds)
     if args.year is not None:
         found = found[found["year"] == args.year]
     if args.county:
         found = found[found["county"].isin(args.county)]
+    for note in skipped_notes(skipped_rules(ds.schools, ds.counties, year=args.year, county=args.county)):
+        print(note, file=sys.stderr)
     if args.output:
         print(write_findings(found, args.output), file=sys.stderr)
     else:
@@ -364,33 +381,54 @@ def cmd_sample(args) -> int:
 def cmd_report(args) -> int:
     check_dir_target(args.out, "--out")
     template = None
-    if args.docx_template is not None:  # a missing or unreadable template: said before any work
-        template = str(check_template(args.docx_template))
-    import os
-    os.environ["MPLBACKEND"] = "Agg"  # this process draws charts off screen (its kernels: inline)
-    return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
-                       out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
-                       force=args.force, scheduler=args.scheduler, address=args.dask_address,
-                       docx_template=template, issuer=args.issuer, draw_here=True)
+    if args.docx_template is not None:  # a template that cannot make a report: said before any work
+        template = str(check_template_renders(args.docx_template))
+    try:
+        return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
+                           out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
+                           force=args.force, scheduler=args.scheduler, address=args.dask_address,
+                           docx_template=template, issuer=args.issuer)
+    except OSError as e:
+        if e.filename:  # main says it, naming the file
+            raise
+        # a refusal that names no file (a full disk while writing): name the report folder
+        raise OutputError(f"无法写入报告文件夹“{Path(args.out).resolve()}”中的文件：{reason(e)}。"
+                          "已完成的报告保持完整，未完成的报告下次运行时重新生成。", exit_code(e)) from None
 
 
 def cmd_project(args) -> int:
+    if args.horizon < 1:
+        raise ValueError("预测年数(--horizon)应为不小于1的整数")
+    if args.output:  # before any work: -o must be a writable file path
+        check_file_target(args.output, "-o")
     ds = load_files(args.data)
+    for n in ds.schools.attrs.get("notices", []) + (ds.classes.attrs.get("notices", []) if ds.classes is not None else []):
+        print(n, file=sys.stderr)
     if ds.classes is None or ds.classes.empty:
         raise DataError([DataIssue(str(args.data), "入学预测需要班级表(classes.csv / classes.xlsx)：按年级的班额之和即各年级在校生")])
     _check_filters(ds.schools, args.year, [args.county] if args.county else None)
     years = sorted(ds.classes["year"].unique())
     if len(years) < 2:
         raise DataError([DataIssue(str(args.data), f"入学预测至少需要连续两个学年的班级表（现有：{'、'.join(map(str, years))}）")])
-    intake = read_intake(args.intake) if args.intake else None
+    intake = None
+    if args.intake:
+        intake = read_intake(args.intake, counties=set(ds.schools["county"]))
+        for n in intake.attrs.get("notices", []):
+            print(n, file=sys.stderr)
     res = project(ds.classes, ds.schools, horizon=args.horizon, base_year=args.year, county=args.county, intake=intake)
+    for n in res.attrs.get("notes", []):
+        print(f"提示：{n}", file=sys.stderr)
+    if res.empty:
+        print("提示：没有可以预测的县(区)，输出只有表头", file=sys.stderr)
     _, summary = hindcast(ds.classes, ds.schools, county=args.county)
     for r in summary.itertuples():
         print(f"回测：{r.county}{r.stage} 用{r.year - 1}学年及以前的数据预测{r.year}学年在校生 {r.projected:,.0f} 人，"
               f"实际 {r.actual:,.0f} 人，总量误差 {r.total_error_pct:+.1f}%，各校平均绝对误差 {r.mape:.1f}%",
               file=sys.stderr)
     if summary.empty:
-        print("提示：班级表不足三个学年，无法回测", file=sys.stderr)
+        print("提示：班级表不足三个学年，无法回测" if len(years) < 3 else
+              f"提示：无法回测：以{years[-1] - 1}学年为基准预测{years[-1]}学年所需的班级表数据不全"
+              f"（班级表有{'、'.join(map(str, years))}学年；与学校表不一致的学校学段不计入）", file=sys.stderr)
     warn = projected_indicators(ds.schools, res, _options(args))["warnings"]
     for c, w in warn[["county", "warning"]].itertuples(index=False):
         print(f"预警：{c} {w}", file=sys.stderr)
@@ -403,11 +441,12 @@ def _add_project(sub) -> None:
                         description="按年级递进法预测各校各学段未来学年的在校生(班级表中各年级班额之和)，"
                                     "并在资源保持本学年水平时给出优质均衡指标、差异系数与达标的预警。")
     pr.add_argument("data", help="数据文件夹(含 schools 与 classes 表，至少两个连续学年)")
-    pr.add_argument("--horizon", type=int, required=True, metavar="N", help="预测年数(≥1)")
+    pr.add_argument("--horizon", type=int, required=True, metavar="N",
+                    help="预测年数(≥1；超过班级表覆盖的学年数或小学的6个年级时照常预测，并提示远期结果仅供参考)")
     pr.add_argument("--year", type=int, help="基准学年(默认班级表中最新学年)")
     pr.add_argument("--county", help="县(区)(默认全部)")
     pr.add_argument("--intake", metavar="FILE",
-                    help="县区提供的一年级招生数(CSV：县(区),学年,一年级招生数)，替代按入学比例的推算")
+                    help="县区提供的一年级招生数(CSV 或 .xlsx：县(区),学年,一年级招生数；每县每学年一行)，替代按入学比例的推算")
     pr.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
     _add_options(pr)
     pr.set_defaults(func=cmd_project)
@@ -455,9 +494,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(e)
     e.set_defaults(func=cmd_evaluate)
 
-    ck = sub.add_parser("check", help="数据筛查：逐校检查跨年突变、单位错误、不合理比例及表间不一致(不修改数据)")
-    ck.add_argument("data", metavar="DATA_DIR", help="数据文件夹(含 schools.csv，可选 classes.csv)，或一个学校表")
-    ck.add_argument("-o", "--output", help="输出：.xlsx 工作簿或 CSV(UTF-8 带 BOM)；默认输出 CSV 到屏幕")
+    ck = sub.add_parser("check", help="数据筛查：逐校及县区表检查跨年突变、单位错误、不合理比例及表间不一致(不修改数据)")
+    ck.add_argument("data", metavar="DATA_DIR", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)，或一个学校表")
+    ck.add_argument("-o", "--output", help="输出：.xlsx 工作簿或 CSV(UTF-8 带 BOM，供 Excel 打开：以 = + - @ 等开头的文字前加单引号)；"
+                                           "默认输出 CSV 到屏幕(原样输出)")
     ck.add_argument("--year", type=int, help="只列出该学年的问题(跨年比较仍使用全部学年)")
     ck.add_argument("--county", action="append", help="只列出该县(区)的问题，可重复")
     ck.set_defaults(func=cmd_check)
@@ -515,10 +555,21 @@ def _version() -> str:
     return f"junheng {__version__}"
 
 
+#: exit status of a run ended by Ctrl-C (128 + SIGINT, as a shell reports it)
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (the report run has ended its workers and kernels)
+        if args.command == "report":
+            print("已中断：报告生成已停止。已完成的报告完整保留，未完成的报告没有写入，下次运行时重新生成。",
+                  file=sys.stderr)
+        else:
+            print("已中断：没有写入不完整的输出文件。", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except DataError as e:
         print(e.report(), file=sys.stderr)
         return EXIT_DATA

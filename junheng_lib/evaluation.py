@@ -28,9 +28,11 @@ from junheng_lib.analysis.coefficients import (
     staffing,
     values_table,
 )
+from junheng_lib.analysis.contributions import contributions
 from junheng_lib.analysis.gap import urban_rural_gap
 from junheng_lib.analysis.items import county_items, three_growths
 from junheng_lib.analysis.ledger import ledger
+from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
 from junheng_lib.analysis.projection import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.readiness import grade_of, metrics_of
@@ -43,8 +45,8 @@ from junheng_lib.analysis.size import (
     special_rooms,
 )
 from junheng_lib.analysis.trends import cv_trend, warnings_table
-from junheng_lib.data.dataset import Dataset, check_request, county_row_notice
-from junheng_lib.data.schema import LOCATIONS, STAGE_SUFFIX
+from junheng_lib.data.dataset import Dataset, check_request, county_row_gap
+from junheng_lib.data.schema import LOCATIONS
 from junheng_lib.rules.codes import Status
 from junheng_lib.rules.indicators import (
     BASIC,
@@ -57,7 +59,9 @@ from junheng_lib.rules.indicators import (
 from junheng_lib.rules.options import Options
 from junheng_lib.util.frames import select
 
-__all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES", "contributions"]
+__all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES",
+           # computed here, defined in the analysis layer (imported from here by older code)
+           "contributions", "overview", "school_mix"]
 
 
 def _once(method):
@@ -267,7 +271,8 @@ class Evaluation:
         """The four parts of 优质均衡 and their state: 资源配置 (the resource verdict of every
         evaluated stage) and the county-item groups 政府保障程度, 教育质量, 社会认可度.
 
-        State (``status``, words of ``[narrative] part_status``): met when every item is met; not
+        State (``status``, a :class:`~junheng_lib.rules.codes.Status` code, in words by
+        ``[narrative] part_status``): met when every item is met; not
         met when any item is not met; 待核实 when none fails but some item lacks the county's data
         (never counted as met).
 
@@ -277,7 +282,6 @@ class Evaluation:
             Index ``part`` (rule table order); ``status``, ``items``, ``passed``, ``failed``,
             ``missing`` (counts: stages evaluated for 资源配置, items for the others).
         """
-        words = RULES["narrative"]["part_status"]
         rows = []
         sv = self.stage_verdicts()
         ok = int(sv["quality_resources_passed"].sum()) if len(sv) else 0
@@ -291,7 +295,61 @@ class Evaluation:
                          "missing": int((g["status"] == Status.MISSING).sum()) if len(g) else 1})
         out = pd.DataFrame(rows).set_index("part")
         out.insert(0, "status", np.select([out["failed"] > 0, out["missing"] > 0],
-                                          [words["failed"], words["missing"]], default=words["passed"]))
+                                          [Status.FAIL.value, Status.MISSING.value], default=Status.PASS.value))
+        return out
+
+    @_once
+    def quality_scope(self) -> pd.DataFrame:
+        """Per stage evaluated by either standard: the schools counted by 基本均衡 (``basic``) and by
+        优质均衡 (``quality``), the teaching points in 优质均衡 (``tp_quality``) and those left out of it
+        for having fewer pupils than the options' cut-off (``tp_small``). Index ``stage``."""
+        sc = self.stage_scope()
+        cur = self.current.assign(stage=lambda d: d["stage"].astype(str))
+        tp = cur[(cur["school_type"] == "教学点") & (cur["students"] > 0)]
+        n_q = self.compliance.groupby("stage").size()
+        rows = {st: {"basic": int(sc.loc[st, "in_scope"]), "quality": int(n_q.get(st, 0)),
+                     "tp_quality": int((tp["in_quality"] & (tp["stage"] == st)).sum()),
+                     "tp_small": int((~tp["in_quality"] & (tp["stage"] == st)
+                                      & (tp["students"] < self.options.teaching_point_cutoff)).sum())}
+                for st in sc.index if sc.loc[st, "in_scope"] or n_q.get(st, 0)}
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=["basic", "quality", "tp_quality", "tp_small"])
+        out.index.name = "stage"
+        return out
+
+    @property
+    def outlook_horizon(self) -> int:
+        """Projected years of the 预警与展望 (0 without a projection)."""
+        cap = self.projection
+        return int((~cap["observed"]).groupby(cap["stage"]).sum().max()) if len(cap) else 0
+
+    @_once
+    def outlook_stages(self) -> pd.DataFrame:
+        """Per stage of the projection, what the 预警与展望 says of it: the base year's students and
+        capacity (``base``, ``capacity``, ``base_surplus``), the last projected year's students
+        (``last_year``, ``last``) and the change from the base (``change``, a fraction; NaN without
+        base students), the first projected year short of places (``short_year``, ``short``: places
+        missing; NA when none) and the schools over their own places then and at the end
+        (``base_schools_over``, ``last_schools_over``). Index ``stage`` (published order)."""
+        cap = self.projection
+        cols = ["base", "capacity", "base_surplus", "last_year", "last", "change", "short_year", "short",
+                "base_schools_over", "last_schools_over"]
+        rows = {}
+        for st in STAGES:
+            c = cap[cap["stage"] == st].sort_values("year")
+            if c.empty:
+                continue
+            b, last = c[c["observed"]].iloc[0], c.iloc[-1]
+            short = c[~c["observed"] & (c["surplus"] < 0)]
+            rows[st] = {"base": float(b["students"]), "capacity": float(b["capacity"]),
+                        "base_surplus": float(b["surplus"]), "last_year": int(last["year"]),
+                        "last": float(last["students"]),
+                        "change": (last["students"] - b["students"]) / b["students"] if b["students"] > 0 else np.nan,
+                        "short_year": int(short["year"].iloc[0]) if len(short) else pd.NA,
+                        "short": float(-short["surplus"].iloc[0]) if len(short) else np.nan,
+                        "base_schools_over": int(b["schools_over_capacity"]),
+                        "last_schools_over": int(last["schools_over_capacity"])}
+        out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+        out.index.name = "stage"
         return out
 
     # ------------------------------------------------------------------ the side file
@@ -377,101 +435,8 @@ class Evaluation:
         w = self.projection_warnings.astype(object).where(self.projection_warnings.notna(), None)
         warnings = [{k: (int(v) if k in ("year", "schools") and v is not None else v) for k, v in r.items()}
                     for r in w.drop(columns="county").to_dict("records")]
-        return {"note": self.outlook_note, "base_year": self.year,
-                "horizon": int((~cap["observed"]).groupby(cap["stage"]).sum().max()) if len(cap) else 0,
+        return {"note": self.outlook_note, "base_year": self.year, "horizon": self.outlook_horizon,
                 "stages": stages, "warnings": warnings}
-
-
-def contributions(values: pd.DataFrame, coef: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
-    """Schools behind the largest CVs, for every county-stage at once.
-
-    The picks per county × stage: the largest basic CV, and the quality CVs over their limit (the
-    three furthest over). For each pick, each school's share of the weighted variance
-    ``share_i = (Pᵢ/P)(Xᵢ − X̄)² / S²`` (shares sum to 1 over the schools), the ``top`` largest.
-
-    Returns
-    -------
-    DataFrame
-        ``year, county, stage, indicator, rank, school_id, school_name, students, value, mean,
-        deviation, share, direction, ratio, outlier`` (direction 高于均值 / 低于均值; ``ratio`` value ÷
-        mean; ``outlier`` a value at least ``[narrative] outlier_factor`` times the county mean that
-        alone makes up at least ``outlier_min_share`` of the variance: a likely data error or outlier
-        to verify before any resource is moved), the picks in order
-        (basic first).
-    """
-    cols = ["year", "county", "stage", "indicator", "rank", "school_id", "school_name", "students", "value",
-            "mean", "deviation", "share", "direction", "ratio", "outlier"]
-    c = coef[(coef["cv"] > 0) & (coef["indicator"] != "composite")]  # a CV of 0 has no school behind it
-    basic = c[c["standard"] == BASIC].sort_values("cv", ascending=False).groupby(
-        ["year", "county", "stage"], sort=False).head(1)
-    q = c[(c["standard"] == QUALITY) & c["passed"].eq(False)]
-    q = q.assign(excess=q["cv"] - q["limit"]).sort_values("excess", ascending=False).groupby(
-        ["year", "county", "stage"], sort=False).head(3)
-    picks = pd.concat([basic, q], ignore_index=True)[["year", "county", "stage", "standard", "indicator"]]
-    if picks.empty:
-        return pd.DataFrame(columns=cols)
-    parts = []
-    for (code, std), p in picks.groupby(["indicator", "standard"], sort=False):
-        scope = "in_basic" if std == BASIC else "in_quality"
-        v = values[values[scope] & (values["students"] > 0)]
-        v = v.assign(stage=v["stage"].astype(str)).merge(p[["year", "county", "stage"]], on=["year", "county", "stage"])
-        if v.empty:
-            continue
-        w, x = v["students"].to_numpy(float), v[code].to_numpy(float)
-        g = v.groupby(["year", "county", "stage"], sort=False)
-        P = g["students"].transform("sum").to_numpy(float)
-        mean = (pd.Series(w * x, index=v.index).groupby([v["year"], v["county"], v["stage"]]).transform("sum")
-                .to_numpy(float) / P)
-        dev2 = w / P * (x - mean) ** 2
-        total = pd.Series(dev2, index=v.index).groupby([v["year"], v["county"], v["stage"]]).transform("sum").to_numpy()
-        part = v[["year", "county", "stage", "school_id", "school_name", "students"]].assign(
-            indicator=code, value=x, mean=mean, deviation=x - mean,
-            share=np.where(total > 0, dev2 / np.where(total > 0, total, 1.0), 0.0),
-            direction=np.where(x >= mean, "高于均值", "低于均值"),
-            ratio=np.where(mean > 0, x / np.where(mean > 0, mean, 1.0), np.nan))
-        nt = RULES["narrative"]
-        part["outlier"] = (part["ratio"] >= float(nt["outlier_factor"])) & (part["share"] >= float(nt["outlier_min_share"]))
-        part = part.sort_values("share", ascending=False, kind="stable")
-        part["rank"] = part.groupby(["year", "county", "stage"]).cumcount() + 1
-        parts.append(part[part["rank"] <= top])
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
-    order = picks.reset_index(drop=True).reset_index().rename(columns={"index": "pick"})
-    out = out.merge(order[["pick", "year", "county", "stage", "indicator"]], on=["year", "county", "stage", "indicator"])
-    out = out.sort_values(["pick", "rank"], kind="stable")
-    return out[cols].reset_index(drop=True)
-
-
-def overview(schools: pd.DataFrame, year: int) -> pd.DataFrame:
-    """基本情况 per stage (all schools of the table, every ownership): ``stage, schools`` (with
-    students in the stage, teaching points included), ``students, classes, teachers`` and the same
-    of the year before (``*_prev``, NaN without it)."""
-    rows = []
-    for y in (year, year - 1):
-        cur = schools[schools["year"] == y]
-        for st in STAGES:
-            suf = STAGE_SUFFIX[st]
-            if cur.empty:
-                rows.append({"year": y, "stage": st})
-                continue
-            rows.append({"year": y, "stage": st, "schools": int((cur[f"students_{suf}"] > 0).sum()),
-                         "students": float(cur[f"students_{suf}"].sum()),
-                         "classes": float(cur[f"classes_{suf}"].fillna(0).sum()),
-                         "teachers": float(cur[f"teachers_{suf}"].sum())})
-    df = pd.DataFrame(rows, columns=["year", "stage", "schools", "students", "classes", "teachers"])
-    now = df[df["year"] == year].drop(columns="year").set_index("stage")
-    prev = df[df["year"] == year - 1].drop(columns="year").set_index("stage").add_suffix("_prev")
-    return now.join(prev).reset_index()
-
-
-def school_mix(schools: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Schools by type (rows, in the rule table's order) and 城乡 (columns), with 合计 row and column."""
-    cur = schools[schools["year"] == year]
-    tab = pd.crosstab(cur["school_type"], cur["location"].fillna("未填"), margins=True, margins_name="合计")
-    order = [t for t in RULES["school_types"] if t in tab.index] + ["合计"]
-    cols = [c for c in (*LOCATIONS, "未填") if c in tab.columns] + ["合计"]
-    tab = tab.reindex(index=order, columns=cols).fillna(0).astype(int)
-    tab.index.name, tab.columns.name = "school_type", None
-    return tab
 
 
 def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
@@ -485,7 +450,7 @@ def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
 
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
                     options: Options | None = None, costs: dict | None = None,
-                    notices: list[str] | tuple = ()) -> Evaluation:
+                    notices: tuple = ()) -> Evaluation:
     """Every evaluation table for one county-year (or every county of the year when ``county`` is None).
 
     Parameters
@@ -499,8 +464,8 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
     options : Options, optional
     costs : dict, optional
         Unit costs for the compliance plan (see :func:`junheng_lib.analysis.plans.default_costs`).
-    notices : list of str, optional
-        What the inputs leave out for this county-year, said by the reports (see :func:`evaluate_report`).
+    notices : sequence of Notice, optional
+        What the inputs leave out for this county-year (see :func:`evaluate_report`).
 
     Returns
     -------
@@ -550,7 +515,7 @@ def evaluate_report(data: Dataset, county: str, year: int | None = None,
     options = options or Options()
     year = int(year) if year else max(data.years)
     check_request(data.schools, [year], [county])
-    note = county_row_notice(data.schools, data.counties, county, year)  # on the whole counties table
+    note = county_row_gap(data.schools, data.counties, county, year)  # on the whole counties table
     return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [])
 
 

@@ -113,3 +113,25 @@ def fake_notebooks():
 
     fake.execute = execute
     return fake
+
+
+#: the analysis tests (``python3 run.py test --fast``, ``pytest -m fast``): computation and reading, no
+#: notebook, kernel or whole report — under a minute on two cores
+FAST_TESTS = {"test_layout", "test_measures", "test_evaluate", "test_items", "test_plans", "test_io",
+              "test_strict_input", "test_typed_read", "test_screening", "test_projection", "test_narrative",
+              "test_table_layout", "test_xlsx_layout"}
+#: the package layers whose doctests are fast
+FAST_DOCTESTS = ("util", "rules", "data", "analysis")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fast: an analysis test of the fast subset (python3 run.py test --fast)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        in_lib = "junheng_lib" in path.parts
+        if (not in_lib and path.stem in FAST_TESTS and path.suffix == ".py") or (
+                in_lib and path.suffix == ".py" and path.parts[path.parts.index("junheng_lib") + 1] in FAST_DOCTESTS):
+            item.add_marker(pytest.mark.fast)

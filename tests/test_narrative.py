@@ -291,7 +291,7 @@ def test_conclusion_reads_the_verdicts():
     items = pd.DataFrame({"group": "基本均衡认定条件", "no": [1, 2], "status": ["fail", "missing"]})
     probs = pd.DataFrame({"severity": [1, 2, 3, 5], "problem": ["甲。", "乙。", "丙。", "丁。"], "suggestion": "",
                           "brief": ["甲", "乙。", "丙", "丁"]})
-    parts = _parts(["未达标", "未达标", "未达标", "达标"])
+    parts = _parts(["fail", "fail", "fail", "pass"])
     out = nv.conclusion(_verdicts(), parts, items, probs, 322_000_000.0, grade="基本均衡未达标")
     assert out[0] == ("基本均衡：综合差异系数小学0.769（标准≤0.65）、初中0.400（标准≤0.55），小学校际均衡未达到标准；"
                       "基本均衡的县级指标2项中未达标1项、待核实1项（未提供数据）。")
@@ -309,7 +309,7 @@ def test_conclusion_reads_the_verdicts():
 def test_the_readiness_sentence_is_the_rule_tables_for_every_grade(monkeypatch):
     from junheng_lib.rules.indicators import RULES
     for g in RULES["readiness"]["grade"]:
-        out = nv.conclusion(_verdicts(), _parts(["达标"] * 4, failed=(0, 0, 0, 0)),
+        out = nv.conclusion(_verdicts(), _parts(["pass"] * 4, failed=(0, 0, 0, 0)),
                             pd.DataFrame({"group": [], "no": [], "status": []}), pd.DataFrame(
                                 {"severity": [], "problem": [], "suggestion": [], "brief": []}), grade=g["name"])
         assert out[-1].startswith(f"优质均衡准备程度为“{g['name']}”，{g['text']}。")
@@ -324,6 +324,6 @@ def test_quality_parts_state():
             return _verdicts()
     p = Evaluation.quality_parts(Stub())
     assert p.index.tolist() == ["资源配置", "政府保障程度", "教育质量", "社会认可度"]
-    assert p["status"].tolist() == ["未达标", "待核实", "未达标", "达标"]
+    assert p["status"].tolist() == ["fail", "missing", "fail", "pass"]
     assert p.loc["资源配置", ["items", "passed", "failed"]].tolist() == [2, 1, 1]
     assert p.loc["政府保障程度", ["items", "passed", "missing"]].tolist() == [2, 1, 1]

@@ -323,9 +323,9 @@ def test_read_only_folder_is_refused_up_front(command, tmp_path, readonly, capsy
     ro = tmp_path / "ro"
     ro.mkdir()
     called = []
-    monkeypatch.setattr("junheng_lib.evaluation.evaluate_county", lambda *a, **k: called.append(1))
-    monkeypatch.setattr("junheng_lib.analysis.coefficients.coefficients", lambda *a, **k: called.append(1))
-    monkeypatch.setattr("junheng_lib.run.runner.run_reports", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("junheng_lib.cli.evaluate_county", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("junheng_lib.cli.coefficients", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("junheng_lib.cli.run_reports", lambda *a, **k: called.append(1))
     readonly(ro)
     args = {"coefficients": ["coefficients", str(schools), "-o", str(ro / "c.csv")],
             "evaluate-dir": ["evaluate", str(schools), "-o", str(ro / "new" / "tables")],

@@ -9,6 +9,7 @@ import pytest
 from conftest import BASE, row
 
 import junheng_lib.data.io as jio
+import junheng_lib.data.read as jread
 from junheng_lib.data.io import DataError, read_classes, read_counties, read_schools
 
 COLS = [*BASE, "music_rooms", "备注"]
@@ -36,15 +37,15 @@ def typed_and_strings(tmp_path, monkeypatch, data: bytes, reader=read_schools, n
     p = tmp_path / name
     p.write_bytes(data)
     used = []
-    typed_read = jio._read_csv_typed
+    typed_read = jread._read_csv_typed
 
     def spy(*a, **k):
         res = typed_read(*a, **k)
         used.append(res is not None)
         return res
-    monkeypatch.setattr(jio, "_read_csv_typed", spy)
+    monkeypatch.setattr(jread, "_read_csv_typed", spy)
     first = outcome(reader, p)
-    monkeypatch.setattr(jio, "_TYPED", False)
+    monkeypatch.setattr(jread, "_TYPED", False)
     second = outcome(reader, p)
     return first, second, any(used)
 

@@ -4,17 +4,40 @@ The grade-progression (cohort-survival) method of education planning, per county
 grade g (小学 1–6, 初中 7–9; a 初中 written 1–3 is read as 7–9) and school year t:
 
 * grade enrolment ``E[s,g,t]`` = the sum of the class sizes of school s, grade g, year t
-  (classes table);
+  (classes table), over the school-stages whose classes reconcile with the schools table (class
+  sizes adding up to the students, class rows to 班数: the reconciliation of
+  :func:`junheng_lib.analysis.size.class_reconciliation`, as in the class-size analysis); the others
+  are left out and listed in the notes;
 * progression ratios, from county totals ``T[c,g,t] = Σ_s E[s,g,t]``:
   ``R[c,g] = T[c,g+1,t] / T[c,g,t−1]`` for g = 1…8 (6 → 7 is the move from 小学 to 初中 and is
   only meaningful at county level), and the intake ratio ``Q1[c] = T[c,1,t] / T[c,1,t−1]``;
-  each is the mean over the available consecutive year pairs, the last ``pairs`` (3) at most;
-* one year ahead: ``E[s,g+1,t+1] = R[c,g]·E[s,g,t]`` within a stage (g = 1…5, 7…8),
-  ``E[s,1,t+1] = Q1[c]·E[s,1,t]``, and the county's grade 7 at t+1, ``R[c,6]·T[c,6,t]``, shared
-  out by each school's share of the county's grade 7 at t; grade 9 leaves.
+  each is the mean over the consecutive year pairs the classes table has, the last ``pairs`` (3)
+  at most. A school-stage left out in one year of a pair is left out of both years of that pair;
+  the 6 → 7 ratio uses a pair only when no 小学 school-stage of the county is left out in its first
+  year and no 初中 school-stage in its second;
+* the grades a school teaches are, per stage, its lowest to its highest grade with classes in the
+  base year (a 教学点 with grades 1–2 teaches 1–2);
+* one year ahead: ``E[s,g+1,t+1] = R[c,g]·E[s,g,t]`` within a stage when s teaches g+1; pupils
+  leaving a school's top grade (``R[c,g]·E[s,g,t]`` of the schools that do not teach g+1) go to the
+  county's grade g+1, shared out by the grade-(g+1) shares at t of the schools that teach it;
+  ``E[s,1,t+1] = Q1[c]·E[s,1,t]``; the county's grade 7 at t+1, ``R[c,6]·T[c,6,t]``, shared out by
+  each school's share of the county's grade 7 at t; grade 9 leaves. (A share with no pupils to go
+  by falls back to the base year's shares, then to equal shares.)
 * a county-supplied intake (e.g. registered births six years earlier) replaces ``Q1`` for the
   years it covers: the county's grade 1 of that year, shared out by each school's share of the
   county's grade 1 the year before.
+
+A missing ratio is never taken as 0. A county whose classes table has no year pair at or before
+the base year (or not the base year itself) is not projected; one whose base year has no directly
+preceding year uses the pairs it has (the notes say which). A county-stage that needs a ratio the
+data cannot give (no pupils of a grade in any pair, after the reconciliation), whose 初一 would
+come from a 六年级 that is incomplete (a 小学 school-stage left out in the base year), or whose
+pupils would have no school to go to, is not projected; the notes name the county, stage, base
+year and why. The notes (Chinese sentences) are ``attrs["notes"]`` of the :func:`project` table.
+
+Horizon: the ratios come from the years the classes table covers, and after six years every
+小学 pupil is a child not yet at school in the base year. A horizon longer than the years covered
+up to the base year or than the six 小学 grades is projected, with a caveat in the notes.
 
 Values are kept unrounded; ``classes_needed`` rounds up to whole classes of the standard size.
 With the resources held at the base year's values, :func:`projected_schools` builds the schools
@@ -36,6 +59,8 @@ One school, grade 1 of 100 pupils in 2023 and 110 in 2024 (intake ratio 1.1), gr
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -45,26 +70,37 @@ from junheng_lib.analysis.coefficients import (
     indicator_values,
     values_table,
 )
+from junheng_lib.analysis.size import class_reconciliation
 from junheng_lib.analysis.stages import _SPLIT, RESOURCES, _scope, split_shares
 from junheng_lib.data.errors import DataError, DataIssue
-from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES, label
+from junheng_lib.data.read import read_table
+from junheng_lib.data.schema import Column, RowRule
+from junheng_lib.data.validate import validate
+from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES, at_least, label, within_limit
 from junheng_lib.rules.options import Options
+from junheng_lib.util.frames import select
 
 __all__ = ["read_intake", "grade_enrolment", "progression_ratios", "project", "hindcast", "projected_schools",
            "projected_values", "projected_indicators", "capacity", "capacity_warnings", "outlook", "warning_texts",
-           "PROJECTION_COLUMNS", "WARNING_COLUMNS", "OUTLOOK_TABLES", "GRADES"]
+           "PROJECTION_COLUMNS", "WARNING_COLUMNS", "OUTLOOK_TABLES", "GRADES", "INTAKE"]
 
 #: grades of each stage (初中 as 7–9)
 GRADES = {"小学": list(range(1, 7)), "初中": list(range(7, 10))}
 _ALL = list(range(1, 10))
+#: grade names in messages
+_GRADE_NAMES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
+                7: "初一", 8: "初二", 9: "初三"}
 #: the CLI contract of ``junheng project`` (first six columns as the issue names them)
 PROJECTION_COLUMNS = ["year", "county", "school_id", "stage", "students", "classes_needed", "school_name",
                       "school_type", "base_year", "base_students", "classes", "avg_class_size", "standard_size",
                       "large_class_risk", "school_students", "size_limit", "over_size"]
+#: reconciliation rows listed in a note (the rest are counted)
+_LISTED = 20
 
 
 def grade_enrolment(classes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
-    """``E[s,g,t]``: students per school × grade × year from the classes table.
+    """``E[s,g,t]``: students per school × grade × year from the classes table (every class row
+    given; :func:`project` passes only the school-stages that reconcile with the schools table).
 
     Returns
     -------
@@ -89,7 +125,23 @@ def _county_totals(enrol: pd.DataFrame) -> pd.DataFrame:
     return t.reindex(columns=_ALL, fill_value=0.0).astype(float)
 
 
-def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
+def _year_pairs(years, pairs: int) -> list[tuple[int, int]]:
+    """The last ``pairs`` consecutive year pairs (a, a + 1) among ``years``."""
+    ys = sorted(int(y) for y in set(years))
+    return [(a, b) for a, b in zip(ys[:-1], ys[1:]) if b == a + 1][-pairs:]
+
+
+def _pairs_text(pairs: list[tuple[int, int]]) -> str:
+    return "、".join(f"{a}→{b}" for a, b in pairs)
+
+
+def _keys(df: pd.DataFrame, shift: int = 0) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([df["year"].to_numpy(np.int64) + shift, df["school_id"].astype(str).to_numpy(),
+                                      df["stage"].astype(str).to_numpy()])
+
+
+def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3, excluded: pd.DataFrame | None = None,
+                       years: dict | None = None) -> pd.DataFrame:
     """County progression ratios ``R[c,g]`` (g = 1…8) and intake ratio ``Q1[c]`` (grade 0).
 
     Parameters
@@ -98,6 +150,15 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
         :func:`grade_enrolment` output (several consecutive years).
     pairs : int
         The mean is taken over the last ``pairs`` consecutive year pairs available.
+    excluded : DataFrame, optional
+        School-stages left out (``year, county, school_id, stage``: the classes do not reconcile
+        with the schools table), whose rows ``enrol`` does not have: one left out in a year of a
+        pair is left out of the other year of the pair too; the 6 → 7 ratio uses a pair only when
+        no 小学 school-stage of the county is left out in its first year and no 初中 school-stage
+        in its second.
+    years : dict, optional
+        County → the years the classes table covers (default: the years of ``enrol``); a year
+        whose school-stages are all left out still counts as covered.
 
     Returns
     -------
@@ -106,79 +167,93 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3) -> pd.DataFrame:
         over grade 1 at t−1), g ≥ 1 the move from grade g to g+1; ``ratio`` is NaN where no year
         pair has a non-zero denominator; ``years`` names the pairs used (e.g. "2022→2023、2023→2024").
     """
-    tot = _county_totals(enrol)
+    full = _county_totals(enrol)
+    before, after, bad67 = full, full, set()
+    if excluded is not None and len(excluded):
+        ex = _keys(excluded)
+        before = _county_totals(enrol[~_keys(enrol, +1).isin(ex)])   # first year of a pair
+        after = _county_totals(enrol[~_keys(enrol, -1).isin(ex)])    # second year of a pair
+        x = excluded.assign(stage=excluded["stage"].astype(str))
+        bad67 = ({(c, int(y)) for c, y in x.loc[x["stage"] == STAGES[0], ["county", "year"]].itertuples(index=False)}
+                 | {(c, int(y) - 1) for c, y in x.loc[x["stage"] == STAGES[1], ["county", "year"]].itertuples(index=False)})
+    if years is None:
+        years = {c: sorted(int(y) for y in g.index.get_level_values("year"))
+                 for c, g in full.groupby(level="county", sort=False)}
+    zero = np.zeros(9)
+
+    def row(t: pd.DataFrame, key) -> np.ndarray:
+        return t.loc[key].to_numpy(float) if key in t.index else zero
+
     rows = []
-    for county, t in tot.groupby(level="county", sort=False):
-        t = t.droplevel("county").sort_index()
-        years = t.index.to_numpy()
-        consecutive = [(a, b) for a, b in zip(years[:-1], years[1:]) if b == a + 1][-pairs:]
-        # per pair (rows) and g = 0…8 (columns): grade 1 over grade 1 (g = 0), grade g+1 over grade g
-        after = t.loc[[b for _, b in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
-        before = t.loc[[a for a, _ in consecutive]].to_numpy(float).reshape(len(consecutive), 9)
-        num = after                                       # columns: grade 1, 2 … 9 = g 0 … 8
-        den = np.column_stack([before[:, 0], before[:, :8]]) if len(consecutive) else before
+    for county, ys in years.items():
+        consecutive = _year_pairs(ys, pairs)
+        k = len(consecutive)
+        num, den = np.zeros((k, 9)), np.zeros((k, 9))
+        for i, (a, b) in enumerate(consecutive):
+            aft, bef = row(after, (county, b)), row(before, (county, a))
+            num[i], den[i] = aft, np.concatenate([bef[:1], bef[:8]])   # g 0…8: grade 1 / grade 1, grade g+1 / grade g
+            num[i, 6], den[i, 6] = row(full, (county, b))[6], row(full, (county, a))[5]
+            if (county, a) in bad67:
+                den[i, 6] = 0.0
         ok = den > 0
         ratio = np.divide(num, den, out=np.zeros_like(num), where=ok)
         n = ok.sum(axis=0)
         mean = np.divide(ratio.sum(axis=0), n, out=np.full(9, np.nan), where=n > 0)
         for g in range(0, 9):
             rows.append({"county": county, "grade": g, "ratio": float(mean[g]), "pairs": int(n[g]),
-                         "years": "、".join(f"{a}→{b}" for (a, b), k in zip(consecutive, ok[:, g]) if k)})
+                         "years": _pairs_text([p for p, used in zip(consecutive, ok[:, g]) if used])})
     return pd.DataFrame(rows, columns=["county", "grade", "ratio", "pairs", "years"])
 
 
-_INTAKE_HEADERS = {"县(区)": "county", "县区": "county", "学年": "year", "一年级招生数": "intake",
-                   "招生数": "intake", "intake": "intake", "county": "county", "year": "year"}
+# ---------------------------------------------------------------------------------------------- intake
+#: the columns of a county-supplied intake table (``--intake``)
+INTAKE: tuple[Column, ...] = (
+    Column("county", "县(区)", kind="text", alt_headers=("县区", "县", "区县")),
+    Column("year", "学年", kind="int", min=1949),
+    Column("intake", "一年级招生数", kind="num", min=0, alt_headers=("招生数",)),
+)
+_INTAKE_RULES: tuple[RowRule, ...] = (
+    RowRule("county", "同一县(区)同一学年有多行一年级招生数（只能有一行）",
+            lambda d: d.duplicated(["county", "year"], keep=False) & d["county"].notna() & d["year"].notna()),
+)
 
 
-def read_intake(path) -> pd.DataFrame:
+def read_intake(path, counties=None) -> pd.DataFrame:
     """A county-supplied intake table: ``county, year, intake`` (中文表头 县(区), 学年, 一年级招生数).
 
-    CSV in UTF-8 (with or without BOM) or GB18030, or .xlsx. Every row must name a county, a
-    school year and a non-negative, finite number of new grade-1 pupils; problems are reported
-    all at once as a :class:`~junheng_lib.data.io.DataError`.
+    Read like the main tables (:func:`junheng_lib.data.read.read_table`): CSV in UTF-8 (with or
+    without BOM) or GBK/GB18030, or .xlsx; a row with more or fewer fields than the header, a cell
+    that is not a number, a corrupt or unreadable file are errors naming the file and the
+    spreadsheet row. Every row must name a county, a school year and a non-negative number of new
+    grade-1 pupils; one row per county and year; with ``counties`` (the counties of the data), a
+    county not among them is an error too. Problems are reported all at once as a
+    :class:`~junheng_lib.data.errors.DataError`; the skipped summary rows are ``attrs["notices"]``.
     """
-    from pathlib import Path
-
-    p = Path(path)
-    name = p.name
+    name = str(path)
     try:
-        if p.suffix.lower() == ".xlsx":
-            df = pd.read_excel(p, dtype=str)
-        else:
-            raw = p.read_bytes()
-            for enc in ("utf-8-sig", "gb18030"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise DataError([DataIssue(name, "无法识别文件编码(应为 UTF-8 或 GBK/GB18030)")])
-            import io as _io
-            df = pd.read_csv(_io.StringIO(text), dtype=str, skipinitialspace=True)
-    except FileNotFoundError:
-        raise DataError([DataIssue(name, "文件不存在")]) from None
-    df = df.rename(columns={c: _INTAKE_HEADERS.get(str(c).strip(), str(c).strip()) for c in df.columns})
-    missing = [c for c, h in (("county", "县(区)"), ("year", "学年"), ("intake", "一年级招生数")) if c not in df]
-    if missing:
-        raise DataError([DataIssue(name, f"缺少列：{'、'.join(h for c, h in (('county', '县(区)'), ('year', '学年'), ('intake', '一年级招生数')) if c in missing)}")])
-    year = pd.to_numeric(df["year"].str.strip(), errors="coerce")
-    val = pd.to_numeric(df["intake"].str.strip().str.replace(r"^(\d{1,3}(,\d{3})+)$", lambda m: m[1].replace(",", ""),
-                                                             regex=True), errors="coerce")
-    county = df["county"].fillna("").str.strip()
-    issues = []
-    for i in np.flatnonzero((county == "").to_numpy()):
-        issues.append(DataIssue(name, "县(区)不能为空", row=int(i) + 2, column="县(区)"))
-    for i in np.flatnonzero((year.isna() | (year % 1 != 0)).to_numpy()):
-        issues.append(DataIssue(name, f"学年“{df['year'].iloc[i]}”不是整数", row=int(i) + 2, column="学年"))
-    bad = val.isna() | ~np.isfinite(val.fillna(0)) | (val < 0)
-    for i in np.flatnonzero(bad.to_numpy()):
-        issues.append(DataIssue(name, f"一年级招生数“{df['intake'].iloc[i]}”应为非负数", row=int(i) + 2,
-                                column="一年级招生数", school=str(county.iloc[i])))
-    if issues:
-        raise DataError(issues)
-    return pd.DataFrame({"county": county, "year": year.astype(int), "intake": val.astype(float)})
+        df, issues, notices = read_table(path, INTAKE)
+    except DataError as e:
+        raise DataError([_intake_issue(i) for i in e.issues]) from None
+    rules = _INTAKE_RULES
+    if counties is not None:
+        known = sorted({str(c) for c in counties})
+        listed = ("（数据中的县(区)：" + "、".join(known) + "）").replace("{", "{{").replace("}", "}}") \
+            if len(known) <= 20 else ""
+        rules = rules + (RowRule("county", "数据中没有县(区)“{value}”" + listed,
+                                 lambda d: d["county"].notna() & ~d["county"].astype(str).isin(known)),)
+    out = validate(df, INTAKE, rules, df.attrs.get("name", name), issues)
+    res = pd.DataFrame({"county": out["county"].astype(str).to_numpy(), "year": out["year"].astype(int).to_numpy(),
+                        "intake": out["intake"].astype(float).to_numpy()})
+    res.attrs = {"source": name, "notices": [n.replace("不是学校数据", "不是招生数据") for n in notices]}
+    return res
+
+
+def _intake_issue(issue: DataIssue) -> DataIssue:
+    """A reading problem of the intake file, in the intake's words (its columns, not the schools')."""
+    if issue.message.startswith("找不到表头"):
+        return DataIssue(issue.file, "找不到表头：前20行中没有同时含“县(区)”“学年”“一年级招生数”三列的行；"
+                                     "该文件可能不是一年级招生数表", row=issue.row, column=issue.column)
+    return DataIssue(issue.file, issue.message, row=issue.row, column=issue.column)
 
 
 def _intake_override(intake: pd.DataFrame | None) -> dict[tuple[str, int], float]:
@@ -187,54 +262,275 @@ def _intake_override(intake: pd.DataFrame | None) -> dict[tuple[str, int], float
     return {(str(c), int(y)): float(v) for c, y, v in intake[["county", "year", "intake"]].itertuples(index=False)}
 
 
-def _step(E: np.ndarray, R: np.ndarray, county_idx: np.ndarray, n_counties: int,
-          intake_total: np.ndarray | None) -> np.ndarray:
-    """One year ahead for a (school × grade 1–9) matrix; R is (county × grade 0–8)."""
-    r = R[county_idx]                                   # per school: ratios 0..8
+# ---------------------------------------------------------------------------------------------- the method
+@dataclass
+class _Prepared:
+    """The classes and grade enrolment of a projection, reconciled with the schools table."""
+
+    enrol: pd.DataFrame                     # E[s,g,t] of the school-stages that reconcile
+    classes: pd.DataFrame                   # their class rows
+    covered: dict[str, list[int]]           # county → the years the classes table covers
+    excluded: pd.DataFrame                  # class_reconciliation rows: the school-stages left out
+    schools: pd.DataFrame = field(repr=False, default=None)
+
+
+def _prepare(classes: pd.DataFrame, schools: pd.DataFrame, county: str | None = None,
+             last_year: int | None = None) -> _Prepared:
+    s = select(schools, county=county)
+    cl = classes
+    if last_year is not None:
+        s, cl = s[s["year"] <= last_year], cl[cl["year"] <= last_year]
+    ids = pd.MultiIndex.from_arrays([s["year"].to_numpy(np.int64), s["school_id"].astype(str).to_numpy()])
+    cl = cl[pd.MultiIndex.from_arrays([cl["year"].to_numpy(np.int64), cl["school_id"].astype(str).to_numpy()]).isin(ids)]
+    yc = cl[["year", "school_id"]].drop_duplicates().merge(
+        s[["year", "school_id", "county"]].drop_duplicates(["year", "school_id"]), on=["year", "school_id"])
+    covered = {c: sorted(int(y) for y in set(g["year"])) for c, g in yc.groupby("county", sort=False)}
+    rec = class_reconciliation(cl, s)
+    ok = cl[~_keys(cl).isin(_keys(rec))] if len(rec) else cl
+    return _Prepared(grade_enrolment(ok, s), ok, covered, rec, s)
+
+
+def _mul(r: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """r·e, 0 where there are no pupils (a missing ratio matters only where there are: NaN there)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(e == 0, 0.0, r * e)
+
+
+def _shares(e: np.ndarray, taught: np.ndarray, base: np.ndarray, cidx: np.ndarray, nc: int):
+    """Each school's share of its county's grade among the schools that teach it (this year's pupils,
+    else the base year's, else equal shares), and per county whether any school teaches it."""
+    w = np.where(taught, np.nan_to_num(e), 0.0)
+    wb = np.where(taught, base, 0.0)
+    tot, totb = np.bincount(cidx, w, nc)[cidx], np.bincount(cidx, wb, nc)[cidx]
+    n = np.bincount(cidx, taught.astype(float), nc)
+    cnt = n[cidx]
+    zero = np.zeros(len(e))
+    share = np.where(tot > 0, np.divide(w, tot, out=zero.copy(), where=tot > 0),
+                     np.where(totb > 0, np.divide(wb, totb, out=zero.copy(), where=totb > 0),
+                              np.divide(taught.astype(float), cnt, out=zero.copy(), where=cnt > 0)))
+    return share, n > 0
+
+
+def _step(E: np.ndarray, R: np.ndarray, cidx: np.ndarray, nc: int, intake_total: np.ndarray | None,
+          taught: np.ndarray, E0: np.ndarray, missing: np.ndarray, lost: np.ndarray,
+          short: np.ndarray | None = None) -> np.ndarray:
+    """One year ahead for a (school × grade 1–9) matrix; R is (county × grade 0–8), NaN where missing.
+
+    ``taught`` (school × grade): the grades each school teaches; ``E0`` the base year's matrix (for
+    shares with no pupils this year). ``missing`` (county × ratio 0–8) and ``lost`` (county × grade)
+    are updated: a missing ratio that pupils needed; pupils with no school teaching their grade.
+    ``short`` (per county): its 六年级 is incomplete (小学 school-stages left out), so its 初一 is NaN."""
+    r = R[cidx]
     new = np.zeros_like(E)
+
+    def spread(total: np.ndarray, k: int) -> np.ndarray:   # county totals (per county) into grade column k
+        share, has = _shares(E[:, k], taught[:, k], E0[:, k], cidx, nc)
+        lost[:, k] |= ~has & (np.nan_to_num(total, nan=1.0) != 0)
+        with np.errstate(invalid="ignore"):
+            return np.where(share > 0, total[cidx] * share, 0.0)
+
+    pupils = [np.bincount(cidx, (E[:, k] != 0).astype(float), nc) > 0 for k in range(9)]
+    own = _mul(r[:, 0], E[:, 0])
     if intake_total is None:
-        new[:, 0] = r[:, 0] * E[:, 0]
+        new[:, 0], need = own, np.ones(nc, bool)
     else:
-        g1 = np.bincount(county_idx, weights=E[:, 0], minlength=n_counties)
-        share = np.divide(E[:, 0], g1[county_idx], out=np.zeros(len(E)), where=g1[county_idx] > 0)
-        fallback = r[:, 0] * E[:, 0]
-        new[:, 0] = np.where(np.isnan(intake_total[county_idx]), fallback, intake_total[county_idx] * share)
+        given = ~np.isnan(intake_total)
+        new[:, 0] = np.where(given[cidx], spread(np.where(given, intake_total, 0.0), 0), own)
+        need = ~given
+    missing[:, 0] |= need & np.isnan(R[:, 0]) & pupils[0]
     for g in (1, 2, 3, 4, 5, 7, 8):                      # grade g → g+1 within a stage (columns g-1 → g)
-        new[:, g] = r[:, g] * E[:, g - 1]
+        flow = _mul(r[:, g], E[:, g - 1])
+        stay = taught[:, g]
+        leaving = np.bincount(cidx, np.where(stay, 0.0, flow), nc)   # from schools whose top grade is g
+        new[:, g] = np.where(stay, flow, 0.0) + spread(leaving, g)
+        missing[:, g] |= np.isnan(R[:, g]) & pupils[g - 1]
     # 6 → 7 at county level, shared by this year's grade-7 shares
-    g6 = np.bincount(county_idx, weights=E[:, 5], minlength=n_counties)
-    g7 = np.bincount(county_idx, weights=E[:, 6], minlength=n_counties)
-    total7 = R[:, 6] * g6
-    share7 = np.divide(E[:, 6], g7[county_idx], out=np.zeros(len(E)), where=g7[county_idx] > 0)
-    new[:, 6] = np.nan_to_num(total7[county_idx]) * share7
-    return np.nan_to_num(new)
+    g6 = np.bincount(cidx, E[:, 5], nc)
+    total7 = _mul(R[:, 6], g6)
+    if short is not None:
+        total7[short] = np.nan
+    new[:, 6] = spread(total7, 6)
+    missing[:, 6] |= np.isnan(R[:, 6]) & pupils[5]
+    return new
 
 
-def _project_grades(enrol: pd.DataFrame, ratios: pd.DataFrame, base_year: int, horizon: int,
-                    intake: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Projected ``E[s,g,t]`` for t = base+1 … base+horizon (long: year, county, school_id, grade, students)."""
-    base = enrol[enrol["year"] == base_year]
-    wide = (base.groupby(["county", "school_id", "grade"])["students"].sum().unstack("grade", fill_value=0.0)
-            .reindex(columns=_ALL, fill_value=0.0))
+def _taught(E0: np.ndarray) -> np.ndarray:
+    """The grades each school teaches: per stage, its lowest to its highest grade with pupils."""
+    pos = E0 > 0
+    out = np.zeros_like(pos)
+    for cols in (slice(0, 6), slice(6, 9)):
+        sub = pos[:, cols]
+        j = np.arange(sub.shape[1])
+        lo = sub.argmax(axis=1)
+        hi = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)
+        out[:, cols] = sub.any(axis=1)[:, None] & (j >= lo[:, None]) & (j <= hi[:, None])
+    return out
+
+
+@dataclass
+class _Run:
+    """A projection: the grades (long), the ratios used, the notes, and those of the counties or
+    county-stages not projected."""
+
+    grades: pd.DataFrame
+    ratios: pd.DataFrame
+    notes: list[str]
+    skipped: list[str]
+
+
+def _ratio_name(g: int) -> str:
+    return "一年级入学比例" if g == 0 else f"{_GRADE_NAMES[g]}升{_GRADE_NAMES[g + 1]}的比例"
+
+
+def _run(prep: _Prepared, base_year: int, horizon: int, intake: pd.DataFrame | None, pairs: int) -> _Run:
+    """Project the grades of every county of ``prep`` from ``base_year`` (classes of later years unused)."""
+    enrol = prep.enrol[prep.enrol["year"] <= base_year]
+    excluded = prep.excluded[prep.excluded["year"] <= base_year]
+    years = {c: [y for y in ys if y <= base_year] for c, ys in prep.covered.items()}
+    years = {c: ys for c, ys in years.items() if ys}
+    ratios = progression_ratios(enrol, pairs=pairs, excluded=excluded, years=years)
+    notes, skipped, go, used_years = [], [], [], {}
+    gaps = []
+    if prep.schools is not None:
+        for c in dict.fromkeys(prep.schools.loc[prep.schools["year"] == base_year, "county"]):
+            if c not in years:
+                when = f"{base_year}学年及以前的" if c in prep.covered else ""
+                skipped.append(f"班级表中没有{c}{when}数据，{c}未作预测")
+    for c, ys in years.items():
+        if base_year not in ys:
+            skipped.append(f"{c}班级表中没有{base_year}学年的数据（有{_years(ys)}学年），无法以{base_year}学年为基准预测，"
+                           f"{c}未作预测")
+            continue
+        used = _year_pairs(ys, pairs)
+        if not used:
+            skipped.append(f"{c}班级表中没有{base_year - 1}学年的数据（有{_years(ys)}学年），没有相邻两个学年可用于"
+                           f"计算入学和升级比例，{c}未以{base_year}学年为基准作预测")
+            continue
+        expected_from = max(base_year - pairs, ys[0])
+        missing_years = [y for y in range(expected_from, base_year) if y not in ys]
+        if missing_years:
+            gaps.append(f"{c}班级表中没有{_years(missing_years)}学年的数据，入学和升级比例改用{_pairs_text(used)}"
+                        f"学年的数据计算")
+        go.append(c)
+        used_years[c] = {base_year} | {y for p in used for y in p}
+    rec = _reconciliation_note(excluded, used_years)
+    if rec:
+        notes.append(rec)
+    empty = pd.DataFrame({"county": pd.Series(dtype=object), "school_id": pd.Series(dtype=object),
+                          "grade": pd.Series(dtype=int), "students": pd.Series(dtype=float),
+                          "year": pd.Series(dtype=int)})
+    base = enrol[(enrol["year"] == base_year) & enrol["county"].isin(go)]
+    if base.empty:
+        return _Run(empty, ratios, notes + skipped + gaps, skipped)
+    wide = (base.groupby(["county", "school_id", "grade"], sort=False)["students"].sum()
+            .unstack("grade", fill_value=0.0).reindex(columns=_ALL, fill_value=0.0))
     counties = list(dict.fromkeys(wide.index.get_level_values("county")))
+    nc = len(counties)
     cidx = pd.Index(counties).get_indexer(wide.index.get_level_values("county"))
     R = (ratios.drop_duplicates(["county", "grade"]).set_index(["county", "grade"])["ratio"].unstack("grade")
-         .reindex(index=counties, columns=range(9)).to_numpy(float))
+         .reindex(index=counties, columns=range(9)).to_numpy(float, copy=True))
+    # 初一 comes from the county's 六年级: incomplete when a 小学 school-stage is left out in the base year
+    short = set(excluded.loc[(excluded["year"] == base_year) & (excluded["stage"].astype(str) == STAGES[0]), "county"])
+    feed = np.array([c in short for c in counties])
     over = _intake_override(intake)
-    E = wide.to_numpy(float)
-    out = []
+    E0 = wide.to_numpy(float)
+    taught = _taught(E0)
+    missing, lost = np.zeros((nc, 9), bool), np.zeros((nc, 9), bool)
+    E, out = E0, []
     for h in range(1, horizon + 1):
         y = base_year + h
         it = np.array([over.get((c, y), np.nan) for c in counties]) if over else None
-        E = _step(E, R, cidx, len(counties), it)
-        out.append(pd.DataFrame({
-            "county": np.repeat(wide.index.get_level_values("county").to_numpy(), len(_ALL)),
-            "school_id": np.repeat(wide.index.get_level_values("school_id").to_numpy(), len(_ALL)),
-            "grade": np.tile(_ALL, len(E)), "students": E.ravel(), "year": y}))
-    res = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["county", "school_id", "grade",
-                                                                              "students", "year"])
+        E = _step(E, R, cidx, nc, it, taught, E0, missing, lost, feed)
+        out.append(E)
+    stack = np.stack(out)                                     # horizon × school × grade
+    has = np.column_stack([(E0[:, :6] > 0).any(axis=1), (E0[:, 6:] > 0).any(axis=1)])
+    bad_rows = np.column_stack([np.isnan(stack[:, :, :6]).any(axis=(0, 2)), np.isnan(stack[:, :, 6:]).any(axis=(0, 2))])
+    bad = np.zeros((nc, 2), bool)
+    np.logical_or.at(bad, cidx, bad_rows & has)
+    bad[:, 0] |= lost[:, :6].any(axis=1)
+    bad[:, 1] |= lost[:, 6:].any(axis=1)
+    bad[:, 1] |= lost[:, :6].any(axis=1) & (horizon > 1)     # 小学 pupils lost: a 六年级 short later
+    for i, c in enumerate(counties):
+        if not bad[i].any():
+            continue
+        why = []
+        names = [_ratio_name(g) for g in range(9) if missing[i, g]]
+        if names:
+            why.append(f"{'、'.join(names)}无法计算（{_pairs_text(_year_pairs(years[c], pairs))}学年中"
+                       f"{'这些' if len(names) > 1 else '这个'}年级没有可用的学生数）")
+        if feed[i] and bad[i, 1]:
+            why.append(f"初一由全县六年级推算，而{base_year}学年有小学学段的班级表与学校表不一致、未计入")
+        for k in np.flatnonzero(lost[i]):
+            why.append(f"全县没有开设{_GRADE_NAMES[k + 1]}的学校，{_GRADE_NAMES[k]}学生无处升入" if k
+                       else "全县没有开设一年级的学校，县(区)提供的一年级招生数无处分配")
+        if bad[i, 1] and not (missing[i, 6:].any() or (feed[i] and bad[i, 1]) or lost[i, 6:].any()):
+            why.append("初一由小学六年级推算，小学无法预测时初中也无法预测")
+        stages = "、".join(s for s, b in zip(STAGES, bad[i]) if b)
+        skipped.append(f"{c}{stages}未作预测（以{base_year}学年为基准）：{'；'.join(dict.fromkeys(why)) or '所需的比例无法计算'}")
+    n, k9 = len(E0), len(_ALL)
+    frames = []
+    keep = ~np.column_stack([np.repeat(bad[cidx, 0][:, None], 6, axis=1), np.repeat(bad[cidx, 1][:, None], 3, axis=1)])
+    for h, M in enumerate(out, start=1):
+        frames.append(pd.DataFrame({
+            "county": np.repeat(wide.index.get_level_values("county").to_numpy(), k9),
+            "school_id": np.repeat(wide.index.get_level_values("school_id").to_numpy(), k9),
+            "grade": np.tile(_ALL, n), "students": M.ravel(), "year": base_year + h, "_keep": keep.ravel()}))
+    res = pd.concat(frames, ignore_index=True)
+    res = res[res.pop("_keep").to_numpy()].reset_index(drop=True)
     res["grade"] = res["grade"].astype(int)
-    return res
+    notes += skipped + gaps + _intake_notes(over, [c for i, c in enumerate(counties) if not bad[i].all()],
+                                            base_year, horizon)
+    return _Run(res, ratios, notes, skipped)
+
+
+def _years(ys) -> str:
+    return "、".join(str(int(y)) for y in sorted(set(ys)))
+
+
+def _reconciliation_note(excluded: pd.DataFrame, used_years: dict) -> str:
+    """The school-stages left out (of the county-years a projection uses), as evaluate lists them."""
+    if excluded.empty or not used_years:
+        return ""
+    keep = [(c, int(y)) in {(k, v) for k, vs in used_years.items() for v in vs}
+            for c, y in excluded[["county", "year"]].itertuples(index=False)]
+    rec = excluded[keep]
+    if rec.empty:
+        return ""
+    lines = [f"{len(rec)}个学校学段的班级表与学校表不一致，未计入入学预测（也不计入所在学年的入学和升级比例）："]
+    lines += [f"  {r.year}学年 {r.county} {r.school_id} {r.school_name} {r.stage}：{r.note}"
+              for r in rec.head(_LISTED).itertuples()]
+    if len(rec) > _LISTED:
+        lines.append(f"  ……另有{len(rec) - _LISTED}处")
+    return "\n".join(lines)
+
+
+def _intake_notes(over: dict, counties: list[str], base_year: int, horizon: int) -> list[str]:
+    """Intake figures of a projected county for years that are not projected (unused)."""
+    last = base_year + horizon
+    out = []
+    for c in counties:
+        unused = sorted(y for (k, y) in over if k == c and not base_year < y <= last)
+        if unused:
+            out.append(f"县(区)提供的一年级招生数中，{c}{_years(unused)}学年不在预测学年（{base_year + 1}—{last}学年）"
+                       f"内，未使用")
+    return out
+
+
+def _horizon_notes(prep: _Prepared, base_year: int, horizon: int) -> list[str]:
+    """The caveat of a horizon beyond what the data carry: more years than the classes table
+    covers up to the base year, or more than the six 小学 grades."""
+    first = min((ys[0] for ys in prep.covered.values() if ys and ys[0] <= base_year), default=base_year)
+    span = base_year - first + 1
+    out = []
+    if horizon > span:
+        out.append(f"预测{horizon}年超过了班级表覆盖的{span}个学年（{first}—{base_year}学年）：入学和升级比例只来自"
+                   f"这几个学年，越往后越是外推，误差逐年累积，远期结果仅供参考")
+    n1, n2 = len(GRADES[STAGES[0]]), len(_ALL)
+    if horizon > n1:
+        later = f"，{base_year + n2 + 1}年起初中也是如此" if horizon > n2 else ""
+        out.append(f"预测{horizon}年超过了小学的{n1}个年级：{base_year + n1 + 1}年起小学在校生全部是{base_year}学年"
+                   f"尚未入学的儿童，只由一年级入学比例（或县(区)提供的一年级招生数）推算{later}，仅供参考")
+    return out
 
 
 def _stage_of(grade: pd.Series) -> np.ndarray:
@@ -250,7 +546,8 @@ def project(classes: pd.DataFrame, schools: pd.DataFrame, *, horizon: int, base_
     classes, schools : DataFrame
         Validated classes and schools tables (several consecutive years of classes).
     horizon : int
-        Years ahead (≥ 1).
+        Years ahead (≥ 1); beyond the years the classes table covers up to the base year, or
+        beyond the six 小学 grades, with a caveat in the notes.
     base_year : int, optional
         The last observed year (default: the latest year of the classes table).
     county : str, optional
@@ -268,28 +565,36 @@ def project(classes: pd.DataFrame, schools: pd.DataFrame, *, horizon: int, base_
         ``avg_class_size`` = students ÷ classes; ``large_class_risk`` is 大班额 / 超大班额 when that
         average reaches the 大班额 bands of the rule table, 超标准班额 above the standard size, else
         empty; ``school_students`` = the school's compulsory students that year against its type's
-        ``size_limit`` (``over_size``).
+        ``size_limit`` (``over_size``). ``attrs["notes"]``: what the user must know (Chinese
+        sentences): school-stages left out by the reconciliation, counties and county-stages not
+        projected and why, ratios from other year pairs than the last, intake figures unused, the
+        caveat of a long horizon.
     """
     if horizon < 1:
         raise ValueError("预测年数(--horizon)应为不小于1的整数")
-    enrol = grade_enrolment(classes, schools)
-    if county is not None:
-        enrol = enrol[enrol["county"] == county]
-    return _project(enrol, classes, schools, horizon, base_year, intake, pairs)[0]
+    prep = _prepare(classes, schools, county=county, last_year=base_year)
+    p, _, notes, _ = _project(prep, horizon, base_year, intake, pairs)
+    p.attrs["notes"] = notes
+    return p
 
 
-def _project(enrol: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, horizon: int, base_year, intake,
-             pairs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`project` from the grade enrolment, with the ratios used."""
-    base_year = int(base_year) if base_year is not None else int(enrol["year"].max())
-    history = enrol[enrol["year"] <= base_year]
-    ratios = progression_ratios(history, pairs=pairs)
-    st = _stage_totals(_project_grades(history, ratios, base_year, horizon, intake))
-    return _describe(st, classes, schools, enrol, base_year), ratios
+def _project(prep: _Prepared, horizon: int, base_year, intake, pairs: int):
+    """:func:`project` from the prepared tables: (projection, ratios used, notes, notes of what was not projected)."""
+    if base_year is None:
+        base_year = max((ys[-1] for ys in prep.covered.values() if ys), default=None)
+    if base_year is None:
+        none = ["班级表中没有可用于预测的数据"]
+        return (pd.DataFrame(columns=PROJECTION_COLUMNS), pd.DataFrame(columns=["county", "grade", "ratio", "pairs", "years"]),
+                none, none)
+    base_year = int(base_year)
+    run = _run(prep, base_year, horizon, intake, pairs)
+    st = _stage_totals(run.grades)
+    p = _describe(st, prep.classes, prep.schools, prep.enrol, base_year)
+    return p, run.ratios, run.notes + _horizon_notes(prep, base_year, horizon), run.skipped
 
 
 def _stage_totals(grades: pd.DataFrame) -> pd.DataFrame:
-    grades["stage"] = _stage_of(grades["grade"])
+    grades = grades.assign(stage=_stage_of(grades["grade"]))
     return grades.groupby(["year", "county", "school_id", "stage"], sort=False)["students"].sum().reset_index()
 
 
@@ -314,14 +619,14 @@ def _describe(st: pd.DataFrame, classes: pd.DataFrame, schools: pd.DataFrame, en
     st["base_year"] = base_year
     st["school_students"] = st.groupby(["year", "school_id"])["students"].transform("sum")
     st["size_limit"] = st["school_type"].map(RULES["school_size"]["limit"]).astype(float)
-    st["over_size"] = (st["school_students"] > st["size_limit"]).where(st["size_limit"].notna())
+    st["over_size"] = (~within_limit(st["school_students"], st["size_limit"])).where(st["size_limit"].notna())
     order = np.lexsort((st["stage"].map({s: i for i, s in enumerate(STAGES)}).to_numpy(),
                         pd.factorize(st["school_id"])[0], pd.factorize(st["county"])[0], st["year"].to_numpy()))
     return st.take(order).reset_index(drop=True)[PROJECTION_COLUMNS]
 
 
 def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None = None,
-             pairs: int = 3, enrol: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+             pairs: int = 3, _prep: _Prepared | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Project the last year from the years before it and compare with what happened.
 
     Returns
@@ -330,35 +635,34 @@ def hindcast(classes: pd.DataFrame, schools: pd.DataFrame, *, county: str | None
         ``detail``: per school × stage of the last year, ``projected``, ``actual``, ``error``
         (projected − actual) and ``abs_pct_error``; ``summary``: per county × stage, the totals,
         ``total_error_pct`` (projected total vs actual total, %) and ``mape`` (mean absolute %
-        error over the school-stages with pupils). Empty when fewer than three years are
-        available (two to estimate the ratios, one to check). ``enrol``: the
-        :func:`grade_enrolment` of these tables (already restricted to ``county``), when at hand.
+        error over the school-stages with pupils). Only the school-stages whose classes reconcile
+        with the schools table in both years; a county without the year before the last, or
+        without a year pair before it, is not checked. Empty when fewer than three years are
+        available (two to estimate the ratios, one to check).
     """
-    if enrol is None:
-        enrol = grade_enrolment(classes, schools)
-        if county is not None:
-            enrol = enrol[enrol["county"] == county]
-    years = sorted(enrol["year"].unique())
+    prep = _prep if _prep is not None else _prepare(classes, schools, county=county)
+    years = sorted({y for ys in prep.covered.values() for y in ys})
     cols_d = ["year", "county", "school_id", "stage", "projected", "actual", "error", "abs_pct_error"]
     cols_s = ["year", "county", "stage", "projected", "actual", "total_error_pct", "mape", "schools"]
     if len(years) < 3:
         return pd.DataFrame(columns=cols_d), pd.DataFrame(columns=cols_s)
     last = int(years[-1])
-    history = enrol[enrol["year"] < last]
-    p = _stage_totals(_project_grades(history, progression_ratios(history, pairs=pairs), last - 1, 1))
+    p = _stage_totals(_run(prep, last - 1, 1, None, pairs).grades)
     key = ["county", "school_id", "stage"]
-    e = enrol.assign(stage=enrol["stage"].astype(str))
+    e = prep.enrol.assign(stage=prep.enrol["stage"].astype(str))
     had = e.loc[e["year"] == last - 1, key].drop_duplicates()     # stages a school had the year before
     actual = e[e["year"] == last].groupby(key)["students"].sum().rename("actual").reset_index()
     d = p.merge(had, on=key).rename(columns={"students": "projected"})
     d = d.merge(actual, on=key, how="inner")
+    if d.empty:
+        return pd.DataFrame(columns=cols_d), pd.DataFrame(columns=cols_s)
     d["error"] = d["projected"] - d["actual"]
     d["abs_pct_error"] = (d["error"].abs() / d["actual"].where(d["actual"] > 0)) * 100
     s = d.groupby(["year", "county", "stage"], sort=False).agg(
         projected=("projected", "sum"), actual=("actual", "sum"), mape=("abs_pct_error", "mean"),
         schools=("school_id", "size")).reset_index()
     s["total_error_pct"] = (s["projected"] - s["actual"]) / s["actual"].where(s["actual"] > 0) * 100
-    return d[cols_d], s[cols_s]
+    return d[cols_d].reset_index(drop=True), s[cols_s]
 
 
 def projected_schools(schools: pd.DataFrame, projection: pd.DataFrame) -> pd.DataFrame:
@@ -574,7 +878,7 @@ def _class_risk(avg: pd.Series, std: pd.Series) -> np.ndarray:
     超标准班额 above the standard size, else ''."""
     cs = RULES["class_size"]
     labels = cs["band_labels"]
-    return np.select([avg >= cs["huge_from"], avg >= cs["large_from"], avg > std],
+    return np.select([at_least(avg, cs["huge_from"]), at_least(avg, cs["large_from"]), ~within_limit(avg, std)],
                      [labels[3], labels[2], "超标准班额"], default="")
 
 
@@ -603,7 +907,7 @@ def capacity(projection: pd.DataFrame) -> pd.DataFrame:
     first = p[p["year"] == p["year"].min()]
     base = first.assign(year=first["base_year"], students=first["base_students"].astype(float))
     base = base.assign(school_students=base.groupby("school_id")["students"].transform("sum"))
-    base = base.assign(over_size=(base["school_students"] > base["size_limit"]).where(base["size_limit"].notna()),
+    base = base.assign(over_size=(~within_limit(base["school_students"], base["size_limit"])).where(base["size_limit"].notna()),
                        classes_needed=np.ceil(base["students"] / base["standard_size"] - 1e-9).clip(lower=0),
                        avg_class_size=base["students"] / base["classes"].astype(float).where(base["classes"] > 0))
     base["large_class_risk"] = _class_risk(base["avg_class_size"], base["standard_size"])
@@ -680,7 +984,10 @@ def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.Data
         (:data:`WARNING_COLUMNS`: CVs over their limit, schools no longer meeting the standard,
         capacity, class size, school size), the hindcast summary (:func:`hindcast`) and the
         ratios used (:func:`progression_ratios`);
-        ``note`` is '' when projected, else why not (no classes table, too few years), in Chinese.
+        ``note`` is '' when projected, else why not (no classes table, too few years, a ratio the
+        data cannot give), in Chinese. The notes of :func:`project` (school-stages left out by the
+        reconciliation, a stage not projected, the caveat of a long horizon) are
+        ``attrs["notes"]`` of ``projection_schools``.
     """
     cfg = RULES["outlook"]
     horizon = int(horizon or cfg["horizon"])
@@ -704,16 +1011,18 @@ def outlook(classes: pd.DataFrame | None, schools: pd.DataFrame, values: pd.Data
     if year - 1 not in have:
         return empty, notes["too_few_years"].format(year=year, years="、".join(map(str, have)))
     pairs = int(cfg["pairs"])
-    enrol = grade_enrolment(cl, schools)
-    if county is not None:
-        enrol = enrol[enrol["county"] == county]
-    p, ratios = _project(enrol, cl, schools, horizon, year, intake, pairs)
+    prep = _prepare(cl, schools, county=county, last_year=year)
+    p, ratios, found, skipped = _project(prep, horizon, year, intake, pairs)
+    if p.empty:   # the county cannot be projected: why, instead of a projection of zeros
+        why = "；".join(skipped) or notes["no_base_year"].format(year=year)
+        return {**empty, "projection_ratios": ratios}, f"{why}，本节从略。"
+    p.attrs["notes"] = found
     cap = capacity(p)
     ind = projected_indicators(schools, p, options, values=values)
     coef = ind["coefficients"]
     coef = coef[(coef["indicator"] == "composite") | (coef["standard"] == "quality")].reset_index(drop=True)
     parts = [x for x in (ind["warnings"].drop(columns="warning"), capacity_warnings(cap)) if len(x)]
     w = _warnings_frame(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
-    _, check = hindcast(cl, schools, pairs=pairs, enrol=enrol)
+    _, check = hindcast(cl, schools, pairs=pairs, _prep=prep)
     return {"projection": cap, "projection_schools": p, "projection_coefficients": coef,
             "projection_warnings": w, "projection_check": check, "projection_ratios": ratios}, ""

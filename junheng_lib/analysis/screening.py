@@ -2,7 +2,7 @@
 
 Like the provincial screening of the 教育事业统计, :func:`screen` checks the validated tables of a
 data folder and returns one tidy row per finding — it never stops at the first finding and never
-changes the data. Three families of rules, every threshold in ``[screening]`` of the rule table:
+changes the data. Four families of rules, every threshold in ``[screening]`` of the rule table:
 
 * year over year, per school (same 学校标识码 in consecutive years): jumps and drops of resources,
   teachers and students; a value falling to 0; unit slips — a ratio near ×10 / ×100 (a digit too
@@ -14,6 +14,14 @@ changes the data. Three families of rules, every threshold in ``[screening]`` of
   distribution (median and MAD of the logarithm within county × stage × year), class sizes;
 * across tables and years: the classes table against the students and classes of the schools table
   (per school × stage), schools that appear or disappear, an id whose name, type or county changed.
+* the counties table (``[screening.counties]``), per county between consecutive years, with the
+  same year-over-year rules (拨款 and 收入 in 万元, 生均经费 and 工资 in 元, rates in percentage points),
+  and 教育财政拨款 against 财政经常性收入 within a year; a growth of a 经费 column beyond its
+  ``max_growth`` is always a finding, since 经费"三个增长" prints it.
+
+Year over year compares consecutive years only: :func:`skipped_rules` says, per county-year and
+table, which rules could not run and why (no previous year in the data, a gap between years, a
+county absent last year).
 
 The findings table has the columns :data:`FINDING_COLUMNS`: ``column`` is the Chinese header of the
 cell to verify, ``value`` that cell as reported (``previous``: last year's), ``rule`` a stable code
@@ -28,17 +36,19 @@ Examples
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from junheng_lib.analysis.stages import school_stages
-from junheng_lib.data.schema import CLASSES, SCHOOLS, STAGE_SUFFIX
+from junheng_lib.data.schema import CLASSES, COUNTIES, SCHOOLS, STAGE_SUFFIX
 from junheng_lib.rules.codes import word, words
 from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES
 
-__all__ = ["FINDING_COLUMNS", "screen", "screen_tables", "summary", "Summary", "describe", "display"]
+__all__ = ["FINDING_COLUMNS", "screen", "screen_tables", "screen_counties", "skipped_rules", "skipped_notes",
+           "SKIPPED_COLUMNS", "YOY_RULES", "summary", "Summary", "describe", "display"]
 
 #: columns of the findings table, in order
 FINDING_COLUMNS = ["year", "county", "school_id", "school_name", "column", "rule", "severity", "value",
@@ -48,8 +58,15 @@ _CFG = RULES["screening"]
 _SEVERITIES: list[str] = list(_CFG["severities"])
 _ZH = {c.name: c.zh for c in SCHOOLS}
 _ZH_CLASSES = {c.name: c.zh for c in CLASSES}
+_ZH_COUNTIES = {c.name: c.zh for c in COUNTIES}
+#: sort order of the columns: the schools table's, then the counties table's
 _COL_ORDER = {c.name: i for i, c in enumerate(SCHOOLS)}
+_COL_ORDER.update({c.name: len(SCHOOLS) + i for i, c in enumerate(COUNTIES) if c.name not in _COL_ORDER})
 _UNITS: dict[str, str] = dict(_CFG["units"])
+_CCFG = _CFG["counties"]
+_COUNTY_UNITS: dict[str, str] = dict(_CCFG["units"])
+#: headers of the counties columns screened (the findings of the counties table)
+_COUNTY_HEADERS = {_ZH_COUNTIES[c] for c in _COUNTY_UNITS}
 _KEYS = ["year", "county", "school_id", "school_name"]
 _ATYPICAL = list(_CFG["atypical_types"])
 _POW_TEXT = {1: ("10倍", "十分之一"), 2: ("100倍", "百分之一"), 3: ("1000倍", "千分之一"), 4: ("1万倍", "万分之一")}
@@ -59,6 +76,11 @@ _POW_TEXT = {1: ("10倍", "十分之一"), 2: ("100倍", "百分之一"), 3: ("1
 def _label(col: str) -> str:
     """Chinese name of a schools column as messages print it (the 元 of the header is said by the value)."""
     return _ZH[col].removesuffix("(元)")
+
+
+def _county_label(col: str) -> str:
+    """Chinese name of a counties column as messages print it (the unit of the header is said by the value)."""
+    return re.sub(r"\([^()]*\)$", "", _ZH_COUNTIES[col])
 
 
 def _num(x, decimals: int = 2) -> pd.Series:
@@ -106,20 +128,24 @@ def _students_total(s: pd.DataFrame) -> pd.Series:
 _ACTIVE = {f"teachers_{STAGE_SUFFIX[st]}": f"students_{STAGE_SUFFIX[st]}" for st in STAGES}
 
 
-def _yoy_params() -> pd.DataFrame:
+def _yoy_params(groups) -> pd.DataFrame:
+    """One row per column of the year-over-year groups (``[[screening.yoy]]`` or
+    ``[[screening.counties.yoy]]``); an absent drop / zero_severity / max_growth turns that rule off."""
     rows = []
-    for g in _CFG["yoy"]:
+    for g in groups:
         for c in g["columns"]:
-            rows.append({"col": c, "jump": float(g["jump"]), "drop": float(g["drop"]),
+            rows.append({"col": c, "jump": float(g["jump"]), "drop": float(g.get("drop", np.nan)),
                          "min_base": float(g["min_base"]), "min_change": float(g["min_change"]),
-                         "wan": bool(g.get("wan", False)), "zero_severity": g["zero_severity"],
-                         "jump_hint": g["jump_hint"], "drop_hint": g["drop_hint"]})
+                         "wan": bool(g.get("wan", False)), "zero_severity": str(g.get("zero_severity", "")),
+                         "max_growth": float(g.get("max_growth", np.nan)),
+                         "slip_min_change": bool(g.get("slip_min_change", False)),
+                         "jump_hint": g["jump_hint"], "drop_hint": g.get("drop_hint", "")})
     return pd.DataFrame(rows)
 
 
 def _yoy(s: pd.DataFrame) -> pd.DataFrame:
     """Jumps, drops, falls to zero and unit slips of each school's values between consecutive years."""
-    params = _yoy_params()
+    params = _yoy_params(_CFG["yoy"])
     params = params[params["col"].isin([c for c in params["col"] if c in s and s[c].notna().any()])]
     cols = params["col"].tolist()
     base = s[_KEYS + cols].copy()
@@ -133,7 +159,29 @@ def _yoy(s: pd.DataFrame) -> pd.DataFrame:
         act = np.where(long["col"] == tcol, long[f"_act_{tcol}"].to_numpy(float), act)
     long["active"] = np.where(long["col"].str.startswith("students_"), 1.0, act) > 0
     long = long[["year", "county", "school_id", "school_name", "col", "cur", "active"]]
-    by = ["school_id", "col", "year"]
+    return _judge_yoy(long, params, "school_id", _label, _ZH, _UNITS, school=True, decimals=2)
+
+
+def _county_yoy(c: pd.DataFrame) -> pd.DataFrame:
+    """The same rules on the counties table, per county (``[[screening.counties.yoy]]``)."""
+    params = _yoy_params(_CCFG["yoy"])
+    params = params[params["col"].isin([x for x in params["col"] if x in c and c[x].notna().any()])]
+    if params.empty:
+        return _empty()
+    cols = params["col"].tolist()
+    long = c[["year", "county"] + cols].melt(id_vars=["year", "county"], value_vars=cols, var_name="col",
+                                              value_name="cur")
+    long["cur"] = pd.to_numeric(long["cur"], errors="coerce")
+    long["active"] = True
+    return _judge_yoy(long, params, "county", _county_label, _ZH_COUNTIES, _COUNTY_UNITS, school=False, decimals=4)
+
+
+def _judge_yoy(long: pd.DataFrame, params: pd.DataFrame, unit_key: str, label_of, zh: dict, units: dict,
+               school: bool, decimals: int) -> pd.DataFrame:
+    """The year-over-year rules on a long table (year, county[, school_id, school_name], col, cur,
+    active) of one unit (``unit_key``: a school or a county) per row: its value ``cur`` this year.
+    ``decimals``: at most this many in the messages' numbers."""
+    by = [unit_key, "col", "year"]
     prev = long[by + ["cur"]].assign(year=long["year"] + 1).rename(columns={"cur": "prev"})
     nxt = long[by + ["cur"]].assign(year=long["year"] - 1).rename(columns={"cur": "next"})
     m = long.merge(prev, on=by).merge(nxt, on=by, how="left").merge(params, on="col")
@@ -141,7 +189,6 @@ def _yoy(s: pd.DataFrame) -> pd.DataFrame:
     if m.empty:
         return _empty()
     cur, prv, nx = m["cur"].to_numpy(float), m["prev"].to_numpy(float), m["next"].to_numpy(float)
-    judged = prv >= m["min_base"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(prv > 0, cur / prv, np.nan)
         lg = np.log10(ratio)
@@ -150,34 +197,48 @@ def _yoy(s: pd.DataFrame) -> pd.DataFrame:
         wan_pow = int(_CFG["wan_power"])
         wan_off = np.abs(np.abs(lg) - wan_pow)        # ÷10 000 has its own (wider) band
         back = np.abs(np.log(nx / prv)) <= np.log(float(_CFG["spike_band"]))
+        bound = 1 + m["max_growth"].to_numpy(float)   # NaN: no bound for the group
+        # a growth beyond the bound (or from 0) is always judged and reported
+        over_up = ((prv > 0) & (ratio >= bound)) | ((prv == 0) & (cur > 0) & np.isfinite(bound))
+        over = over_up | ((prv > 0) & (ratio <= 1 / bound))
+    from_zero = (prv == 0) & (cur > 0) & over_up
+    judged = (prv >= m["min_base"].to_numpy()) | over
     power = power.astype(int)
     slip_pow = [int(p) for p in _CFG["slip_powers"]]
-    zero = judged & (cur == 0) & m["active"].to_numpy()
+    zero = judged & (cur == 0) & m["active"].to_numpy(bool) & (m["zero_severity"] != "").to_numpy()
     wan = (judged & (cur > 0) & (wan_off <= np.log10(float(_CFG["wan_band"]))) & m["wan"].to_numpy() & ~zero)
     power = np.where(wan, np.sign(power) * wan_pow, power)
+    change = (np.abs(cur - prv) >= m["min_change"].to_numpy()) | over
     slip = (judged & (cur > 0) & (off <= np.log10(float(_CFG["slip_band"]))) & np.isin(np.abs(power), slip_pow)
-            & ~zero & ~wan)
-    change = np.abs(cur - prv) >= m["min_change"].to_numpy()
-    jump = judged & (ratio >= m["jump"].to_numpy()) & change & ~slip & ~wan
+            & ~zero & ~wan & (change | ~m["slip_min_change"].to_numpy(bool)))
+    jump = judged & (((ratio >= m["jump"].to_numpy()) & change) | over_up) & ~slip & ~wan
     drop = judged & (ratio <= m["drop"].to_numpy()) & change & ~zero & ~slip & ~wan
     kind = np.select([zero, wan, slip, jump, drop], ["to_zero", "unit_wan", "unit_slip", "jump", "drop"], "")
     m["kind"], m["ratio"], m["power"], m["back"] = kind, ratio, power, back & np.isfinite(nx)
+    m["over"], m["from_zero"] = over, from_zero
     m = m[m["kind"] != ""].reset_index(drop=True)
     if m.empty:
         return _empty()
     # a value that returns to last year's level the year after: this year's value is the slip; the
-    # return is not a second finding
+    # return is not a second finding (unless it is a growth beyond the group's bound)
     spikes = m.loc[m["back"], by].assign(year=lambda d: d["year"] + 1)
     later = m[by].merge(spikes.drop_duplicates(), on=by, how="left", indicator=True)["_merge"].eq("both").to_numpy()
-    m = m[~later].reset_index(drop=True)
-    unit = m["col"].map(_UNITS).fillna("")
-    label = m["col"].map(_label)
-    prev_t, cur_t = _num(m["prev"]) + " " + unit, _num(m["cur"]) + " " + unit
+    keep = ~later | m["over"].to_numpy(bool)
+    m["returned"] = later
+    m = m[keep].reset_index(drop=True)
+    unit = m["col"].map(units).fillna("")
+    pct = (unit == "%").to_numpy()
+    sep = pd.Series(np.where(pct | (unit == ""), "", " "), index=m.index)
+    label = m["col"].map(label_of)
+    prev_t, cur_t = _num(m["prev"], decimals) + sep + unit, _num(m["cur"], decimals) + sep + unit
     p = m["power"].abs().map(lambda k: _POW_TEXT.get(k, ("", ""))).str
     up = m["power"] > 0
     times = np.where(up, "约为上年的" + p[0], "约为上年的" + p[1])
-    ratio_t = np.where(m["ratio"] >= 1, "为上年的" + _fixed(m["ratio"], 1) + "倍",
-                       "为上年的" + (m["ratio"] * 100).round().astype("Int64").astype(str) + "%")
+    points = (m["cur"] - m["prev"]).abs()
+    ratio_t = np.where(pct, np.where(m["ratio"] >= 1, "增加 ", "减少 ") + _num(points, decimals) + " 个百分点",
+                       np.where(m["ratio"] >= 1, "为上年的" + _fixed(m["ratio"], 1) + "倍",
+                                "为上年的" + (m["ratio"] * 100).round().astype("Int64").astype(str) + "%"))
+    ratio_t = np.where(m["from_zero"], "上年为 0，增幅无法计算", ratio_t)
     k = m["kind"].to_numpy()
     what = np.select(
         [k == "to_zero", k == "unit_wan", k == "unit_slip", k == "jump", k == "drop"],
@@ -186,27 +247,80 @@ def _yoy(s: pd.DataFrame) -> pd.DataFrame:
          label + "由 " + prev_t + "变为 " + cur_t + "(" + times + ")",
          label + "由 " + prev_t + "增至 " + cur_t + "(" + ratio_t + ")",
          label + "由 " + prev_t + "减至 " + cur_t + "(" + ratio_t + ")"], "")
-    students_col = m["col"].str.startswith("students_").to_numpy()
+    students_col = m["col"].str.startswith("students_").to_numpy() & school
     digits = m["power"].abs().map({1: "一位", 2: "两位"}).fillna("")
+    # 万元 and 元 mixed: a column in 万元 grows ×10 000 when typed in 元; one in 元 shrinks ÷10 000
+    # when typed in 万元
+    big = unit.str.startswith("万").to_numpy()
+    other = pd.Series(np.where(big, unit.str.removeprefix("万"), "万" + unit), index=m.index)
+    this_year = up.to_numpy() == big
     verify = np.select(
-        [(k == "to_zero") & students_col, k == "to_zero",
-         (k == "unit_wan") & ~up, k == "unit_wan",
+        [m["returned"].to_numpy(bool),
+         (k == "to_zero") & students_col, (k == "to_zero") & school, k == "to_zero",
+         (k == "unit_wan") & this_year, k == "unit_wan",
          (k == "unit_slip") & ~up, k == "unit_slip",
+         (k == "jump") & m["from_zero"].to_numpy(bool),
          k == "jump", k == "drop"],
-        ["，请核实是否停止招生或撤并，或漏填",
+        ["，与前年水平相近，上年数值最可能有误，请核实上年数值(据此计算的较上年增幅不可用)",
+         "，请核实是否停止招生或撤并，或漏填",
          "，而学校仍有在校生，疑似漏填，请核实",
-         "，疑似按万元填报，请核实",
-         "，疑似上年按万元填报，请核实两年的填报单位",
+         "，疑似漏填，请核实",
+         "，疑似按" + other + "填报，请核实",
+         "，疑似上年按" + other + "填报，请核实两年的填报单位",
          "，疑似少输入" + digits + "数字或小数点错位(也可能是上年多输入)，请核实",
          "，疑似多输入" + digits + "数字或小数点错位(也可能是上年少输入)，请核实",
+         "，请核实上年是否漏填，或" + m["jump_hint"],
          "，请核实" + m["jump_hint"], "，请核实" + m["drop_hint"]], "")
-    spike = np.where(m["back"], "；次年为 " + _num(m["next"]) + " " + unit + "，与上年相近，本年数值最可能有误", "")
+    spike = np.where(m["back"], "；次年为 " + _num(m["next"], decimals) + sep + unit + "，与上年相近，本年数值最可能有误", "")
     sev = np.where(k == "to_zero", m["zero_severity"],
                    m["kind"].map(lambda r: _CFG["rules"][r]["severity"]))
-    out = _findings(m, m["kind"], m["col"].map(_ZH), m["cur"], m["prev"],
+    out = _findings(m, m["kind"], m["col"].map(zh), m["cur"], m["prev"],
                     pd.Series(what, index=m.index) + verify + spike, severity=pd.Series(sev, index=m.index))
     out["_col"] = m["col"].to_numpy()
     return out
+
+
+def _county_ratio(c: pd.DataFrame) -> list[pd.DataFrame]:
+    """Within a year: 教育财政拨款 against 财政经常性收入 (both 万元) — a ratio no county has means one
+    of them was typed in 元 (unit_wan on the one that is too large)."""
+    a, r = _CCFG["appropriation"], _CCFG["revenue"]
+    if a not in c or r not in c:
+        return []
+    va, vr = pd.to_numeric(c[a], errors="coerce"), pd.to_numeric(c[r], errors="coerce")
+    ok = (va > 0) & (vr > 0)
+    q = va / vr.where(ok)
+    out = []
+    for big, small, v_big, v_small, bad in ((a, r, va, vr, ok & (q >= float(_CCFG["ratio_max"]))),
+                                            (r, a, vr, va, ok & (q <= float(_CCFG["ratio_min"])))):
+        if not bad.any():
+            continue
+        times = v_big[bad] / v_small[bad]
+        ub, us = _COUNTY_UNITS.get(big, ""), _COUNTY_UNITS.get(small, "")
+        msg = (_county_label(big) + " " + _num(v_big[bad], 4) + " " + ub + "为" + _county_label(small) + " "
+               + _num(v_small[bad], 4) + " " + us + "的 " + _num(times.round()) + " 倍，两项单位疑似不一致"
+               "(万元与元混填)，请核实两项的填报单位")
+        f = _findings(c[bad], "unit_wan", _ZH_COUNTIES[big], v_big[bad], "", msg)
+        f["_col"] = big
+        out.append(f)
+    return out
+
+
+def screen_counties(counties: pd.DataFrame | None) -> pd.DataFrame:
+    """The counties table's findings (year over year and 拨款 against 收入), unsorted, with ``_col``."""
+    if counties is None or counties.empty:
+        return _empty().assign(_col=pd.Series(dtype=object))
+    c = counties.reset_index(drop=True)
+    yoy = _county_yoy(c)
+    within = _county_ratio(c)
+    if within and len(yoy):
+        # a slip of either column found year over year says more (which column, last year's value)
+        pair = [_CCFG["appropriation"], _CCFG["revenue"]]
+        seen = yoy.loc[yoy["rule"].isin(["unit_wan", "unit_slip", "to_zero"]) & yoy["_col"].isin(pair),
+                       ["year", "county"]].drop_duplicates()
+        within = [w[~w[["year", "county"]].merge(seen, how="left", indicator=True)["_merge"]
+                    .eq("both").to_numpy()] for w in within]
+    parts = [p for p in [yoy, *within] if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else _empty().assign(_col=pd.Series(dtype=object))
 
 
 # ---------------------------------------------------------------------------------------------- within a year
@@ -510,12 +624,15 @@ def _identity(s: pd.DataFrame) -> list[pd.DataFrame]:
 
 # ---------------------------------------------------------------------------------------------- entry points
 def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
-                  county_order: list[str] | None = None, stages: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Screen a validated schools table (and optionally its classes table).
+                  county_order: list[str] | None = None, stages: pd.DataFrame | None = None,
+                  counties: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Screen a validated schools table (and optionally its classes and counties tables).
 
     ``stages``: the school × stage table of these schools when the caller has it already (an
     evaluation's values table, every year of the schools given); otherwise the schools are
-    expanded here for the per-student rules.
+    expanded here for the per-student rules. ``counties``: the counties table (rows of the
+    counties and years to screen), screened year over year like the schools (``[screening.counties]``);
+    its findings have no school and ``column`` the counties table's header.
 
     Returns
     -------
@@ -526,7 +643,8 @@ def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
         there is none). Empty (with these columns) when nothing was found.
     """
     s = schools.reset_index(drop=True)
-    parts = [_yoy(s), *_student_teacher(s), *_teacher_share(s), *_rooms(s), *_avg_class_size(s), *_identity(s)]
+    parts = [_yoy(s), *_student_teacher(s), *_teacher_share(s), *_rooms(s), *_avg_class_size(s), *_identity(s),
+             screen_counties(counties)]
     outliers = _per_student(s, stages)
     if classes is not None and len(classes):
         parts += _class_sizes(s, classes) + _classes_vs_schools(s, classes)
@@ -556,8 +674,107 @@ def _sort(out: pd.DataFrame, county_order: list[str] | None) -> pd.DataFrame:
 
 
 def screen(ds) -> pd.DataFrame:
-    """Screen a :class:`~junheng_lib.data.dataset.Dataset` (schools and, when present, classes)."""
-    return screen_tables(ds.schools, ds.classes, ds.counties_list)
+    """Screen a :class:`~junheng_lib.data.dataset.Dataset` (schools and, when present, classes and counties)."""
+    return screen_tables(ds.schools, ds.classes, ds.counties_list, counties=ds.counties)
+
+
+# ---------------------------------------------------------------------------------------------- rules not run
+#: the rules that compare a year with the one before, per table
+YOY_RULES = {"schools": ("unit_wan", "unit_slip", "to_zero", "jump", "drop", "school_gone", "school_new", "id_changed",
+                         "name_changed", "type_changed", "county_changed", "county_missing", "county_new"),
+             "counties": ("unit_wan", "unit_slip", "to_zero", "jump", "drop")}
+#: of these, the rules that still run for a county absent from last year's schools table (a county_new finding)
+_COUNTY_LEVEL = ("county_missing", "county_new")
+_TABLE_ZH = {"schools": "学校表", "counties": "县区表"}
+SKIPPED_COLUMNS = ["year", "county", "table", "reason", "previous", "rules", "message"]
+
+
+def skipped_rules(schools: pd.DataFrame, counties: pd.DataFrame | None = None, *, year=None,
+                  county=None) -> pd.DataFrame:
+    """The year-over-year rules that could not run, and why, per county-year and table.
+
+    Year over year compares a year only with the year before (the same school or county in
+    consecutive school years); a county-year whose previous year is not in the table is not compared.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SKIPPED_COLUMNS`: ``table`` ``schools`` or ``counties``; ``reason`` ``only``
+        (the table has this one year), ``first`` (the earliest of the table's years), ``gap`` (the
+        table has no row of the year before, but an earlier year: ``previous`` is that year) or
+        ``absent`` (the table has the year before, but not for this county); ``rules`` the rule codes not run (a tuple); ``message`` a Chinese
+        sentence for a report. Only county-years present in the table; ``year`` and ``county`` (one
+        or a list) select rows. Empty when every rule ran.
+    """
+    rows = []
+    for table, df in (("schools", schools), ("counties", counties)):
+        if df is None or df.empty:
+            continue
+        cy = df[["year", "county"]].drop_duplicates()
+        have = set(cy.itertuples(index=False, name=None))
+        years = sorted({int(y) for y in cy["year"]})
+        for y, c in sorted((int(a), b) for a, b in have):
+            if (y - 1, c) in have:
+                continue
+            earlier = [a for a in years if a < y]
+            rules = YOY_RULES[table]
+            tz = _TABLE_ZH[table]
+            if y - 1 in years:
+                reason, prev_y = "absent", y - 1
+                if table == "schools":
+                    rules = tuple(r for r in rules if r not in _COUNTY_LEVEL)
+                    why = f"{y - 1}学年学校表中没有该县(区)的学校"
+                else:
+                    why = f"县区表中没有该县(区){y - 1}学年的行"
+            elif earlier:
+                reason, prev_y = "gap", earlier[-1]
+                why = f"{tz}中没有{y - 1}学年的数据(上一个有数据的学年为{prev_y}学年)，跨年比较只在相邻学年之间进行"
+            elif len(years) == 1:
+                reason, prev_y = "only", None
+                why = f"{tz}只有{y}学年的数据，跨年比较需要相邻两个学年"
+            else:
+                reason, prev_y = "first", None
+                why = f"{y}学年是{tz}中最早的学年，没有上一学年可比"
+            labels = "、".join(rule_label(r) for r in rules)
+            msg = f"{c}{y}学年{tz}的跨年比较（{labels}）未进行：{why}。"
+            rows.append({"year": y, "county": c, "table": table, "reason": reason, "previous": prev_y,
+                         "rules": rules, "message": msg})
+    out = pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
+    if year is not None:
+        out = out[out["year"] == int(year)]
+    if county is not None:
+        out = out[out["county"].isin([county] if isinstance(county, str) else list(county))]
+    out["year"] = out["year"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def skipped_notes(skipped: pd.DataFrame, *, first: bool = False) -> list[str]:
+    """Chinese lines (提示) for :func:`skipped_rules`, one per year, table and reason (the counties
+    named when not every county of the year is concerned). The earliest of several years of a table
+    (reason ``first``: nothing before it to compare with, as always) is left out unless ``first``."""
+    out = []
+    if skipped.empty:
+        return out
+    order = skipped.assign(_t=skipped["table"].map(list(_TABLE_ZH).index))
+    for (y, _, reason), g in order.groupby(["year", "_t", "reason"], sort=True):
+        table = g["table"].iloc[0]
+        tz = _TABLE_ZH[table]
+        codes = "、".join(g["rules"].iloc[0])
+        names = "、".join(dict.fromkeys(g["county"]))
+        if reason == "only":
+            out.append(f"提示：{tz}只有{y}学年的数据，未进行{tz}的跨年比较规则({codes})：需要相邻两个学年的数据")
+        elif reason == "first":
+            if first:
+                out.append(f"提示：{y}学年是{tz}中最早的学年，没有上一学年可比，未进行{tz}的跨年比较规则({codes})")
+        elif reason == "gap":
+            prev_y = int(g["previous"].iloc[0])
+            out.append(f"提示：{tz}中没有{y - 1}学年的数据，{y}学年未进行{tz}的跨年比较规则({codes})："
+                       f"跨年比较只在相邻学年之间进行，{y}学年的上一个有数据的学年为{prev_y}学年")
+        elif table == "schools":
+            out.append(f"提示：{y - 1}学年学校表中没有{names}的学校，{y}学年未进行这些县(区)逐校的跨年比较规则({codes})")
+        else:
+            out.append(f"提示：县区表中没有{names}{y - 1}学年的行，{y}学年未进行这些县(区)县区表的跨年比较规则({codes})")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- summaries
@@ -583,8 +800,10 @@ def describe(findings: pd.DataFrame) -> str:
         return "数据筛查：未发现需要核实的问题"
     by_sev = findings["severity"].value_counts()
     n_schools = findings.loc[findings["school_id"].astype(str) != "", "school_id"].nunique()
+    n_county = int(((findings["school_id"].astype(str) == "") & findings["column"].isin(_COUNTY_HEADERS)).sum())
     head = (f"数据筛查：共{len(findings)}条（" + "，".join(f"{word(s)}{int(by_sev.get(s, 0))}" for s in _SEVERITIES)
-            + f"），涉及{n_schools}所学校")
+            + (f"），涉及{n_schools}所学校" if n_schools or not n_county else "）")
+            + (f"，县区表{n_county}条" if n_county else ""))
     lines = [f"  {word(r.severity)}  {r.label}({r.rule})：{r.count}" for r in counts(findings).itertuples()]
     return "\n".join([head, *lines])
 
@@ -595,7 +814,7 @@ class Summary:
 
     ``by_rule``: severity, rule, label, count. ``schools``: one row per school to verify — school_id,
     school_name, severity (the worst), findings, columns (the Chinese headers concerned, 、-joined),
-    in severity then school order.
+    in severity then school order. ``county_table``: the findings of the counties table (no school).
     """
 
     county: str
@@ -603,6 +822,7 @@ class Summary:
     by_rule: pd.DataFrame
     schools: pd.DataFrame
     total: int
+    county_table: int = 0
 
     def text(self) -> str:
         """One Chinese sentence for the report."""
@@ -610,8 +830,10 @@ class Summary:
             return f"{self.county}{self.year}学年数据经筛查未发现需要核实的问题。"
         sev = self.by_rule.groupby("severity")["count"].sum()
         parts = "、".join(f"{word(s)}{int(sev[s])}条" for s in _SEVERITIES if s in sev)
+        who = ([f"{len(self.schools)}所学校"] if len(self.schools) or not self.county_table else []) + (
+            [f"县区表数据{self.county_table}条"] if self.county_table else [])
         return (f"{self.county}{self.year}学年数据经筛查共发现{self.total}条需核实的情况（{parts}），"
-                f"涉及{len(self.schools)}所学校，请在使用本报告结论前逐条核实。")
+                f"涉及{'和'.join(who)}，请在使用本报告结论前逐条核实。")
 
 
 def summary(findings: pd.DataFrame, county: str, year: int) -> Summary:
@@ -626,7 +848,8 @@ def summary(findings: pd.DataFrame, county: str, year: int) -> Summary:
     schools.insert(2, "severity", np.asarray(_SEVERITIES, dtype=object)[schools["_s"].to_numpy()] if len(schools)
                    else pd.Series(dtype=object))
     schools = schools.drop(columns="_s").reset_index(drop=True)
-    return Summary(county, int(year), counts(f), schools, len(f))
+    n_county = int(((f["school_id"].astype(str) == "") & f["column"].isin(_COUNTY_HEADERS)).sum())
+    return Summary(county, int(year), counts(f), schools, len(f), n_county)
 
 
 def display(findings: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from junheng_lib.analysis.coefficients import require_values
-from junheng_lib.rules.indicators import RULES, STAGE_ORDER
+from junheng_lib.rules.indicators import RULES, STAGE_ORDER, at_least, within_limit
 from junheng_lib.util.frames import select
 
 __all__ = ["class_bands", "class_shortfall", "class_reconciliation", "class_size_summary", "school_size",
@@ -46,7 +46,8 @@ def band_of(size: pd.Series, stage: pd.Series) -> pd.Series:
     """Band label of each class (vectorized)."""
     std = _std_size(stage.astype(str)).to_numpy(float)
     s = size.to_numpy(float)
-    idx = np.select([s <= std, s < RULES["class_size"]["large_from"], s < RULES["class_size"]["huge_from"]],
+    cs = RULES["class_size"]   # bounds compared with the rule table's tolerance, as every standard
+    idx = np.select([within_limit(s, std), ~at_least(s, cs["large_from"]), ~at_least(s, cs["huge_from"])],
                     [0, 1, 2], default=3)
     return pd.Series(np.array(_BANDS, dtype=object)[idx], index=size.index)
 
@@ -200,7 +201,7 @@ def class_shortfall(classes: pd.DataFrame | None, values: pd.DataFrame, *, year=
     if classes is not None and not classes.empty:
         c, _ = _reconcile(classes, st[["year", "county", "school_id", "school_name", "stage", "students", "classes"]])
         c = c.assign(over=np.maximum(c["class_size"] - _std_size(c["stage"]), 0),
-                     big=c["class_size"] >= RULES["class_size"]["large_from"])
+                     big=at_least(c["class_size"], RULES["class_size"]["large_from"]))
         agg = c.groupby(key).agg(classes=("class_size", "size"), place_shortfall=("over", "sum"),
                                  large_classes=("big", "sum"), max_size=("class_size", "max"))
         out = out.merge(agg, left_on=key, right_index=True, how="left")
@@ -237,7 +238,7 @@ def school_size(schools: pd.DataFrame, *, year=None, county=None) -> pd.DataFram
     out = s[["year", "county", "school_id", "school_name", "school_type"]].copy()
     out["students"] = (s["students_primary"] + s["students_junior"]).to_numpy()
     out["limit"] = s["school_type"].map(limits).to_numpy()
-    out["over"] = out["students"] > out["limit"]
+    out["over"] = ~within_limit(out["students"], out["limit"]) & out["limit"].notna()
     return out.reset_index(drop=True)
 
 

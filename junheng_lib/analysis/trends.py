@@ -63,7 +63,8 @@ def cv_trend(coef: pd.DataFrame) -> pd.DataFrame:
     grp = (up == 0).groupby([c["county"], c["stage"], c["standard"], c["indicator"]]).cumsum()
     c["rising"] = up.groupby([c["county"], c["stage"], c["standard"], c["indicator"], grp]).cumsum() >= run
     has_limit = c["limit"].notna() & c["cv"].notna()
-    c["near_limit"] = has_limit & (c["cv"] <= c["limit"]) & (c["cv"] > c["limit"] - margin)
+    # within the limit as the verdict has it (the rule table's tolerance), but by less than the margin
+    c["near_limit"] = has_limit & c["passed"].eq(True) & (c["cv"] > c["limit"] - margin)
     prev_passed = g["passed"].shift(1)
     c["newly_failed"] = prev_passed.eq(True) & c["passed"].eq(False) & (c["year"] - prev_year == 1)
     c["kind"] = np.select(

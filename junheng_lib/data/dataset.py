@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from junheng_lib.rules.codes import Notice
 from junheng_lib.data.io import (
     DataError,
     DataIssue,
@@ -27,7 +28,8 @@ from junheng_lib.data.io import (
 from junheng_lib.util.paths import sample_dir
 
 __all__ = ["Dataset", "load", "load_county", "load_files", "input_files", "files_sha256", "find_table", "check_request",
-           "county_rows", "county_name_mismatches", "county_name_notices", "county_row_notice", "SLICE_FORMAT"]
+           "county_rows", "county_name_mismatches", "county_name_notices", "county_row_gap", "county_row_notice",
+           "SLICE_FORMAT"]
 
 #: version of the slice files written by :meth:`Dataset.write_slice`
 SLICE_FORMAT = 1
@@ -35,6 +37,9 @@ SLICE_FORMAT = 1
 _NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
           "counties": ("counties", "县区", "县区表")}
 _SUFFIXES = (".csv", ".xlsx")
+#: spreadsheet and text formats a table may be saved in that are not read: a table file in one of
+#: them is refused by name (never passed over as if it were not there)
+_OTHER_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers", ".tsv", ".txt")
 _TITLES = {"schools": "学校表", "classes": "班级表", "counties": "县区表"}
 
 
@@ -126,19 +131,41 @@ class Dataset:
 
 
 def find_table(folder: Path, kind: str) -> Path | None:
-    """The file of a table in a folder (``schools.csv``, ``学校.xlsx`` …), or None.
+    """The file of a table in a folder (``schools.csv``, ``Schools.CSV``, ``学校.xlsx`` …), or None.
+
+    Names and suffixes are matched in any case (``CLASSES.csv`` is the classes table).
 
     Raises
     ------
     DataError
-        When the folder holds more than one file for the table (``schools.csv`` and ``schools.xlsx``):
-        which one is current cannot be told, so neither is read.
+        When the folder holds more than one file for the table (``schools.csv`` and ``SCHOOLS.xlsx``):
+        which one is current cannot be told, so neither is read; and when a file of the table is in a
+        format that is not read (``classes.xls``, ``学校.xlsm`` …), naming it.
     """
-    found = [p for stem in _NAMES[kind] for suf in _SUFFIXES if (p := folder / f"{stem}{suf}").is_file()]
+    stems = [s.lower() for s in _NAMES[kind]]
+    try:
+        entries = list(folder.iterdir())
+    except OSError as e:
+        raise DataError([DataIssue(str(folder), f"无法读取数据文件夹（{e.strerror or type(e).__name__}）")]) from None
+    found, refused = [], []
+    for p in entries:
+        stem, suf = os.path.splitext(p.name.lower())
+        if stem not in stems or not p.is_file():
+            continue
+        if suf in _SUFFIXES:
+            found.append((stems.index(stem), _SUFFIXES.index(suf), p.name, p))
+        elif suf in _OTHER_SUFFIXES:
+            refused.append(p)
+    found = [p for *_, p in sorted(found)]
+    problems = [DataIssue(str(p), f"{_TITLES[kind]}文件的格式（{p.suffix}）不能读取，未使用：数据文件夹中的表格须为 "
+                                  ".csv 或 .xlsx；请在 Excel 中另存为 .xlsx 或 CSV(UTF-8) 并移走此文件")
+                for p in sorted(refused)]
     if len(found) > 1:
         names = "、".join(p.name for p in found)
-        raise DataError([DataIssue(str(folder), f"{_TITLES[kind]}有{len(found)}个文件：{names}；无法判断应使用哪一个，"
-                                                "请只保留其中一个（其余移出数据文件夹或改名）")])
+        problems.append(DataIssue(str(folder), f"{_TITLES[kind]}有{len(found)}个文件：{names}；无法判断应使用哪一个，"
+                                               "请只保留其中一个（其余移出数据文件夹或改名）"))
+    if problems:
+        raise DataError(problems)
     return found[0] if found else None
 
 
@@ -314,26 +341,26 @@ def _similar(name: str, others: list[str]) -> list[str]:
     return [o for o in others if o and name and (o in name or name in o)]
 
 
+def county_row_gap(schools: pd.DataFrame, counties: pd.DataFrame | None, county: str,
+                   year: int | None = None) -> Notice | None:
+    """The notice (a record) for a county of the schools table that the counties table lacks, or None
+    when it has it. With ``year``, a county whose rows cover other years only is named too. Without
+    a counties table there is nothing to say here (the report says the table was not provided)."""
+    if counties is None or counties.empty:
+        return None
+    if county not in set(counties["county"]):
+        like = _similar(county, [c for c in dict.fromkeys(counties["county"]) if c not in set(schools["county"])])
+        return Notice("county_row_missing", {"county": county, "similar": tuple(like)})
+    if year is not None and not ((counties["county"] == county) & (counties["year"] == int(year))).any():
+        return Notice("county_year_missing", {"county": county, "year": int(year)})
+    return None
+
+
 def county_row_notice(schools: pd.DataFrame, counties: pd.DataFrame | None, county: str,
                       year: int | None = None) -> str:
-    """The notice for a county of the schools table that the counties table lacks ('' when it has it).
-
-    With ``year``, a county whose rows cover other years only is named too. Without a counties
-    table there is nothing to say here (the report says the table was not provided).
-    """
-    if counties is None or counties.empty:
-        return ""
-    items = "政府保障程度、教育质量、社会认可度和经费“三个增长”各项显示为未提供"
-    names = set(counties["county"])
-    if county not in names:
-        text = f"县区表中没有县(区)“{county}”的行（名称须与学校表完全一致），{items}"
-        like = _similar(county, [c for c in dict.fromkeys(counties["county"]) if c not in set(schools["county"])])
-        if like:
-            text += f"；县区表中有相近的名称{'、'.join(f'“{x}”' for x in like)}，如为同一县(区)，请在两个表中使用相同的名称"
-        return text
-    if year is not None and not ((counties["county"] == county) & (counties["year"] == int(year))).any():
-        return f"县区表中没有县(区)“{county}”{int(year)}学年的行，{items}"
-    return ""
+    """:func:`county_row_gap` in words ('' when the counties table has the county)."""
+    n = county_row_gap(schools, counties, county, year)
+    return n.text if n is not None else ""
 
 
 def county_name_notices(schools: pd.DataFrame, counties: pd.DataFrame | None) -> list[str]:

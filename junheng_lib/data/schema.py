@@ -168,8 +168,10 @@ def _stage_rules() -> list[RowRule]:
                          lambda d: d["indoor_sports_area_m2"] > d["teaching_area_m2"]))
     rules.append(RowRule("county_code", "区划代码应为6位数字",
                          lambda d: d["county_code"].notna() & ~_fullmatch(d["county_code"], r"\d{6}")))
+    # a row whose year or id could not be read is reported for that cell alone, never as a duplicate
     rules.append(RowRule("school_id", "同一学年内学校标识码重复",
-                         lambda d: d.duplicated(["year", "school_id"], keep=False)))
+                         lambda d: d.duplicated(["year", "school_id"], keep=False) & d["year"].notna()
+                         & d["school_id"].notna()))
     return rules
 
 
@@ -249,7 +251,8 @@ COUNTIES: tuple[Column, ...] = (
 )
 
 COUNTY_RULES: tuple[RowRule, ...] = (
-    RowRule("county", "同一学年内县(区)重复", lambda d: d.duplicated(["year", "county"], keep=False)),
+    RowRule("county", "同一学年内县(区)重复", lambda d: d.duplicated(["year", "county"], keep=False)
+            & d["year"].notna() & d["county"].notna()),
     RowRule("exchanged_teachers", "交流轮岗教师数大于符合交流条件教师数",
             lambda d: d["exchanged_teachers"] > d["exchange_eligible_teachers"]),
     RowRule("exchanged_backbone_teachers", "交流轮岗骨干教师数大于交流轮岗教师数",

@@ -9,7 +9,9 @@ the cover; its placeholders ``{{ title }}``, ``{{ issuer }}`` and ``{{ date }}``
 paragraph in the template's styles (:data:`STYLES` names them): the faces are set once on the styles,
 with East Asian attributes (Word and WPS use them for Chinese text), never on each run. A template
 without one of these styles gets ours (a bureau's template needs only the styles it wants to change).
-A template that never uses ``{{ title }}`` gets the title as the body's first paragraph.
+A template that never uses ``{{ title }}`` shows the title once, as the body's first paragraph (the
+report's own title block, or one added). A template is tried once before a run
+(:func:`check_template_renders`): one that cannot make a report stops the run before any work.
 
 The writer is generic over a *report with an outline*: any object whose ``blocks(section)`` returns
 the section's blocks — paragraphs (``Text``), tables (:class:`junheng_lib.render.table.Table`) and charts
@@ -39,11 +41,11 @@ from docxtpl import DocxTemplate
 from lxml import etree
 
 from junheng_lib.render.blocks import Chart, Text, date_text
-from junheng_lib.render.table import Table, text_width
+from junheng_lib.render.table import Column, Table, text_width
 from junheng_lib.util.fileio import atomic_path
 
-__all__ = ["StyleSpec", "STYLES", "STYLE_IDS", "DEFAULT_TEMPLATE", "ANNEXES", "TemplateError",
-           "default_template", "check_template", "write_report_docx", "styles_xml", "font_table_xml",
+__all__ = ["StyleSpec", "STYLES", "STYLE_IDS", "DEFAULT_TEMPLATE", "ANNEXES", "TemplateError", "PLACEHOLDERS",
+           "default_template", "check_template", "check_template_renders", "write_report_docx", "styles_xml", "font_table_xml",
            "date_text", "layout", "W_NS", "table_docx", "natural_width_cm", "fit_widths", "LONG_TEXT_MIN"]
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -203,7 +205,9 @@ def default_template() -> Path:
 
 def check_template(path: str | Path) -> Path:
     """The template's absolute path, once it is known to be a readable Word document; otherwise a
-    :class:`TemplateError` with a Chinese message (before any work starts)."""
+    :class:`TemplateError` with a Chinese message (before any work starts). A Word template file
+    (.dotx), a macro-enabled document (.docm) and a document whose text part is not well-formed XML
+    are refused here; :func:`check_template_renders` also fills it in once."""
     import zipfile
     p = Path(path).expanduser()
     shown = p.name or str(path)
@@ -216,10 +220,11 @@ def check_template(path: str | Path) -> Path:
             names = set(z.namelist())
             if "word/document.xml" not in names or "[Content_Types].xml" not in names:
                 raise TemplateError(f"Word 模板“{shown}”不是 Word 文档(.docx)")
-            z.read("word/document.xml")
+            _check_content_type(shown, z.read("[Content_Types].xml"))
+            _check_xml(shown, "word/document.xml", z.read("word/document.xml"))
     except PermissionError:
         raise TemplateError(f"Word 模板“{shown}”无法读取：没有读取权限") from None
-    except (zipfile.BadZipFile, EOFError):
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError):
         raise TemplateError(f"Word 模板“{shown}”不是 Word 文档(.docx)，或文件已损坏"
                             + ("；旧版 .doc 文件请在 Word 或 WPS 中另存为 .docx" if p.suffix.lower() == ".doc" else "")
                             ) from None
@@ -228,16 +233,156 @@ def check_template(path: str | Path) -> Path:
     return p.resolve()
 
 
+#: content type of the main part of a Word document (.docx), the only kind python-docx opens
+_DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_SAVE_AS = "请在 Word 或 WPS 中打开它，另存为“Word 文档(.docx)”后再使用"
+
+
+def _check_content_type(shown: str, content_types: bytes) -> None:
+    """Refuse a package whose main part is not a Word document's: a template (.dotx, .dotm) or a
+    macro-enabled document (.docm) has the same parts under another content type."""
+    try:
+        root = etree.fromstring(content_types, parser=_SAFE_XML)
+    except etree.XMLSyntaxError:
+        raise TemplateError(f"Word 模板“{shown}”已损坏（[Content_Types].xml 无法读取）；请在 Word 或 WPS 中打开后"
+                            "重新保存为 .docx") from None
+    kind = next((el.get("ContentType", "") for el in root.iter(f"{_CT_NS}Override")
+                 if el.get("PartName", "").lower() == "/word/document.xml"), None)
+    if kind is None:
+        kind = next((el.get("ContentType", "") for el in root.iter(f"{_CT_NS}Default")
+                     if el.get("Extension", "").lower() == "xml"), "")
+    if kind == _DOCUMENT_TYPE:
+        return
+    low = kind.lower()
+    if "template" in low:
+        what = " Word 模板文件(.dotx/.dotm)，不是 Word 文档"
+    elif "macroenabled" in low:
+        what = "启用宏的 Word 文档(.docm)"
+    else:
+        what = "不是 Word 文档(.docx)"
+        raise TemplateError(f"Word 模板“{shown}”{what}（内容类型：{kind or '未注明'}）；{_SAVE_AS}")
+    raise TemplateError(f"Word 模板“{shown}”是{what}；{_SAVE_AS}")
+
+
+#: lxml parser for the template's parts: no entities resolved, no network
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _check_xml(shown: str, part: str, data: bytes) -> None:
+    try:
+        etree.fromstring(data, parser=_SAFE_XML)
+    except etree.XMLSyntaxError as e:
+        raise TemplateError(f"Word 模板“{shown}”已损坏：其中的 {part} 不是完整的 XML（{_first_line(e)}）；"
+                            "请在 Word 或 WPS 中打开后重新保存为 .docx") from None
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(getattr(e, "message", None) or e).strip()
+    return (text.splitlines() or [type(e).__name__])[0][:200]
+
+
+#: the placeholders a template may use, with what they are filled with
+PLACEHOLDERS = {"title": "标题", "issuer": "发文单位", "date": "日期"}
+_ALLOWED = "、".join(f"{{{{ {k} }}}}（{v}）" for k, v in PLACEHOLDERS.items())
+
+
+def _jinja_message(name: str, e: BaseException) -> str:
+    """A Jinja error of a template, in Chinese (the Jinja text in parentheses)."""
+    import jinja2
+    detail = _first_line(e)
+    near = ""
+    for line in getattr(e, "docx_context", None) or []:   # the paragraphs around the error (docxtpl)
+        text = re.sub(r"\s+", " ", str(line)).strip()
+        if "{" in text or "}" in text:
+            near = text[:80]
+            break
+    where = f"（所在段落：“{near}”）" if near else ""
+    jinja = f"（Jinja：{detail}）"
+    if isinstance(e, jinja2.UndefinedError):
+        m = re.search(r"'([^']+)' is undefined", detail)
+        what = f"占位符“{{{{ {m.group(1)} }}}}”无法填写" if m else "占位符无法填写"
+        return f"Word 模板“{name}”中的{what}{where}：模板中只能使用 {_ALLOWED}{jinja}"
+    if isinstance(e, jinja2.TemplateAssertionError):
+        m = re.search(r"No (filter|test) named '([^']+)'", detail)
+        if m:
+            kind = "过滤器" if m.group(1) == "filter" else "测试"
+            return f"Word 模板“{name}”中的占位符有误：使用了不存在的{kind}“{m.group(2)}”{where}{jinja}"
+    if isinstance(e, jinja2.TemplateSyntaxError):
+        return (f"Word 模板“{name}”中的占位符有误：“{{{{ … }}}}”或“{{% … %}}”不完整、未闭合或写法不对{where}"
+                f"；可用的占位符为 {_ALLOWED}{jinja}")
+    return f"Word 模板“{name}”中的占位符有误{where}{jinja}"
+
+
 def _render(template: Path, context: dict):
     """The template with its placeholders filled (docxtpl), as a python-docx Document, and whether it
-    shows the title itself."""
+    shows the title itself. A placeholder other than :data:`PLACEHOLDERS` is an error (never filled
+    with nothing), and so is any Jinja error: a :class:`TemplateError` in Chinese."""
+    import jinja2
+    name = template.name
     tpl = DocxTemplate(str(template))
     try:
-        used = tpl.get_undeclared_template_variables()
-        tpl.render(context, autoescape=True)
-    except Exception as e:  # noqa: BLE001 - a Jinja error in a bureau's template: say where
-        raise TemplateError(f"Word 模板“{template.name}”中的占位符有误：{e}") from e
+        tpl.init_docx()
+    except Exception as e:  # noqa: BLE001 - python-docx refuses the package
+        raise TemplateError(f"Word 模板“{name}”无法打开（{type(e).__name__}：{_first_line(e)}）；{_SAVE_AS}") from e
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    try:
+        tpl.render(context, jinja_env=env, autoescape=True)
+        used = tpl.get_undeclared_template_variables(jinja_env=jinja2.Environment())
+    except jinja2.TemplateError as e:   # a Jinja error in a bureau's template: say what and where
+        raise TemplateError(_jinja_message(name, e)) from e
+    except Exception as e:  # noqa: BLE001 - e.g. the filled-in text is no longer valid WordprocessingML
+        raise TemplateError(f"Word 模板“{name}”填入标题、发文单位和日期后不再是有效的 Word 文档"
+                            f"（{type(e).__name__}：{_first_line(e)}）") from e
     return tpl.docx, "title" in used
+
+
+class _Sample:
+    """A report of a few blocks of every kind the writer lays out (a paragraph, a heading, a wide
+    annex table on landscape pages, the 说明 on portrait pages again): what
+    :func:`check_template_renders` writes to try a template."""
+
+    @dataclass(frozen=True)
+    class Section:
+        key: str
+        title: str
+
+    def sections(self) -> list:
+        S = self.Section
+        return [S("title", ""), S("body", "一、正文"), S("appendix", "附表：样表"), S("provenance", "说明")]
+
+    def blocks(self, section) -> list:
+        import pandas as pd
+        from_key = {
+            "title": [Text("（标题）", heading=1)],
+            "body": [Text("（正文）"), Text("（小标题）", bold=True)],
+            "appendix": [Table("样表", pd.DataFrame({"name": ["（学校）"], "n": [1.0]}),
+                               [Column("name", "名称"), Column("n", "数值", kind="int")], landscape=True)],
+            "provenance": [Text("（说明）")],
+        }
+        return from_key[section.key]
+
+
+def check_template_renders(path: str | Path) -> Path:
+    """Check a Word template as a run will use it, before any work: readable (:func:`check_template`),
+    its placeholders filled in, a short report of every kind of block written with it and read back.
+    Returns its absolute path; a template that cannot make a report raises :class:`TemplateError`
+    (Chinese, naming the template by its file name), so that no county fails later at its Word step."""
+    p = check_template(path)
+    sample = _Sample()
+    try:
+        doc, xml = _build(sample, sample.sections(), title="（标题）", issuer="（发文单位）",
+                          date=date_text(_dt.date.today()), template=p, annexes=("appendix", "provenance"))
+        buf = _io.BytesIO()
+        _save(doc, buf, xml)
+        import docx as _python_docx
+        _python_docx.Document(_io.BytesIO(buf.getvalue()))
+    except TemplateError:
+        raise
+    except Exception as e:  # noqa: BLE001 - anything else the writer meets in this template
+        raise TemplateError(f"Word 模板“{p.name}”无法用于生成 Word 报告（{type(e).__name__}：{_first_line(e)}）；"
+                            "请在 Word 或 WPS 中打开后重新保存为 .docx，或改用内置模板") from e
+    return p
 
 
 # ---------------------------------------------------------------------------------------------- body
@@ -476,12 +621,26 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
         Keys of the sections that come after the 落款 (landscape when their tables are wide).
     """
     tpl = check_template(template) if template else default_template()
-    date = date_text(today or _dt.date.today())
-    doc, shows_title = _render(tpl, {"title": title, "issuer": issuer, "date": date})
+    doc, xml = _build(report, sections, title=title, issuer=issuer, date=date_text(today or _dt.date.today()),
+                      template=tpl, annexes=annexes, table_size=table_size)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        _save(doc, str(tmp), xml)
+    return path
+
+
+def _build(report, sections, *, title: str, issuer: str, date: str, template: Path, annexes=ANNEXES,
+           table_size: float = 10.5):
+    """The document of a report (see :func:`write_report_docx`): the filled-in template and the XML
+    of its document part. The title is shown once: by the template's ``{{ title }}``, else by the
+    report's own title block (a heading of that text), else as the body's first paragraph."""
+    doc, shows_title = _render(template, {"title": title, "issuer": issuer, "date": date})
     st = _Styles(doc)
     body = _Body(doc)
     portrait_cm, landscape_cm = _text_width_cm(doc)
-    if not shows_title:
+    plan = layout(report, sections, annexes=annexes, portrait_cm=portrait_cm, table_size=table_size)
+    has_title = any(isinstance(b, Text) and b.heading and b.text == title for _, _, blocks, _ in plan for b in blocks)
+    if not shows_title and not has_title:
         body.add(para_xml(title, st["title"]))
 
     def signature():  # 落款: after the body, before the annexes
@@ -491,7 +650,6 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
 
     n_table = n_chart = 0
     signed = landscape = False
-    plan = layout(report, sections, annexes=annexes, portrait_cm=portrait_cm, table_size=table_size)
     for key, sec_title, blocks, annex in plan:
         if annex and not signed:
             signature()
@@ -525,11 +683,7 @@ def write_report_docx(report, sections, path: str | Path, *, title: str, issuer:
                 body.add(para_xml(f"图{n_chart}　{b.title}", st["caption"]))
     if not signed:
         signature()
-    xml = body.finish()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        _save(doc, str(tmp), xml)
-    return path
+    return doc, body.finish()
 
 
 # ---------------------------------------------------------------------------------------------- tables

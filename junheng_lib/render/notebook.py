@@ -15,7 +15,7 @@ from junheng_lib.render.blocks import Chart, Text
 from junheng_lib.render.html import table_html
 from junheng_lib.render.table import Table
 
-__all__ = ["show", "md", "TableView", "CHART_WIDTH"]
+__all__ = ["show", "show_block", "md", "TableView", "CHART_WIDTH"]
 
 #: pixels a chart is shown wide in the notebook (and in the HTML report made from it)
 CHART_WIDTH = 760
@@ -41,6 +41,19 @@ class TableView:
         return repr(self.table)
 
 
+def show_block(block, number: int | None = None) -> None:
+    """Display one block as a report shows it (a table with its caption, a chart, a paragraph)."""
+    if isinstance(block, Text):
+        display(md(block.text, heading=block.heading))
+    elif isinstance(block, Table):
+        display(TableView(block, number))
+    elif isinstance(block, Chart):
+        display(Image(data=block.png(), format="png", width=CHART_WIDTH))
+        display(md(f"图{number}　{block.title}" if number else block.title))
+    else:
+        display(block)
+
+
 def show(report, key: str) -> None:
     """Display one section of ``report`` (nothing when the report has no such section, e.g. a
     county without a school in scope): its heading, then its blocks in order."""
@@ -51,12 +64,7 @@ def show(report, key: str) -> None:
     if sec.title:
         display(md(sec.title, heading=sec.level))
     for b in report.blocks(sec):
-        if isinstance(b, Text):
-            display(md(b.text, heading=b.heading))
-        elif isinstance(b, Table):
-            numbers["table"] += 1
-            display(TableView(b, numbers["table"]))
-        elif isinstance(b, Chart):
-            numbers["chart"] += 1
-            display(Image(data=b.png(), format="png", width=CHART_WIDTH))
-            display(md(f"图{numbers['chart']}　{b.title}"))
+        kind = "table" if isinstance(b, Table) else "chart" if isinstance(b, Chart) else None
+        if kind:
+            numbers[kind] += 1
+        show_block(b, numbers[kind] if kind else None)

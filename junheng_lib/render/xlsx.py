@@ -191,18 +191,27 @@ _SEVERITY_FILL = {Severity.ERROR: {"bg_color": "#F8CBAD", "font_color": "#9C0006
                   Severity.WARNING: {"bg_color": "#FFEB9C", "font_color": "#9C5700"}}
 
 
+def _findings_csv(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings as the CSV for Excel shows them: :func:`excel_safe` on the text as found (before
+    :func:`~junheng_lib.analysis.screening.display` writes the numbers as text, so that a number
+    is never taken for a formula), then the display."""
+    return display(excel_safe(findings[FINDING_COLUMNS]))[FINDING_COLUMNS]
+
+
 def write_findings(findings: pd.DataFrame, out: str | Path) -> Path:
     """Write screening findings (:func:`junheng_lib.analysis.screening.screen`) atomically.
 
     ``.xlsx``: a formatted workbook — sheet 数据筛查 (Chinese headers, severity coloured, filter,
     frozen header; every text cell written as a string, never a formula) and sheet 汇总 (counts by
     severity and rule). Otherwise CSV in UTF-8 with BOM (for Excel), columns
-    :data:`~junheng_lib.analysis.screening.FINDING_COLUMNS`.
+    :data:`~junheng_lib.analysis.screening.FINDING_COLUMNS`, its text cells that Excel would take
+    for formulas neutralized as in the CSV folder of :func:`write_tables` (:func:`excel_safe`; the
+    numbers of ``value``/``previous`` are numbers, never prefixed).
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         with atomic_path(out) as tmp:
-            display(findings)[FINDING_COLUMNS].to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+            _findings_csv(findings).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
         return out
     with atomic_path(out) as tmp:
         book = _workbook(tmp)

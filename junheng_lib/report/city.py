@@ -10,6 +10,11 @@ One ranking (:meth:`CityReport.summary`) orders the chart, the grid and every ta
 grade for 优质均衡 (the rule table's ``[[rollup.grade]]``, best first), then the mean of the stages'
 综合差异系数 (lower first). The report's outline is :data:`junheng_lib.report.outline.CITY_SECTIONS`; its
 blocks are methods returning ``Text``/``Table``/``Chart`` like :class:`~junheng_lib.report.county.CountyReport`.
+
+The numbers — the ranking, totals, sums, counts and orderings — are computed by
+:mod:`junheng_lib.analysis.city` from the counties' results; this module reads the side files, calls
+those functions (its frames such as :meth:`CityReport.summary` are theirs, with status codes in words)
+and formats: blocks, sentences and the Word and Excel files.
 """
 from __future__ import annotations
 
@@ -17,22 +22,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from junheng_lib.analysis import city as rollup
 from junheng_lib.analysis.coefficients import coefficients, values_table
+from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.projection import warning_texts
-from junheng_lib.analysis.readiness import (
-    GRADES,
-    METRICS,
-    grade_conditions,
-    grade_of,
-    metrics_of,
-)
-from junheng_lib.analysis.trends import WARNING_KINDS, cv_trend
+from junheng_lib.analysis.readiness import GRADES, grade_conditions, grade_of
+from junheng_lib.analysis.trends import cv_trend
 from junheng_lib.data.dataset import Dataset, check_request, load
 from junheng_lib.data.results import current_results
-from junheng_lib.evaluation import overview, school_mix
 from junheng_lib.render.blocks import Chart, Text
 from junheng_lib.render.docx import write_report_docx
 from junheng_lib.render.table import Column, Table, cv_column
@@ -43,28 +42,18 @@ from junheng_lib.report.county import CountyReport, provenance_blocks
 from junheng_lib.report.narrative import amount, fmt_cv, rule_text, warning_reason
 from junheng_lib.report.outline import CITY_SECTIONS
 from junheng_lib.report.plots import glyph_note
-from junheng_lib.rules.indicators import (
-    INDICATORS,
-    QUALITY,
-    RULES,
-    STAGE_ORDER,
-    STAGES,
-    codes,
-    label,
-)
+from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES, label
 from junheng_lib.rules.options import Options
 
 __all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE", "GRADES", "grade_of", "grade_conditions", "RANKING_TEXT"]
 
-#: status of a county without a current result, and of a county without a school in scope
+#: the words of a county's status (:mod:`junheng_lib.analysis.city`'s codes): without a current result,
+#: without a school in scope
 NOT_GENERATED, NO_SCOPE = "未生成", "无纳入评估范围的学校"
-#: the warnings the roll-up counts as 差异系数预警: a CV slipping towards or over its limit
-#: (narrative.rule_text("risk")); "rising" alone is not counted
-RISK_KINDS = tuple(k for k in WARNING_KINDS if k != "rising")
+STATUS_WORDS = {rollup.NOT_GENERATED: NOT_GENERATED, rollup.NO_SCOPE: NO_SCOPE}
 #: the one ranking of the roll-up, in words
 RANKING_TEXT = ("排名先按优质均衡准备程度（等级见表“优质均衡准备程度等级”），同一等级内按小学、初中综合差异系数的"
                 "平均值从低到高（只有一个学段的县(区)按该学段）；没有评估结果的县(区)列在最后，不排名。")
-_TOTAL = "全市合计"
 #: the roll-up workbook: sheet name → block of CityReport (a Table, or nothing to write)
 XLSX_SHEETS = {"汇总": "summary_table", "基本情况": "totals_table", "准备程度等级": "grade_table",
                "优质均衡准备情况": "readiness_table", "差异系数预警": "warning_table", "全市差额": "shortfall_table",
@@ -102,7 +91,7 @@ class CityReport(Report):
                 results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
                 continue
             r = _read_result(found[c]) if c in found else None
-            if r is not None and r.get("year") == year and Options.from_dict(r.get("options")) == opts:
+            if rollup.is_current(r, year, opts):
                 results[c] = r
             else:  # none, unreadable, or from another year or other options: not a current result
                 missing.append(c)
@@ -141,82 +130,33 @@ class CityReport(Report):
         return f"{t}（{self.coverage}）" if self.partial else t
 
     # ------------------------------------------------------------------ the one ranking
+    def _ranking(self) -> pd.DataFrame:
+        """:func:`junheng_lib.analysis.city.county_summary` of the roll-up (status codes), built once."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if "summary" not in cache:
+            cache["summary"] = rollup.county_summary(self.results, self.counties or list(self.results))
+        return cache["summary"]
+
     def summary(self) -> pd.DataFrame:
         """One row per county of the year, **in the roll-up's ranking** (every table, the chart and
         the grid follow this order): composites, verdicts, quality CVs over limit, schools passing,
         the readiness ``grade``, ``risk`` (差异系数预警 of the county, as the warning table lists
         them); ``status`` '' when judged, else 未生成 or 无纳入评估范围的学校 (no rank, listed last);
-        ``missing_小学/初中`` says why a stage is not judged (无学校 …)."""
-        cache = self.__dict__.setdefault("_cache", {})
-        if "summary" in cache:
-            return cache["summary"].copy()
-        risk = self._risk_rows()["county"].value_counts()
-        rows = []
-        for c in self.counties or list(self.results):
-            r = self.results.get(c)
-            status = NOT_GENERATED if r is None else ("" if r.get("in_scope", True) and r["stages"] else NO_SCOPE)
-            r = r or {"stages": {}}
-            row = {"county": c, "status": status}
-            for st in STAGES:
-                s = r["stages"].get(st)
-                row[f"composite_{st}"] = s["composite"]["cv"] if s else np.nan
-                row[f"basic_{st}"] = s["composite"]["passed"] if s else None
-                row[f"quality_over_{st}"] = sum(1 for v in s["quality"].values() if v["passed"] is False) if s else 0
-                row[f"schools_{st}"] = s["schools"] if s else 0
-                row[f"schools_passed_{st}"] = s["schools_passed"] if s else 0
-                row[f"missing_{st}"] = (status or r.get("stages_missing", {}).get(st, "")) if not s else ""
-            row.update(metrics_of(r))     # the readiness metrics, as the county's own 总体结论 reads them
-            if status:
-                row["basic_passed"] = row["quality_passed"] = None
-            row["risk"] = int(risk.get(c, 0)) if not status else 0
-            rows.append(row)
-        cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
-                                      ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
-                *METRICS, "risk"]
-        df = pd.DataFrame(rows, columns=cols)
-        judged = df["status"] == ""
-        df["cvs_over"] = df["cvs_over"].astype(int)
-        df["schools_all"] = sum(df[f"schools_{st}"] for st in STAGES).astype(int)
-        df["schools_failing"] = (df["schools_all"] - sum(df[f"schools_passed_{st}"] for st in STAGES)).astype(int)
-        df["composite_mean"] = df[[f"composite_{st}" for st in STAGES]].astype(float).mean(axis=1).where(judged)
-        df["grade"] = [grade_of({k: getattr(r, k) for k in METRICS}) if not r.status else r.status
-                       for r in df.itertuples()]
-        # the ranking: grade (rule table order), then the mean 综合差异系数; others last, in data order
-        place = {g: i for i, g in enumerate([*GRADES, NO_SCOPE, NOT_GENERATED])}
-        df["_grade"] = df["grade"].map(place)
-        df["_cv"] = df["composite_mean"].fillna(np.inf)
-        df = df.sort_values(["_grade", "_cv"], kind="stable").reset_index(drop=True)
-        key = list(zip(df["_grade"], df["_cv"]))
-        df["rank"] = pd.array([1 + sum(k < key[i] for k in key) if judged_i else pd.NA
-                               for i, judged_i in enumerate(df["status"] == "")], dtype="Int64")
-        df = df.drop(columns=["_grade", "_cv"])
-        cache["summary"] = df
-        return df.copy()
+        ``missing_小学/初中`` says why a stage is not judged (无学校 …).
+        (:func:`junheng_lib.analysis.city.county_summary`, its status codes in words.)"""
+        return _worded(self._ranking(), ["status", "grade", *[f"missing_{st}" for st in STAGES]])
 
     def order(self) -> list[str]:
         """The counties in the roll-up's ranking (the order of every table and chart)."""
-        return self.summary()["county"].tolist()
+        return self._ranking()["county"].tolist()
 
     # ------------------------------------------------------------------ data of the sections
-    def _risk_rows(self) -> pd.DataFrame:
-        rows = []
-        for c, r in self.results.items():
-            for w in r.get("warnings", []):
-                # a 综合差异系数 or a 优质均衡 CV (a basic CV has no limit of its own)
-                if (w["indicator"] != "composite" and w.get("standard") != QUALITY) or w.get("kind") not in RISK_KINDS:
-                    continue
-                rows.append({"county": c, "stage": w["stage"], "indicator": w["indicator"], "cv": w.get("cv"),
-                             "limit": w.get("limit"), "kind": w["kind"]})
-        return pd.DataFrame(rows, columns=["county", "stage", "indicator", "cv", "limit", "kind"])
-
     def warnings(self) -> pd.DataFrame:
         """The counties' 差异系数预警 (a 综合 or 优质均衡 CV newly failing its limit or near it, from
         each county's results), tidy — ``county, stage, indicator, cv, limit, kind`` — counties in
-        the ranking's order. The warning table lists these rows and the headline and summary table
-        count them (``summary()["risk"]``)."""
-        w = self._risk_rows()
-        pos = {c: i for i, c in enumerate(self.order())}
-        return w.sort_values("county", key=lambda s: s.map(pos), kind="stable").reset_index(drop=True)
+        the ranking's order (:func:`junheng_lib.analysis.city.risk_warnings`). The warning table lists
+        these rows and the headline and summary table count them (``summary()["risk"]``)."""
+        return rollup.risk_warnings(self.results, self.order())
 
     def at_risk(self) -> pd.DataFrame:
         """Counties with warnings this year (display frame; :meth:`warning_table` is the report's table)."""
@@ -228,55 +168,23 @@ class CityReport(Report):
 
     def totals(self) -> pd.DataFrame:
         """Schools, teaching points, students and teachers per county (ranking order) and the
-        全市合计 row — every school of the data (all owners), as each county report's 基本情况."""
+        全市合计 row — every school of the data (all owners), as each county report's 基本情况
+        (:func:`junheng_lib.analysis.city.city_totals` of the counties' 基本情况)."""
         cur = self.data.schools[self.data.schools["year"] == self.year]
-        rows = []
-        for c in self.order():
-            s = cur[cur["county"] == c]
-            mix = school_mix(s, self.year)
-            ov = overview(s, self.year).set_index("stage")
-            tp = int(mix.loc["教学点", "合计"]) if "教学点" in mix.index else 0
-            row = {"county": c, "schools": int(mix.loc["合计", "合计"]) - tp if "合计" in mix.index else 0,
-                   "points": tp}
-            for st in STAGES:
-                row[f"stage_schools_{st}"] = ov.loc[st, "schools"] if st in ov.index else 0
-                row[f"students_{st}"] = ov.loc[st, "students"] if st in ov.index else 0
-                row[f"teachers_{st}"] = ov.loc[st, "teachers"] if st in ov.index else 0
-            rows.append(row)
-        df = pd.DataFrame(rows)
-        if df.empty:
-            return df
-        df = df.fillna(0)
-        total = df.drop(columns="county").sum()
-        return pd.concat([df, pd.DataFrame([{"county": _TOTAL, **total.to_dict()}])], ignore_index=True)
+        order = self.order()
+        schools = {c: cur[cur["county"] == c] for c in order}
+        return rollup.city_totals(order, {c: overview(s, self.year) for c, s in schools.items()},
+                                  {c: school_mix(s, self.year) for c, s in schools.items()})
 
     def shortfall(self) -> pd.DataFrame:
-        """The city's total shortfall per stage and indicator (sum of the counties')."""
-        rows = []
-        for c, r in self.results.items():
-            for st, s in r["stages"].items():
-                for code, v in s.get("shortfall", {}).items():
-                    rows.append({"stage": st, "indicator": code, "resource": v["resource"], "unit": v["unit"],
-                                 "amount": v["amount"], "schools": v["schools"], "county": c})
-        df = pd.DataFrame(rows)
-        if df.empty:
-            return df
-        g = df.groupby(["stage", "indicator", "resource", "unit"], sort=False).agg(
-            amount=("amount", "sum"), schools=("schools", "sum"),
-            counties=("amount", lambda x: int((x > 0).sum()))).reset_index()
-        order = {**STAGE_ORDER, **{c: i for i, c in enumerate(codes(QUALITY))}}
-        return g.sort_values(["stage", "indicator"], key=lambda x: x.map(order)).reset_index(drop=True)
+        """The city's total shortfall per stage and indicator (sum of the counties';
+        :func:`junheng_lib.analysis.city.city_shortfall`)."""
+        return rollup.city_shortfall(self.results)
 
     def ledger_sums(self) -> pd.DataFrame:
-        """整改台账 summed per county (ranking order), with the 全市合计 row of the counties with results."""
-        rows = []
-        for c in self.order():
-            led = (self.results.get(c) or {}).get("ledger")
-            rows.append({"county": c, **(led or {}), "status": "" if led else NOT_GENERATED})
-        d = pd.DataFrame(rows, columns=["county", "items", "school_items", "county_items", "cost", "plan_cost",
-                                        "status"])
-        tot = d[d["status"] == ""][["items", "school_items", "county_items", "cost", "plan_cost"]].sum()
-        return pd.concat([d, pd.DataFrame([{"county": _TOTAL, **tot.to_dict(), "status": ""}])], ignore_index=True)
+        """整改台账 summed per county (ranking order), with the 全市合计 row of the counties with results
+        (:func:`junheng_lib.analysis.city.ledger_sums`; ``status`` 未生成 for a county without one)."""
+        return _worded(rollup.ledger_sums(self.results, self.order()), ["status"])
 
     # ------------------------------------------------------------------ outline and display
     def sections(self) -> list:
@@ -292,11 +200,9 @@ class CityReport(Report):
     def narrative(self) -> str:
         """The 总体情况 paragraph: coverage, 基本均衡, readiness grades, warnings — every count from
         :meth:`summary` (the tables' rows); a partial roll-up says so first and speaks only of the
-        counties it holds."""
-        s = self.summary()
-        m = len(s)
-        judged = s[s["status"] == ""]
-        no_scope = s.loc[s["status"] == NO_SCOPE, "county"].tolist()
+        counties it holds (:func:`junheng_lib.analysis.city.headline`)."""
+        h = rollup.headline(self._ranking())
+        m, no_scope = h["counties"], h["no_scope"]
         covered = m - len(self.missing)
         missing = "、".join(self.missing)
         if not covered:
@@ -309,17 +215,15 @@ class CityReport(Report):
             scope = f"已汇总的{covered}个县(区)"
         else:
             scope = f"全市{m}个县(区)"
-        if len(judged):
-            basic = int(judged["basic_passed"].eq(True).sum())
-            fail = judged.loc[~judged["basic_passed"].eq(True), "county"].tolist()
+        if h["judged"]:
+            fail = h["basic_failed"]
             if not fail and not no_scope:
                 parts.append(f"{self.year}学年{scope}均达到基本均衡标准")
             else:
-                parts.append(f"{self.year}学年{scope}中，{basic}个达到基本均衡标准"
+                parts.append(f"{self.year}学年{scope}中，{h['basic_passed']}个达到基本均衡标准"
                              + (f"，{'、'.join(fail)}未达到" if fail else ""))
-            grades = judged["grade"].value_counts()
-            parts.append("按优质均衡准备程度，" + "、".join(f"{g}{int(grades[g])}个" for g in GRADES if g in grades))
-            risk = judged.loc[judged["risk"] > 0, "county"].tolist()
+            parts.append("按优质均衡准备程度，" + "、".join(f"{g}{n}个" for g, n in h["grades"].items()))
+            risk = h["at_risk"]
             parts.append(f"{len(risk)}个县(区)出现差异系数预警（{'、'.join(risk)}）" if risk
                          else "没有县(区)出现差异系数预警")
         if no_scope:
@@ -395,9 +299,7 @@ class CityReport(Report):
 
     def _evaluated_trend(self) -> pd.DataFrame:
         """The CV trend of the counties with a current result only (a county without one shows no value)."""
-        if self.trend is None or self.trend.empty:
-            return pd.DataFrame()
-        return self.trend[self.trend["county"].isin(list(self.results))]
+        return rollup.evaluated_trend(self.trend, self.results)
 
     # ------------------------------------------------------------------ 三、优质均衡准备情况
     def grade_table(self) -> Table:
@@ -407,36 +309,10 @@ class CityReport(Report):
 
     def readiness(self) -> pd.DataFrame:
         """Readiness for 优质均衡 per county (ranking order): grade, the metrics it is judged on and
-        the main gaps in words; counties without a result keep their status as grade."""
-        s = self.summary()
-        gaps = []
-        for r in s.itertuples():
-            if r.status:
-                gaps.append("县级报告未生成或生成失败，本学年没有当前结果" if r.status == NOT_GENERATED
-                            else "全部学校均不在评估范围内，未作评估")
-                continue
-            g = []
-            if not r.basic_passed:
-                g.append("基本均衡未达标")
-            if r.cvs_over:
-                g.append(f"{r.cvs_over}项优质均衡差异系数超标")
-            bad = [f"{st}{getattr(r, f'schools_{st}') - getattr(r, f'schools_passed_{st}')}所"
-                   for st in STAGES if getattr(r, f"schools_{st}") - getattr(r, f"schools_passed_{st}")]
-            if bad:
-                g.append(f"{'、'.join(bad)}学校未达到优质均衡学校标准")
-            if r.items_failed:
-                g.append(f"{r.items_failed}项县级指标未达标")
-            if r.items_missing:
-                g.append(f"{r.items_missing}项县级指标缺少数据")
-            gaps.append("；".join(g) or "无")
-        judged = s["status"] == ""
-        out = s[["rank", "county", "grade", "basic_passed", "quality_passed", "cvs_over", "schools_failing",
-                 "schools_passed_share", "items_failed", "items_missing"]].copy()
-        for k in ("cvs_over", "schools_failing", "items_failed", "items_missing"):
-            out[k] = out[k].astype(float).where(judged)
-        out["schools_passed_share"] = out["schools_passed_share"].where(judged)
-        out["gaps"] = gaps
-        return out.reset_index(drop=True)
+        the main gaps in words (``gaps``); counties without a result keep their status as grade
+        (:func:`junheng_lib.analysis.city.readiness`)."""
+        s = self._ranking()
+        return _worded(rollup.readiness(s), ["grade"]).assign(gaps=[_gaps(r) for r in s.itertuples()])
 
     def readiness_table(self) -> Table:
         r = self.readiness()
@@ -508,73 +384,55 @@ class CityReport(Report):
 
     # ------------------------------------------------------------------ 六、趋势
     def trend_table(self) -> Table | None:
-        """综合差异系数 per county (ranking order) and stage, one column per year."""
-        t = self._evaluated_trend()
-        if t.empty:
+        """综合差异系数 per county (ranking order) and stage, one column per year
+        (:func:`junheng_lib.analysis.city.composite_trend`)."""
+        w = rollup.composite_trend(self._evaluated_trend(), self.order())
+        if w is None:
             return None
-        t = t[t["indicator"] == "composite"]
-        if t.empty:
-            return None
-        w = t.pivot_table(index=["county", "stage"], columns="year", values="cv", sort=False)
-        years = sorted(w.columns)
-        pos = {c: i for i, c in enumerate(self.order())}
-        w = w.reset_index()
-        w = w[w["county"].isin(pos)].sort_values(["county", "stage"], kind="stable", key=lambda s: s.map(
-            pos if s.name == "county" else STAGE_ORDER))
-        w.columns = [str(c) for c in w.columns]
+        years = [c for c in w.columns if c not in ("county", "stage")]
         return Table("各县(区)综合差异系数变化", w, [Column("county", "县(区)"), Column("stage", "学段")] +
-                     [cv_column(str(y), f"{y}学年") for y in years], merge="county",
+                     [cv_column(y, f"{y}学年") for y in years], merge="county",
                      note=f"{'、'.join(self.missing)}没有本学年的当前结果，未列入。" if self.partial else "")
 
     # ------------------------------------------------------------------ 七、问题与建议
     def problems(self) -> list[tuple[str, str]]:
         """The city's problems, most serious first, each with its suggestion (rule table texts):
         counties failing 基本均衡, the counties furthest from 优质均衡, the resources short in the
-        most counties, the total cost, warnings, counties without a result."""
+        most counties, the total cost, warnings, counties without a result (the counts and orderings
+        from :mod:`junheng_lib.analysis.city`)."""
         adv = RULES["rollup"]["advice"]
-        s = self.summary()
-        judged = s[s["status"] == ""]
+        s = self._ranking()
+        h = rollup.headline(s)
         out = []
-        fail = judged[~judged["basic_passed"].eq(True)]
+        fail = rollup.basic_failing(s)
         if len(fail):
             cvs = "；".join(f"{r.county}（" + "、".join(f"{st}综合差异系数{fmt_cv(getattr(r, f'composite_{st}'))}"
                                                     for st in STAGES if getattr(r, f"basic_{st}") is False) + "）"
                            for r in fail.itertuples())
             out.append((f"{len(fail)}个县(区)未达到基本均衡标准：{cvs}，超过国家规定标准。",
                         adv["basic"].format(counties="、".join(fail["county"]))))
-        n = int(RULES["rollup"]["furthest"])
-        far = judged[(judged["grade"] != GRADES[0]) & ~judged["county"].isin(fail["county"])].tail(n)
-        if len(far):
+        far = rollup.furthest(s, int(RULES["rollup"]["furthest"]))
+        if far:
             rd = self.readiness().set_index("county")
-            text = "；".join(f"{c}（{rd.loc[c, 'gaps']}）" for c in far["county"])
-            out.append((f"按排名，距优质均衡差距最大的县(区)为{'、'.join(far['county'])}：{text}。",
-                        adv["furthest"].format(counties="、".join(far["county"]))))
-        g = self.shortfall()
-        if len(g):
-            g = g[g["amount"] > 0]
-            res = g.groupby(["indicator", "resource", "unit"], sort=False).agg(
-                amount=("amount", "sum"), schools=("schools", "sum")).reset_index()
-            counties = {code: len({c for c, r in self.results.items() for st in r["stages"].values()
-                                   if st.get("shortfall", {}).get(code, {}).get("amount", 0) > 0})
-                        for code in res["indicator"]}
-            res["counties"] = res["indicator"].map(counties)
-            top = res.sort_values(["counties", "schools"], ascending=False, kind="stable").head(
-                int(RULES["rollup"]["top_resources"]))
-            if len(top):
-                what = "、".join(f"{r.resource}（{r.counties}个县(区)共{r.schools:,}校次不足，全市差额{amount(r.amount, r.unit)}）"
-                                for r in top.itertuples())
-                measures = "；".join(f"{r.resource}：" + RULES["ledger"]["measure"].get(
-                    str(INDICATORS.loc[r.indicator, "numerator"]), RULES["ledger"]["item_measure"])
-                    for r in top.itertuples())
-                out.append((f"不足的县(区)最多的资源为{what}。", adv["resource"].format(measures=measures)))
+            text = "；".join(f"{c}（{rd.loc[c, 'gaps']}）" for c in far)
+            out.append((f"按排名，距优质均衡差距最大的县(区)为{'、'.join(far)}：{text}。",
+                        adv["furthest"].format(counties="、".join(far))))
+        top = rollup.resource_shortage(self.results, self.shortfall(), int(RULES["rollup"]["top_resources"]))
+        if len(top):
+            what = "、".join(f"{r.resource}（{r.counties}个县(区)共{r.schools:,}校次不足，全市差额{amount(r.amount, r.unit)}）"
+                            for r in top.itertuples())
+            measures = "；".join(f"{r.resource}：" + RULES["ledger"]["measure"].get(
+                str(INDICATORS.loc[r.indicator, "numerator"]), RULES["ledger"]["item_measure"])
+                for r in top.itertuples())
+            out.append((f"不足的县(区)最多的资源为{what}。", adv["resource"].format(measures=measures)))
         led = self.ledger_sums().iloc[-1]
         if led["items"]:
             out.append((f"各校达到优质均衡标准所需投入较大：各校全部达到100%标准估算需{amount(led['cost'], '元')}，"
                         f"按最低成本达标方案估算需{amount(led['plan_cost'], '元')}。", adv["budget"]))
-        risk = judged.loc[judged["risk"] > 0]
-        if len(risk):
-            out.append((f"{len(risk)}个县(区)出现差异系数预警，共{int(risk['risk'].sum())}项（见差异系数预警表）。",
-                        adv["warning"].format(counties="、".join(risk["county"]))))
+        risk = h["at_risk"]
+        if risk:
+            out.append((f"{len(risk)}个县(区)出现差异系数预警，共{h['risk_items']}项（见差异系数预警表）。",
+                        adv["warning"].format(counties="、".join(risk))))
         if self.missing:
             out.append((f"{'、'.join(self.missing)}没有本学年的当前结果，全市汇总未能覆盖这些县(区)。",
                         adv["missing"].format(counties="、".join(self.missing))))
@@ -632,26 +490,18 @@ class CityReport(Report):
         One row per warning — 学年, 县(区), 学段, 指标 (the indicator that slips, or 学位 / 大班额 /
         学校规模 / 优质均衡学校达标) and 预警 (the sentence "预计YYYY年…", rendered from the warning's
         data) — earliest year first, then the counties in data order. Counties without a current
-        result or without a projection (no classes table …) have no row.
+        result or without a projection (no classes table …) have no row
+        (:func:`junheng_lib.analysis.city.projected_warnings`, in words).
         """
-        order = {c: i for i, c in enumerate(self.counties or list(self.results))}
-        rows = []
-        for c, r in self.results.items():
-            for w in (r.get("outlook") or {}).get("warnings", []):
-                rows.append({**w, "county": c})
+        w = rollup.projected_warnings(self.results, self.counties or list(self.results))
         cols = ["学年", "县(区)", "学段", "指标", "预警"]
-        if not rows:
+        if w.empty:
             return pd.DataFrame(columns=cols)
-        w = pd.DataFrame(rows)
-        w = w.assign(_c=w["county"].map(order), _s=w["stage"].map(STAGE_ORDER),
-                     _k=w["kind"].map(list(RULES["outlook"]["warning"]).index))
-        w = w.sort_values(["year", "_c", "_s", "_k"], kind="stable").reset_index(drop=True)
         items = RULES["outlook"]["item"]
         item = [(RULES["basic"]["composite_name"] if i == "composite" else label(i)) if k == "cv_over" else items[k]
                 for k, i in zip(w["kind"], w["indicator"])]
         return pd.DataFrame({"学年": [f"{int(y)}学年" for y in w["year"]], "县(区)": w["county"], "学段": w["stage"],
                              "指标": item, "预警": warning_texts(w)}, columns=cols)
-
 
     def projected_risk_table(self) -> Table | Text:
         """七、预计出现风险的县(区): :meth:`projected_risk` as a table (or the sentence that there is none)."""
@@ -660,6 +510,32 @@ class CityReport(Report):
             return Text(RULES["outlook"]["text"]["city_none"])
         return Table("预计出现风险的县(区)（在校生预测，资源保持本学年水平）", risk,
                      [Column(c, c) for c in risk.columns], merge="学年")
+
+
+def _worded(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``df`` (a copy) with the status codes of ``columns`` in words (:data:`STATUS_WORDS`)."""
+    return df.assign(**{c: df[c].map(lambda v: STATUS_WORDS.get(v, v)) for c in columns})
+
+
+def _gaps(r) -> str:
+    """A county's 主要差距 in words, from its row of the roll-up's summary (status codes)."""
+    if r.status:
+        return ("县级报告未生成或生成失败，本学年没有当前结果" if r.status == rollup.NOT_GENERATED
+                else "全部学校均不在评估范围内，未作评估")
+    g = []
+    if not r.basic_passed:
+        g.append("基本均衡未达标")
+    if r.cvs_over:
+        g.append(f"{r.cvs_over}项优质均衡差异系数超标")
+    bad = [f"{st}{getattr(r, f'schools_{st}') - getattr(r, f'schools_passed_{st}')}所"
+           for st in STAGES if getattr(r, f"schools_{st}") - getattr(r, f"schools_passed_{st}")]
+    if bad:
+        g.append(f"{'、'.join(bad)}学校未达到优质均衡学校标准")
+    if r.items_failed:
+        g.append(f"{r.items_failed}项县级指标未达标")
+    if r.items_missing:
+        g.append(f"{r.items_missing}项县级指标缺少数据")
+    return "；".join(g) or "无"
 
 
 def _indicator_name(code: str) -> str:

@@ -2,7 +2,7 @@
 
 Every number in a sentence comes from the computed tables; the wording follows the facts
 (pass/fail, rise/fall, one stage or both, one school or several). Functions return plain text
-(no markup); :func:`junheng_lib.report.county.md` escapes it for display.
+(no markup); :func:`junheng_lib.render.notebook.md` escapes it for display.
 
 Examples
 --------
@@ -608,7 +608,7 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
                 int((basic_items["status"] == Status.MISSING).sum())
             s += f"；{bname}的县级指标{nb}项中" + ("、".join(x for x in (
                 f"达标{nb - nf - nm}项" if nb - nf - nm else "", f"未达标{nf}项" if nf else "",
-                f"{words['missing']}{nm}项（未提供数据）" if nm else "") if x))
+                f"{words[Status.MISSING]}{nm}项（未提供数据）" if nm else "") if x))
         out.append(s + "。")
     # 优质均衡: the four parts
     desc = []
@@ -625,19 +625,19 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
                 sch = f"{n}所学校均达标" if n and k == n else (f"{n}所学校均未达标" if n > 1 and k == 0
                                                            else f"{n}所学校中{k}所达标")
                 detail.append(f"{st}{cvs}，{sch}")
-            desc.append(f"{part}{r['status']}" + (f"（{'；'.join(detail)}）" if detail else ""))
+            desc.append(f"{part}{words[r['status']]}" + (f"（{'；'.join(detail)}）" if detail else ""))
         elif r["items"] == 0:
-            desc.append(f"{part}{r['status']}（未提供数据）")
+            desc.append(f"{part}{words[r['status']]}（未提供数据）")
         elif r["items"] == 1:
-            desc.append(f"{part}{r['status']}" + ("（未提供数据）" if r["missing"] else ""))
+            desc.append(f"{part}{words[r['status']]}" + ("（未提供数据）" if r["missing"] else ""))
         else:
             bits = [f"{r['items']}项中达标{r['passed']}项"]
             if r["failed"]:
                 bits.append(f"未达标{r['failed']}项")
             if r["missing"]:
                 bits.append(f"未提供数据{r['missing']}项")
-            desc.append(f"{part}{r['status']}（{'，'.join(bits)}）")
-    n_ok = int((parts["status"] == words["passed"]).sum())
+            desc.append(f"{part}{words[r['status']]}（{'，'.join(bits)}）")
+    n_ok = int((parts["status"] == Status.PASS).sum())
     out.append(f"{qname}：{len(parts)}个方面中{n_ok}个达标。" + "；".join(desc) + "。")
     # main problems
     top = probs.head(int(nt["main_problems"]))
@@ -648,8 +648,7 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
     else:
         out.append("主要问题：未发现需要整改的问题。")
     # readiness
-    schools, ok = int(verdicts["schools"].sum()) if len(verdicts) else 0, \
-        int(verdicts["schools_passed"].sum()) if len(verdicts) else 0
+    schools = int(verdicts["schools"].sum()) if len(verdicts) else 0
     head = f"{qname}准备程度为“{grade}”，{grade_text(grade)}" if grade else ""
     tail = ""
     if schools:
@@ -742,3 +741,14 @@ def options_text(options: Options) -> list[str]:
     '小规模学校(教学点除外)：在校生不足100人的学校不参与计算'
     """
     return [f"{name}：{text}" + ("(默认)" if is_default else "") for name, text, is_default in option_choices(options)]
+
+
+def school_rule() -> str:
+    """优质均衡's per-school rule in words, from the rule table ("至少6项达标、其余不低于85%")."""
+    q = RULES["quality"]
+    return f"至少{q['min_met']}项达标、其余不低于{q['floor_share']:.0%}"
+
+
+def floor_text() -> str:
+    """The floor share of a standard in words ("85%")."""
+    return f"{RULES['quality']['floor_share']:.0%}"

@@ -16,14 +16,17 @@ Examples
 [<Severity.ERROR: 'error'>, <Severity.INFO: 'info'>]
 >>> words(["fail", "x", Status.PASS])
 ['未达标', 'x', '达标']
+>>> Notice("county_year_missing", {"county": "甲县", "year": 2024}).text
+'县区表中没有县(区)“甲县”2024学年的行，政府保障程度、教育质量、社会认可度和经费“三个增长”各项显示为未提供'
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from junheng_lib.rules.table import RULES
 
-__all__ = ["Code", "Status", "Severity", "words", "word"]
+__all__ = ["Code", "Status", "Severity", "Notice", "words", "word"]
 
 _WORDS = RULES["codes"]
 
@@ -73,3 +76,22 @@ def word(value) -> object:
 def words(values) -> list:
     """:func:`word` of each value."""
     return [word(v) for v in values]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the inputs leave out, as data: a ``code`` of ``[notice]`` in the rule table and the
+    parameters of its template. The evaluation carries notices; the reports render them
+    (:attr:`text`)."""
+
+    code: str
+    params: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def text(self) -> str:
+        t = RULES["notice"]
+        out = t[self.code].format(items=t["county_items"], **self.params)
+        similar = self.params.get("similar")
+        if similar:
+            out += t["county_row_similar"].format(similar="、".join(f"“{x}”" for x in similar))
+        return out

@@ -79,6 +79,7 @@ class NotebookExecutor:
         self.expect_more = False
         self.warm = kernels.WarmKernel()
         self.stopping: list = []
+        self.running = None  # the kernel of the notebook being executed
 
     def start_ahead(self, template: str) -> None:
         """Start the kernel of a notebook of ``template`` now (used before the data are read)."""
@@ -94,6 +95,7 @@ class NotebookExecutor:
             km = self.warm.take(cwd, env) if attempt == 1 else None
             if km is None:
                 km = kernels.start(cwd, env)
+            self.running = km
             if attempt == 1 and self.expect_more:
                 self.start_ahead(task.template)
             prepare_html()
@@ -108,8 +110,9 @@ class NotebookExecutor:
                     continue
                 raise
             finally:
-                kernels.request_stop(km)
                 self.stopping.append(km)
+                self.running = None
+                kernels.request_stop(km)
         raise last  # pragma: no cover
 
     def settle(self) -> None:
@@ -121,3 +124,12 @@ class NotebookExecutor:
         """Shut down the kernel started ahead and never used, and every kernel still stopping."""
         self.warm.discard()
         self.settle()
+
+    def kill(self) -> None:
+        """Kill every kernel of this executor at once — the running one, the one started ahead and
+        those stopping — without waiting on any (Ctrl-C; a pool worker told to end)."""
+        found = [self.running, self.warm.km, *self.stopping]
+        self.running, self.warm.km, self.warm.key, self.stopping = None, None, None, []
+        for km in found:
+            if km is not None:
+                kernels.kill_now(km)

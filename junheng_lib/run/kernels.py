@@ -25,8 +25,8 @@ from jupyter_core.utils import run_sync
 
 from junheng_lib.run.cleanup import SOCKET_PREFIX, owner_prefix
 
-__all__ = ["IPCKernelManager", "WarmKernel", "start", "request_stop", "finish_stop", "stop", "warm_up_code",
-           "KERNEL_NAME"]
+__all__ = ["IPCKernelManager", "WarmKernel", "start", "request_stop", "finish_stop", "stop", "kill_now",
+           "warm_up_code", "KERNEL_NAME"]
 
 KERNEL_NAME = "python3"
 #: what nbclient passes to the kernels it starts itself: no IPython history database on disk
@@ -128,6 +128,36 @@ def finish_stop(km: IPCKernelManager, wait: float = 0.0) -> None:
             run_sync(km.cleanup_resources)()
         except Exception:  # noqa: BLE001
             shutil.rmtree(km._ipc_dir, ignore_errors=True)
+
+
+def kill_now(km: IPCKernelManager) -> None:
+    """Kill a kernel at once, without its event loop (Ctrl-C, or a pool worker told to end): its
+    process group (a kernel runs in a session of its own) is sent SIGKILL, its connection file and
+    socket folder are removed. Never raises."""
+    proc = None
+    try:
+        proc = _process(km)
+    except Exception:  # noqa: BLE001
+        pass
+    if proc is not None:
+        try:
+            if hasattr(os, "killpg"):
+                import signal
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)   # the kernel leads its session (start_new_session)
+                except OSError:
+                    proc.kill()
+            else:  # pragma: no cover - Windows
+                proc.kill()
+            proc.wait(timeout=STOP_WAIT)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    try:
+        km.cleanup_connection_file()
+    except Exception:  # noqa: BLE001
+        pass
+    km.stop_clients()
+    shutil.rmtree(km._ipc_dir, ignore_errors=True)
 
 
 def stop(km: IPCKernelManager, now: bool = False) -> None:

@@ -22,14 +22,18 @@ removed by the next run (:func:`~junheng_lib.run.cleanup.clean_leftovers`).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
 import os
+import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -40,7 +44,7 @@ from tqdm.auto import tqdm
 
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
-from junheng_lib.render.docx import check_template
+from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.page import notebook_to_html
 from junheng_lib.rules.options import Options
 from junheng_lib.run.cleanup import (
@@ -60,8 +64,11 @@ from junheng_lib.run.outputs import (
     STALE_DIR,
     check_unit,
     commit_unit,
+    invalidate_index,
     read_manifest,
     retire_unit,
+    set_aside,
+    unit_stems,
     write_index,
 )
 from junheng_lib.run.tasks import (
@@ -72,7 +79,8 @@ from junheng_lib.run.tasks import (
     TaskResult,
     notebook_parameters,
 )
-from junheng_lib.util.names import NameClash, file_stems, safe_name
+from junheng_lib.util.fileio import OutputError, atomic_write_text, os_error_in, reason
+from junheng_lib.util.names import NameClash, file_stems, safe_name, without_controls
 
 __all__ = ["run_reports", "run_tasks", "run_county", "Execute", "CountyTask", "TaskResult"]
 
@@ -102,7 +110,7 @@ def relative_paths(nb_path: Path, params: dict, out: Path, template: str, stem: 
     to the report's folder (``.`` for the report folder itself), the template and output its file names;
     ``data_slice`` (the run's own file, removed at its end) becomes "". A report is handed over; where it was computed is in its 说明 as file names and hashes."""
     subst = {}
-    for key in ("output_dir", "results_dir", "data_dir"):
+    for key in ("output_dir", "results_dir", "data_dir", "data_slice"):
         p = params.get(key)
         if not p or not os.path.isabs(p):
             continue
@@ -131,7 +139,7 @@ def relative_paths(nb_path: Path, params: dict, out: Path, template: str, stem: 
             for p, rel in sorted(subst.items(), key=lambda kv: -len(kv[0])):
                 src = src.replace(repr(p), repr(rel)).replace(json.dumps(p), json.dumps(rel))
             cell["source"] = src
-    nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    atomic_write_text(nb_path, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")  # never half-written
 
 
 def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
@@ -170,10 +178,9 @@ def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
         failed_nb.unlink(missing_ok=True)
         return TaskResult(task.county, True, time.perf_counter() - t0, [str(p) for p in outputs], task=task)
     except Exception as e:  # noqa: BLE001 - one county's failure must not stop the others
-        if tmp_nb.exists():
-            tmp_nb.replace(failed_nb)
-        return TaskResult(task.county, False, time.perf_counter() - t0, [str(failed_nb)] if failed_nb.exists() else [],
-                          _short_error(e), task=task)
+        kept = _keep_failed(tmp_nb, failed_nb)
+        return TaskResult(task.county, False, time.perf_counter() - t0, [str(failed_nb)] if kept else [],
+                          _short_error(e, stage, out), task=task)
     finally:
         settle = getattr(execute, "settle", None)
         if own:
@@ -183,10 +190,59 @@ def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _short_error(e: Exception) -> str:
+def _keep_failed(tmp_nb: Path, failed_nb: Path) -> bool:
+    """Keep a failed run's executed notebook as ``<stem>.failed.ipynb`` — whole or not at all: a
+    notebook cut short (a full disk) is dropped, and so is the record of an earlier failure (it would
+    be taken for this run's). True when it was kept."""
+    try:
+        nb = json.loads(tmp_nb.read_text(encoding="utf-8"))
+        whole = isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+    except (OSError, ValueError):
+        whole = False
+    try:
+        if whole:
+            os.replace(tmp_nb, failed_nb)   # a rename within the output folder's file system: atomic
+            return True
+        failed_nb.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return False
+
+
+_ERRNO = re.compile(r"\[Errno (\d+)\][^'\n]*(?:'([^'\n]+)')?")
+
+
+def _short_error(e: Exception, stage: Path | None = None, out: Path | None = None) -> str:
+    """What went wrong, for the run's summary: a file the machine refused in Chinese, naming the file
+    where it lands (the report folder, not the staging folder it was written in) or the folder."""
     if isinstance(e, PapermillExecutionError):
-        return f"{e.ename}: {e.evalue}"[:500]
-    return f"{type(e).__name__}: {e}"[:500]
+        text = e.evalue if e.ename in ("OutputError", "DataError") else f"{e.ename}: {e.evalue}"
+        m = _ERRNO.search(e.evalue or "") if e.ename in _OS_ERRORS else None
+        if m:  # an operating-system error in the notebook: said in Chinese, its text kept
+            text = _os_text(OSError(int(m.group(1)), os.strerror(int(m.group(1))), m.group(2)), out) + f"（{text}）"
+    elif isinstance(e, OutputError):
+        text = str(e)
+    elif (err := os_error_in(e)) is not None:
+        text = _os_text(err, out)
+    else:
+        text = f"{type(e).__name__}: {e}"
+    if stage is not None and out is not None:
+        for where in {str(stage.resolve()), str(stage.absolute()), str(stage)}:
+            text = text.replace(where + os.sep, str(out.resolve()) + os.sep)
+    return text[:500]
+
+
+def _os_text(err: OSError, out: Path | None) -> str:
+    if err.filename:
+        return f"无法读写“{err.filename}”：{reason(err)}"
+    if out is not None:
+        return f"无法写入报告文件夹“{out.resolve()}”中的文件：{reason(err)}"
+    return f"文件读写失败：{reason(err)}"
+
+
+#: the names an operating-system error has in a notebook's traceback
+_OS_ERRORS = {"OSError", "IOError", "PermissionError", "FileNotFoundError", "IsADirectoryError", "NotADirectoryError",
+              "FileExistsError", "BlockingIOError"}
 
 
 def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
@@ -218,6 +274,10 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                         ex.expect_more = k + 1 < len(tasks) or more_after
                     results.append(_settle(run_county(t, ex)))
                     bar.update()
+            except BaseException:  # Ctrl-C: the kernels end now, no orderly shutdown is waited for
+                with _shielded():
+                    _kill(ex)
+                raise
             finally:
                 if execute is None:
                     ex.close()
@@ -229,8 +289,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
             # tasks not started yet, and workers busy: a worker starts its next kernel ahead only when
             # more tasks wait than idle workers will take
             counts = ctx.Array("i", [len(tasks), 0])
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(os.getpid(), counts, workers, execute)) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(os.getpid(), counts, workers, execute))
+            try:
                 futs = {pool.submit(_run_in_pool, t): t for t in tasks}
                 for f in as_completed(futs):
                     try:
@@ -240,6 +301,10 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
                                                           task=futs[f])))
                     bar.set_postfix_str(futs[f].county)
                     bar.update()
+            except BaseException:  # Ctrl-C (or an error of this process): the workers and their kernels end now
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
     return results
@@ -257,12 +322,73 @@ class _Worker:
 _worker: _Worker | None = None
 
 
+#: seconds a pool worker told to end (SIGTERM) has before it is killed
+STOP_WAIT = 10.0
+
+
+def _kill(execute) -> None:
+    """Kill the kernels of an executor at once (one with a ``kill`` method), never raising."""
+    kill = getattr(execute, "kill", None)
+    if kill is not None:
+        try:
+            kill()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+@contextlib.contextmanager
+def _shielded():
+    """A further Ctrl-C is ignored while the run ends its children (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a process pool now: every worker is told to end (SIGTERM: it kills its kernels and exits),
+    killed if it has not within :data:`STOP_WAIT` seconds; the tasks not started are cancelled."""
+    with _shielded():
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(STOP_WAIT)
+                if p.is_alive():
+                    p.kill()
+                    p.join(STOP_WAIT)
+
+
+def _ignore_signal(signum, frame) -> None:
+    """A pool worker's SIGINT (Ctrl-C reaches the whole process group): the runner decides, and tells
+    the worker to end (SIGTERM) — no KeyboardInterrupt or traceback in the worker."""
+
+
+def _end_worker(signum, frame) -> None:
+    """A pool worker's SIGTERM: kill its kernels, then end at once."""
+    w = _worker
+    if w is not None:
+        _kill(w.execute)
+    os._exit(128 + signum)
+
+
 def _init_worker(parent_pid: int, counts, workers: int, execute: Execute | None) -> None:
-    """Pool worker initializer: die with the runner; shut down the kernel started ahead at exit."""
+    """Pool worker initializer: die with the runner; Ctrl-C is the runner's to handle, SIGTERM ends
+    the worker and its kernels at once; shut down the kernel started ahead at a normal exit."""
     global _worker
     from multiprocessing import util
 
     die_with_parent(parent_pid)
+    if hasattr(signal, "SIGTERM") and os.name == "posix":
+        signal.signal(signal.SIGINT, _ignore_signal)  # a handler, not SIG_IGN: kernels do not inherit it
+        signal.signal(signal.SIGTERM, _end_worker)
     _worker = _Worker(counts, workers, execute)
     close = getattr(_worker.execute, "close", None)
     if close is not None:
@@ -348,12 +474,13 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     written, 1 otherwise.
     """
     word = {}
-    if docx_template:
-        path = check_template(docx_template)
+    if docx_template:  # tried once, before any work: a template that cannot make a report stops the run here
+        path = check_template_renders(docx_template)
         word["docx_template"] = str(path)
         word["docx_template_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-    if issuer and issuer.strip():
-        word["issuer"] = issuer.strip()
+    issuer = _clean_issuer(issuer)
+    if issuer:
+        word["issuer"] = issuer
     task_word = {k: word[k] for k in ("docx_template", "issuer") if k in word}
 
     source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
@@ -363,6 +490,8 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     # one after the other, this process runs every notebook: its first kernel boots while the data are read
     executor = execute if execute is not None or not local else NotebookExecutor()
     run_dir: Path | None = None
+    folders: dict = {}
+    interrupted = False
     try:
         if isinstance(executor, NotebookExecutor):
             executor.start_ahead(COUNTY)
@@ -388,6 +517,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         for y in years:
             here = set(ds.schools.loc[ds.schools["year"] == y, "county"])
             present[y] = [c for c in order if c in here]
+            _set_aside_absent(folders[y], y, {c: stems[c] for c in present[y]})
         tasks = [CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
                             input_hash=hashes[(y, c)], **task_word)
                  for y in years for c in wanted if c in present[y]]
@@ -395,6 +525,9 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         size = ds.schools.groupby(["year", "county"]).size()
         tasks.sort(key=lambda t: -int(size.get((t.year, t.county), 0)))
         todo = [t for t in tasks if force or not _up_to_date(t)]
+        for y in years:  # until the run has made them, no reader of index.json takes these for current
+            if folders[y].is_dir():
+                invalidate_index(folders[y], {t.name for t in todo if t.year == y})
         # each notebook reads its county's validated slice, named in its task (the run's private folder)
         if todo:
             run_dir = _run_folder(root)
@@ -428,11 +561,19 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             # never in this process when parallel (its pool workers were forked from it)
             results += run_tasks(roll_todo, min(workers, 2), progress,
                                  execute=executor if local else execute)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        if executor is not None and execute is None:
-            executor.close()
-        if run_dir is not None:
-            shutil.rmtree(run_dir, ignore_errors=True)
+        with _shielded() if interrupted else contextlib.nullcontext():
+            if interrupted:  # Ctrl-C: kernels killed, not shut down; what the ended workers left, removed
+                _kill(executor)
+            if executor is not None and execute is None:
+                executor.close()
+            if run_dir is not None:
+                shutil.rmtree(run_dir, ignore_errors=True)
+            if interrupted:
+                clean_leftovers([root, *(f for f in folders.values() if f.is_dir())] if root.is_dir() else [])
     failed = [r for r in results if not r.ok]
     print(f"完成：{len(results) - len(failed)}/{len(results)} 份报告" + (f"，{skipped} 份未变化已跳过" if skipped else "")
           + f"，输出目录 {root.resolve()}", file=sys.stderr)
@@ -452,6 +593,52 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                 print(f"提示：{y}学年{'、'.join(stale)}没有按当前数据和口径生成的报告（本次未生成），"
                       "全市汇总中列为未生成", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _clean_issuer(issuer: str | None) -> str:
+    """The issuing unit as given, without surrounding spaces, control characters (line breaks, tabs …)
+    and invisible format characters (bidirectional overrides …) — said on standard error when any
+    were removed, never silently."""
+    if not issuer:
+        return ""
+    given = issuer.strip()
+    clean = without_controls(given).strip()
+    if clean != given:
+        if clean:
+            print(f"提示：发文单位（--issuer）中含有控制字符或不可见的格式字符（如换行、制表符、文字方向控制符），已删除；"
+                  f"Word 报告的封面和落款写作“{clean}”", file=sys.stderr)
+        else:
+            print("提示：发文单位（--issuer）只含控制字符或不可见的格式字符，已忽略；Word 报告使用默认的发文单位"
+                  "（“<县区>教育局”）", file=sys.stderr)
+    return clean
+
+
+def _set_aside_absent(folder: Path, year: int, present: dict) -> list[str]:
+    """Move to ``过期报告/`` the report units of ``folder`` that belong to no county of the year's data
+    (``present``: county → file stem), so that none of them looks current: a county no longer in the
+    data, or a county whose file name has changed (a new name that would share its file). Said on
+    standard error; returns the counties (or stems) set aside."""
+    if not folder.is_dir():
+        return []
+    keep = set(present.values()) | {ROLLUP_STEM}
+    gone, renamed = [], []
+    for stem in unit_stems(folder):
+        if stem in keep:
+            continue
+        county = (read_manifest(folder, stem) or {}).get("county")
+        if not set_aside(folder, stem):
+            continue
+        if isinstance(county, str) and county in present:
+            renamed.append(f"{county}（原文件名“{stem}”，现为“{present[county]}”）")
+        else:
+            gone.append(county if isinstance(county, str) and county else stem)
+    if gone:
+        print(f"提示：{year}学年的数据中已没有{'、'.join(gone)}，其原有报告已移入 {year}/{STALE_DIR}/，"
+              "不再作为当前结果", file=sys.stderr)
+    if renamed:
+        print(f"提示：{year}学年{'、'.join(renamed)}的报告文件名已改变，原有文件已移入 {year}/{STALE_DIR}/",
+              file=sys.stderr)
+    return gone + renamed
 
 
 def _run_folder(root: Path) -> Path:

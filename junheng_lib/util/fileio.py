@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["OutputError", "EXIT_USAGE", "EXIT_IO", "atomic_path", "atomic_dir", "atomic_write_text",
-           "check_file_target", "check_dir_target", "reason", "exit_code", "output_error"]
+           "check_file_target", "check_dir_target", "reason", "exit_code", "output_error", "os_error_in"]
 
 #: exit status of a request that cannot be met as given (the same as a data or argument error)
 EXIT_USAGE = 2
@@ -85,6 +85,12 @@ def _os_error(e: BaseException) -> OSError | None:
             return arg
         e = e.__cause__ or e.__context__
     return None
+
+
+def os_error_in(e: BaseException) -> OSError | None:
+    """The OSError behind ``e`` (itself, wrapped, its cause or context), or None: what a failed write
+    was refused for, to say in Chinese (:func:`reason`)."""
+    return _os_error(e)
 
 
 def _temp_name(path: Path) -> Path:

@@ -1,10 +1,12 @@
 """File names of report outputs: one harmless, bounded path component per county, unique in a folder.
 
 A county name is kept as its file name when it is already safe. A name that has to be changed —
-characters a file system refuses (``/ \\ : * ? " < > |``, control characters), dots (which would blur
-the suffixes: "东湖区.failed" next to "东湖区"), leading or trailing spaces, a reserved device name
-(``CON``, ``NUL`` …), or a name too long for a file name — gets a
-short hash of the original name appended, so that "云州/西山区" and "云州_西山区" never share a file.
+characters a file system refuses (``/ \\ : * ? " < > |``, control characters, line separators), dots
+(which would blur the suffixes: "东湖区.failed" next to "东湖区"), leading or trailing spaces, a reserved
+device name (``CON``, ``NUL`` …), invisible format characters (the bidirectional overrides and
+isolates such as U+202E, which would show a file name reordered — "甲县\\u202excod.exe" — zero-width
+spaces and joiners, a byte-order mark: dropped), or a name too long for a file name — gets a short
+hash of the original name appended, so that "云州/西山区" and "云州_西山区" never share a file.
 :func:`file_stems` also separates names that differ only in letter case or Unicode normalization
 (one file on macOS and Windows).
 """
@@ -15,13 +17,15 @@ import re
 import unicodedata
 from typing import Iterable
 
-__all__ = ["MAX_STEM_BYTES", "NameClash", "safe_name", "file_stems", "name_tag"]
+__all__ = ["MAX_STEM_BYTES", "NameClash", "safe_name", "file_stems", "name_tag", "without_controls"]
 
 #: longest file stem in UTF-8 bytes; leaves room for the longest suffix (".manifest.json") and the
 #: temporary names of the writers within the usual 255-byte limit of a file name
 MAX_STEM_BYTES = 150
 _TAG_LEN = 8
-_UNSAFE = re.compile(r'[\\/:*?"<>|.\x00-\x1f\x7f]')
+#: replaced by "_": what file systems refuse or mishandle, dots, control characters (C0, DEL, C1), the
+#: line and paragraph separators, lone surrogates (not encodable in a file name)
+_UNSAFE = re.compile('[\\\\/:*?"<>|.\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
@@ -48,8 +52,25 @@ def _tagged(name: str, base: str) -> str:
     return f"{base or '_'}-{name_tag(name)}"
 
 
+def _visible(text: str) -> str:
+    """``text`` without its invisible format characters (Unicode category Cf: bidirectional controls
+    such as U+202E, zero-width spaces and joiners, the byte-order mark, soft hyphens …)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (C0 and C1, including tab and line breaks; line and
+    paragraph separators) and invisible format characters (bidirectional overrides, zero-width
+    characters …): what must never reach a cover, a file name or a terminal unseen.
+
+    >>> without_controls("甲县\\u202e教育局\\x07\\n")
+    '甲县教育局'
+    """
+    return "".join(ch for ch in str(text) if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs"))
+
+
 def _base(name: str) -> str:
-    return unicodedata.normalize("NFC", _UNSAFE.sub("_", name)).strip(" ")
+    return unicodedata.normalize("NFC", _UNSAFE.sub("_", _visible(name))).strip(" ")
 
 
 def safe_name(name: str) -> str:
@@ -62,6 +83,8 @@ def safe_name(name: str) -> str:
     >>> safe_name("云州/西山区").startswith("云州_西山区-")
     True
     >>> len(safe_name("县" * 200).encode()) <= MAX_STEM_BYTES
+    True
+    >>> safe_name("甲县\\u202excod.exe").startswith("甲县xcod_exe-")   # never displayed reordered
     True
     """
     name = str(name)
