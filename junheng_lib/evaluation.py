@@ -36,7 +36,7 @@ from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
 from junheng_lib.analysis.projection import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.readiness import grade_of, metrics_of
-from junheng_lib.analysis.screening import counts, screen_tables
+from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
 from junheng_lib.analysis.size import (
     class_bands,
     class_reconciliation,
@@ -124,6 +124,9 @@ class Evaluation:
         The data screening of the county-year (:func:`junheng_lib.analysis.screening.screen_tables`, columns
         :data:`~junheng_lib.analysis.screening.FINDING_COLUMNS`; year-over-year rules against the year before
         when the data hold it) and its counts by severity and rule.
+    screening_skipped : DataFrame
+        The year-over-year screening rules that could not run for the county-year, and why
+        (:func:`junheng_lib.analysis.screening.skipped_rules`: no previous year in a table).
     projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
         The 预警与展望 (:func:`junheng_lib.analysis.projection.outlook`): students by stage against capacity
         over the horizon, per school, the CVs of the projected years, the warnings as data and
@@ -161,6 +164,7 @@ class Evaluation:
     notices: tuple = ()
     findings: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     findings_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    screening_skipped: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_coefficients: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -234,7 +238,7 @@ class Evaluation:
         rows = []
         for st in STAGES:
             c = self.coefficients[self.coefficients["stage"] == st].set_index("indicator")
-            if c.empty:
+            if "composite" not in c.index:  # no school of the stage in 基本均衡's scope (e.g. only 教学点)
                 continue
             comp = c.loc["composite"]
             q = c.loc[codes(QUALITY)]
@@ -531,8 +535,12 @@ def _screen_and_project(data: Dataset, schools: pd.DataFrame, values: pd.DataFra
     near = [year - 1, year, year + 1]
     s3 = schools[schools["year"].isin(near)]
     s3.attrs = dict(schools.attrs)
+    co = None if data.counties is None else select(data.counties, county=county)
     found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
-                          stages=values[values["year"].isin(near)])
+                          stages=values[values["year"].isin(near)],
+                          counties=None if co is None else co[co["year"].isin(near)])
     findings = found[found["year"] == year].reset_index(drop=True)
+    skipped = skipped_rules(schools, co, year=year, county=county)
     tabs, note = outlook(cl, schools, values, year, county, options)
-    return {"findings": findings, "findings_summary": counts(findings), "outlook_note": note, **tabs}
+    return {"findings": findings, "findings_summary": counts(findings), "screening_skipped": skipped,
+            "outlook_note": note, **tabs}

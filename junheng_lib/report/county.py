@@ -39,6 +39,7 @@ from junheng_lib.report.county_monitoring import MonitoringBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
 from junheng_lib.report.county_shared import _STAGE, _reasons
 from junheng_lib.report.narrative import (
+    TEACHING_POINT_TEXT,
     SCHOOLS_OF,
     conclusion,
     option_choices,
@@ -225,11 +226,15 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
         cur = self.ev.current
         n = int(cur["school_id"].nunique())
         why = _reasons(cur.drop_duplicates("school_id"))
+        out_types = "、".join(t for t, v in RULES["school_types"].items() if not v["in_scope"])
+        tp = TEACHING_POINT_TEXT[self.options.teaching_points]
         scope = (f"{'、'.join(RULES['scope']['ownership'])}、{'、'.join(RULES['scope']['affiliation'])}的义务教育学校"
-                 f"（不含{'、'.join(t for t, v in RULES['school_types'].items() if not v['in_scope'])}）")
+                 f"（不含{out_types}；教学点{tp}）")
         head = f"{self.county}{self.year}学年没有纳入评估范围的学校"
-        body = (f"：全县{n}所学校中，{why}，均不参与计算" if why else f"：全县{n}所学校均无义务教育在校生") if n else \
-            "：数据中没有该县(区)本学年的学校"
+        notes = set(cur.loc[cur["scope_note"] != "", "scope_note"])
+        whole = all(x.endswith("不参与计算") for x in notes)   # each school out of both standards
+        body = (f"：全县{n}所学校中，{why}" + ("，均不参与计算" if whole else "") if why
+                else f"：全县{n}所学校均无义务教育在校生") if n else "：数据中没有该县(区)本学年的学校"
         return (f"{head}{body}。评估范围为{scope}，因此本报告不计算差异系数、学校达标情况和差额，"
                 f"只列出基本情况和不参与计算的学校。")
 
@@ -313,7 +318,7 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
                         ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table()),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
                         ("数据筛查", self.findings_table())):
-            if isinstance(t, Table):
+            if isinstance(t, (Table, Text)):   # a Text says why there is no table (e.g. nothing to rectify)
                 sheets.append(Sheet(name, [t]))
         return sheets + [prov]
 

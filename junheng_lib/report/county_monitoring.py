@@ -255,8 +255,10 @@ class MonitoringBlocks:
         """What was screened, what could not be (no previous year, no classes table), and the count."""
         t = RULES["data_quality"]["text"]
         out = [Text(t["method"])]
-        if self.year - 1 not in set(self.ev.values["year"]):
-            out.append(Text(t["no_previous"].format(prev=self.year - 1)))
+        # the rules that could not run (no previous year in a table), as check says them
+        skipped = self.ev.screening_skipped
+        if len(skipped):
+            out.append(Text("".join(skipped["message"]) + t["no_previous"]))
         if self.data.classes is None or self.data.classes.empty:
             out.append(Text(t["no_classes"]))
         out.append(Text(self._screening_summary().text()))

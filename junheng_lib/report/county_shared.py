@@ -28,4 +28,7 @@ def _reasons(st: pd.DataFrame) -> str:
     """'民办学校3所、非县属学校1所' from the scope notes of school × stage rows out of scope."""
     notes = st.loc[st["scope_note"] != "", "scope_note"]
     counts = notes.value_counts(sort=False)
-    return "、".join(f"{note.replace('不参与计算', '')}{n}所" for note, n in counts.items())
+    # a note that names a kind of school ("民办学校不参与计算") reads as the kind and its count; a note
+    # that says more (a 教学点 out of one standard, and why) as the count and the note
+    return "、".join(f"{note.removesuffix('不参与计算')}{n}所" if note.endswith("学校不参与计算")
+                    else f"{n}所{note.replace('；', '，')}" for note, n in counts.items())

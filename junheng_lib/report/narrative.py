@@ -60,6 +60,15 @@ def name(code: str) -> str:
     return RULES["basic"]["composite_name"] if code == "composite" else label(code)
 
 
+def cv_name(code: str) -> str:
+    """The CV of an indicator in words (``composite`` is already one: never "综合差异系数差异系数").
+
+    >>> cv_name("Y4"), cv_name("composite")
+    ('生均教学及辅助用房面积差异系数', '综合差异系数')
+    """
+    return name(code) if code == "composite" else f"{name(code)}差异系数"
+
+
 def pct(x: float, decimals: int = 0) -> str:
     """A share as the tables print it (:class:`junheng_lib.render.table.Column` ``pct``): the text and the
     table it cites agree.
@@ -476,7 +485,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     w = _groups(tables["warnings"])
     newly = w[w["kind"] == "newly_failed"]
     if len(newly):
-        rows.append((4, f"{_join(r['stage'] + name(_limited(r)) for _, r in newly.iterrows())}差异系数由上年达标变为未达标。",
+        rows.append((4, f"{_join(r['stage'] + cv_name(_limited(r)) for _, r in newly.iterrows())}由上年达标变为未达标。",
                      "查明变化原因（新建、撤并学校或学生流动），防止均衡水平滑坡。"))
     near = w[w["kind"].isin(["rising_near", "near_limit"])]
     if len(near):
