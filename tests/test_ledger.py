@@ -82,3 +82,20 @@ def test_ledger_table_says_per_student_beside_the_total_gap():
     cls = d[d["unit"] == "班"]
     assert len(cls)                     # 白石县 has classes above the standard size: their rows count in 班
     assert cls["current_text"].str.endswith("班").all() and cls["standard_text"].str.endswith("班").all()
+
+
+def test_a_county_with_nothing_to_rectify_says_so_in_every_output(tmp_path):
+    """HTML and Word say 未发现需要整改的项目; the workbook has the 整改台账 sheet saying it too."""
+    import openpyxl
+    from conftest import compliant, write_csv
+
+    from junheng_lib.report.county import CountyReport
+    write_csv(tmp_path / "schools.csv", [compliant(year=2024, school_id=f"S{i}", school_name=f"第{i}小学")
+                                         for i in range(3)])
+    rep = CountyReport.build(tmp_path, "甲县", 2024)
+    assert rep.ev.ledger.empty
+    out = tmp_path / "out"
+    out.mkdir()
+    xlsx = [p for p in rep.write_outputs(out) if p.suffix == ".xlsx"][0]
+    wb = openpyxl.load_workbook(xlsx)
+    assert "整改台账" in wb.sheetnames and wb["整改台账"]["A1"].value == "未发现需要整改的项目。"
