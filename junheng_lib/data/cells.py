@@ -81,6 +81,16 @@ def _numbers(col: pd.Series, c: Column, trimmed: bool = False
     return num, blank, has_pct, fails
 
 
+def _date_needs_format(d, serial: float | None) -> bool:
+    """Whether :func:`_date_year` of this date depends on its cell's number format."""
+    return _typed_year(d, serial) or not (d.month >= 9 or (d.month, d.day) == (1, 1))
+
+
+def _typed_year(d, serial: float | None) -> bool:
+    """A whole number that looks like a year (2023) typed into a date-formatted cell (day 2023: 1905)."""
+    return serial is not None and float(serial).is_integer() and 1949 <= serial <= 2200 and d.year < 1949
+
+
 def _date_year(d, year_only: bool, serial: float | None) -> tuple[int | None, str | None]:
     """The 学年 of a year cell holding a date (an .xlsx date cell: the date, whether its format shows
     the year alone, the number Excel stores), or (None, why not) when it cannot be told.
@@ -92,7 +102,7 @@ def _date_year(d, year_only: bool, serial: float | None) -> tuple[int | None, st
     date-formatted cell is shown as a date of 1905: an error saying so.
     """
     y = d.year
-    if serial is not None and float(serial).is_integer() and 1949 <= serial <= 2200 and y < 1949:
+    if _typed_year(d, serial):
         shown = str(y) if year_only else f"{d:%Y-%m-%d}"
         return None, (f"单元格设成了日期格式：输入的{int(serial)}被 Excel 当作日期，显示为“{shown}”；"
                       f"请把该列的单元格格式改为“常规”（单元格将显示{int(serial)}）后再导入")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng_lib.data.cells import _date_year
+from junheng_lib.data.cells import _date_needs_format, _date_year
 from junheng_lib.data.csv import _Csv, _csv_sheet, _csv_source, _has_spaces, _parse_csv
 from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.errors import visible as _visible
@@ -24,7 +24,7 @@ from junheng_lib.data.rows import (
 )
 from junheng_lib.data.schema import Column
 from junheng_lib.data.sheet import ROW, _read_bytes, _Sheet, _strip
-from junheng_lib.data.xlsx import _read_xlsx, _uncached_error
+from junheng_lib.data.xlsx import _read_xlsx, _uncached_error, _year_only
 
 #: rows of a sheet searched for the header (one more is read for a two-row header)
 _HEADER_SEARCH = 20
@@ -163,7 +163,7 @@ def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], h
                 notices.append(f"{path}：工作表“{sheets[c[2]].name}”不是明细表（没有{lacks}等列），已读取工作表{read}")
     names = [f"{name}[{sheets[d[0]].name}]" if several else name for d in details]
     if len(details) > 1:
-        _same_headers(path, sheets, details, names, k, schema, key)
+        _same_headers(sheets, details, names, k, schema, key)
     uncached: list[DataIssue] = []
     for (j, header_idx, _, _), at in zip(details, names):
         if sheets[j].uncached is not None:
@@ -182,7 +182,7 @@ def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], h
         df = _frame(first.name, schema, first.data, first.rows, first.cols, first.header_idx, first.row_issues,
                     first.reported, issues, others)
         return df, issues, notices + first.notices
-    data, rows, at, merged_notices = _combine(path, parts, schema, key, issues)
+    data, rows, at, merged_notices = _combine(path, parts, key, issues)
     counts = "、".join(f"“{p.sheet}”{len(p.rows)}行" for p in parts)
     notices.append(f"{path}：工作表{'、'.join(f'“{p.sheet}”' for p in parts)}的表头相同，是同一张明细表，"
                    f"已合并读取（{counts}）")
@@ -198,7 +198,7 @@ def _read_sheets(path: Path, sheets: list[_Sheet], schema: tuple[Column, ...], h
     return df, issues, notices
 
 
-def _same_headers(path: Path, sheets: list[_Sheet], details: list, names: list[str], k: int, schema, key) -> None:
+def _same_headers(sheets: list[_Sheet], details: list, names: list[str], k: int, schema, key) -> None:
     """Refuse detail sheets whose headers differ from the main one's (sheet ``k``): their columns
     cannot be put together unambiguously (a column on one sheet only, another unit)."""
     def sig(header) -> tuple[Counter, dict]:
@@ -237,7 +237,7 @@ def _same_headers(path: Path, sheets: list[_Sheet], details: list, names: list[s
         raise DataError(issues)
 
 
-def _combine(path: Path, parts: list[_Part], schema, key: tuple[str, ...], issues: list[DataIssue]):
+def _combine(path: Path, parts: list[_Part], key: tuple[str, ...], issues: list[DataIssue]):
     """The rows of detail sheets with the same header as one table: (cells by column, spreadsheet row
     numbers, the sheet of each row, notices). The rows of a school (or county) and year found on
     several sheets are read once when every sheet has the same rows for it; otherwise each later
@@ -363,18 +363,27 @@ def _date_years(name: str, sheet: _Sheet, col: tuple, begin: int, body: pd.DataF
     doubt (:func:`_date_year`, a notice); otherwise one error for the cell (and no other for it)."""
     j, _, shown = col
     hits = sorted(r for (r, c) in sheet.dates if c == j and r >= begin and keep[r - begin])
+    ask = {(r, j) for r in hits if _date_needs_format(*sheet.dates[(r, j)])}
+    fmts = sheet.formats(ask) if ask and sheet.formats is not None else {}
     read: list[tuple[int, object, bool, int]] = []
+    at, years = [], []
     for r in hits:
-        d, year_only, serial = sheet.dates[(r, j)]
+        d, serial = sheet.dates[(r, j)]
+        year_only = _year_only(fmts.get((r, j)))
         y, why = _date_year(d, year_only, serial)
         i = r - begin
         row = int(rownums[i])
         if y is not None:
-            body.at[r, j] = str(y)
+            at.append(i)
+            years.append(str(y))
             read.append((row, d, year_only, y))
             continue
         reported.add((row, "year"))
         row_issues.append((row, "year", DataIssue(name, why, row=row, column=_visible(str(shown)), school=label(i))))
+    if at:
+        cells = body[j].to_numpy(dtype=object).copy()
+        cells[at] = years
+        body[j] = cells
     if read:
         row, d, year_only, y = read[0]
         example = f"显示为“{y}”" if year_only else f"“{d:%Y-%m-%d}”读作{y}"

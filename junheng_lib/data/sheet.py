@@ -2,6 +2,7 @@
 file as strings (:class:`_Sheet`), a file's bytes, and trimming an array of strings."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +27,11 @@ class _Sheet:
     uncached: pd.DataFrame | None = None  # xlsx: formula cells without a cached value (bool, grid's shape)
     may_ctrl: bool = True                 # the sheet may hold control characters (checked per column)
     #: xlsx: the cells holding a date (Excel stores a date as a number shown in a date format), by
-    #: (row, column) of ``grid``: (the date, the format shows only the year, the number Excel stores)
-    dates: dict[tuple[int, int], tuple[datetime, bool, float | None]] | None = None
+    #: (row, column) of ``grid``: (the date, the number Excel stores)
+    dates: dict[tuple[int, int], tuple[datetime, float | None]] | None = None
+    #: xlsx: the number formats of some cells of ``grid`` ({(row, column): format}), read again from the
+    #: file when asked for (only the date cells whose meaning depends on it)
+    formats: Callable[[set[tuple[int, int]]], dict[tuple[int, int], str]] | None = None
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -57,10 +57,8 @@ def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
         seen_date = False
         sheet = _Sheet(ws.title, grid.apply(lambda col: col.map(cell)) if len(grid) else grid, uncached=none)
         if seen_date:
-            try:
-                sheet.dates = _dates(ws, grid, wb.epoch)
-            except Exception as e:  # noqa: BLE001 - read once already; see corrupt()
-                raise corrupt(e, ws.title) from None
+            sheet.dates = _dates(grid, wb.epoch)
+            sheet.formats = _formats_of(name, data, len(sheets), ws.title)
         sheets.append(sheet)
     wb.close()
     if _has_formulas(data):
@@ -82,29 +80,42 @@ def _year_only(fmt: str | None) -> bool:
     return bool(codes) and codes <= {"y", "e"}
 
 
-def _dates(ws, grid: pd.DataFrame, epoch) -> dict[tuple[int, int], tuple[_dt.datetime, bool, float | None]]:
+def _dates(grid: pd.DataFrame, epoch) -> dict[tuple[int, int], tuple[_dt.datetime, float | None]]:
     """The date cells of a sheet read in ``grid`` (the values openpyxl gives): by (row, column), the
-    date, whether its number format shows only the year, and the number Excel stores (the serial)."""
+    date and the number Excel stores (the serial)."""
     from openpyxl.utils.datetime import to_excel
 
     values = grid.to_numpy(dtype=object)
     is_date = np.frompyfunc(lambda v: isinstance(v, _dt.date), 1, 1)(values).astype(bool)
-    at = {(int(r), int(c)) for r, c in zip(*np.nonzero(is_date))}
-    want = {r for r, _ in at}
     out = {}
-    for r, cells in enumerate(ws.iter_rows()):  # a second pass, for the number formats of the date rows
-        if r not in want:
-            continue
-        for c, x in enumerate(cells):
-            if (r, c) in at:
-                v = values[r, c]
-                try:
-                    serial = float(to_excel(v, epoch))
-                except (TypeError, ValueError, OverflowError):  # pragma: no cover - a date openpyxl itself made
-                    serial = None
-                d = v if isinstance(v, _dt.datetime) else _dt.datetime(v.year, v.month, v.day)
-                out[(r, c)] = (d, _year_only(getattr(x, "number_format", None)), serial)
+    for r, c in zip(*np.nonzero(is_date)):
+        v = values[r, c]
+        try:
+            serial = float(to_excel(v, epoch))
+        except (TypeError, ValueError, OverflowError):  # pragma: no cover - a date openpyxl itself made
+            serial = None
+        out[(int(r), int(c))] = (v if isinstance(v, _dt.datetime) else _dt.datetime(v.year, v.month, v.day), serial)
     return out
+
+
+def _formats_of(name: str, data: bytes, index: int, title: str):
+    """The number formats of some cells of sheet ``index``, read from the file again when asked for
+    (a second reading of the sheet, which only a few date cells need)."""
+    def formats(at: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        import openpyxl
+        want = {r for r, _ in at}
+        out = {}
+        try:
+            wb = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+            for r, cells in enumerate(wb.worksheets[index].iter_rows()):
+                if r in want:
+                    out.update({(r, c): x.number_format for c, x in enumerate(cells) if (r, c) in at})
+            wb.close()
+        except Exception as e:  # noqa: BLE001 - read once already: as in _read_xlsx
+            raise DataError([DataIssue(name, f"工作表“{title}”已损坏，无法读取（{type(e).__name__}）；"
+                                             "请在 Excel 中打开并另存为 .xlsx 后再导入")]) from None
+        return out
+    return formats
 
 
 def _has_formulas(data: bytes) -> bool:
