@@ -367,12 +367,14 @@ def cmd_check(args) -> int:
 def cmd_sample(args) -> int:
     import numpy as np
 
+    if args.provinces is not None and args.counties is None:
+        raise ValueError("--provinces 需要同时给出 --counties(全国的县区数)")
     check_dir_target(args.out, "--out")
     years = tuple(range(args.first_year, args.first_year + args.years))
     if args.counties is None:
         profiles = SAMPLE_PROFILES
-    else:
-        profiles = random_profiles(args.counties, np.random.default_rng(args.seed))
+    else:  # with --provinces: provinces, cities and 6-digit codes (none: all in 云州市, as before)
+        profiles = random_profiles(args.counties, np.random.default_rng(args.seed), provinces=args.provinces)
     for p in write_sample(args.out, profiles, years, args.seed):
         print(p, file=sys.stderr)
     return 0
@@ -504,6 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("sample", help="生成样例数据(默认：云州市10个县区)")
     sm.add_argument("--counties", type=_int_arg(1), help="县区数(给出时随机生成任意规模的数据)")
+    sm.add_argument("--provinces", type=_int_arg(1), metavar="N",
+                    help="省数(与 --counties 同用，如 --counties 2850 --provinces 31)：生成全国规模数据， "
+                         "每省约8–20个市、每市约3–15个县区， 每所学校带省、市和6位区划代码(省2位+市2位+县2位)， "
+                         "县区名全国不重复；不给则全部属于云州市")
     sm.add_argument("--years", type=_int_arg(1), default=3, help="学年数(默认3)")
     sm.add_argument("--first-year", type=_int_arg(1949), default=2022, help="第一个学年(默认2022)")
     sm.add_argument("--seed", type=_int_arg(0), default=2024, help="随机种子(默认2024)")

@@ -31,7 +31,8 @@ A missing ratio is never taken as 0. A county whose classes table has no year pa
 the base year (or not the base year itself) is not projected; one whose base year has no directly
 preceding year uses the pairs it has (the notes say which). A county-stage that needs a ratio the
 data cannot give (no pupils of a grade in any pair, after the reconciliation), whose 初一 would
-come from a 六年级 that is incomplete (a 小学 school-stage left out in the base year), or whose
+come from a 六年级 that is incomplete (a 小学 school-stage of the evaluation's scope left out in
+the base year, with classes that could reach grade 7 within the horizon), or whose
 pupils would have no school to go to, is not projected; the notes name the county, stage, base
 year and why. The notes (Chinese sentences) are ``attrs["notes"]`` of the :func:`project` table.
 
@@ -60,6 +61,7 @@ One school, grade 1 of 100 pupils in 2023 and 110 in 2024 (intake ratio 1.1), gr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -76,7 +78,14 @@ from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.read import read_table
 from junheng_lib.data.schema import Column, RowRule
 from junheng_lib.data.validate import validate
-from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES, at_least, label, within_limit
+from junheng_lib.rules.indicators import (
+    INDICATORS,
+    RULES,
+    STAGES,
+    at_least,
+    label,
+    within_limit,
+)
 from junheng_lib.rules.options import Options
 from junheng_lib.util.frames import select
 
@@ -128,7 +137,7 @@ def _county_totals(enrol: pd.DataFrame) -> pd.DataFrame:
 def _year_pairs(years, pairs: int) -> list[tuple[int, int]]:
     """The last ``pairs`` consecutive year pairs (a, a + 1) among ``years``."""
     ys = sorted(int(y) for y in set(years))
-    return [(a, b) for a, b in zip(ys[:-1], ys[1:]) if b == a + 1][-pairs:]
+    return [(a, b) for a, b in pairwise(ys) if b == a + 1][-pairs:]
 
 
 def _pairs_text(pairs: list[tuple[int, int]]) -> str:
@@ -138,6 +147,18 @@ def _pairs_text(pairs: list[tuple[int, int]]) -> str:
 def _keys(df: pd.DataFrame, shift: int = 0) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([df["year"].to_numpy(np.int64) + shift, df["school_id"].astype(str).to_numpy(),
                                       df["stage"].astype(str).to_numpy()])
+
+
+def _feeding(excluded: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """The left-out school-stages that bear on the county's 初一 within ``horizon`` years: of a type
+    in the evaluation's scope (a special school's pupils are not the general schools' 初一) and, for
+    a 小学, with classes up to grade 7 − ``horizon`` or higher in the classes table (or none given)."""
+    x = excluded.assign(stage=excluded["stage"].astype(str))
+    if "in_scope" in x:
+        x = x[x["in_scope"].astype(bool)]
+    if "top_grade" in x:
+        x = x[(x["stage"] != STAGES[0]) | x["top_grade"].isna() | (x["top_grade"] >= 7 - horizon)]
+    return x
 
 
 def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3, excluded: pd.DataFrame | None = None,
@@ -155,7 +176,8 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3, excluded: pd.Data
         with the schools table), whose rows ``enrol`` does not have: one left out in a year of a
         pair is left out of the other year of the pair too; the 6 → 7 ratio uses a pair only when
         no 小学 school-stage of the county is left out in its first year and no 初中 school-stage
-        in its second.
+        in its second (of the types in the evaluation's scope; a 小学 whose classes stop below
+        grade 6 does not count).
     years : dict, optional
         County → the years the classes table covers (default: the years of ``enrol``); a year
         whose school-stages are all left out still counts as covered.
@@ -173,7 +195,7 @@ def progression_ratios(enrol: pd.DataFrame, *, pairs: int = 3, excluded: pd.Data
         ex = _keys(excluded)
         before = _county_totals(enrol[~_keys(enrol, +1).isin(ex)])   # first year of a pair
         after = _county_totals(enrol[~_keys(enrol, -1).isin(ex)])    # second year of a pair
-        x = excluded.assign(stage=excluded["stage"].astype(str))
+        x = _feeding(excluded, 1)
         bad67 = ({(c, int(y)) for c, y in x.loc[x["stage"] == STAGES[0], ["county", "year"]].itertuples(index=False)}
                  | {(c, int(y) - 1) for c, y in x.loc[x["stage"] == STAGES[1], ["county", "year"]].itertuples(index=False)})
     if years is None:
@@ -287,6 +309,16 @@ def _prepare(classes: pd.DataFrame, schools: pd.DataFrame, county: str | None = 
     covered = {c: sorted(int(y) for y in set(g["year"])) for c, g in yc.groupby("county", sort=False)}
     rec = class_reconciliation(cl, s)
     ok = cl[~_keys(cl).isin(_keys(rec))] if len(rec) else cl
+    if len(rec):
+        # what a left-out school-stage can feed: its highest grade in the classes table (NaN: no
+        # class rows, any grade) and whether its type is in the evaluation's scope
+        raw = grade_enrolment(cl[_keys(cl).isin(_keys(rec))], s)
+        top = raw.groupby(["year", "school_id", "stage"])["grade"].max().rename("top_grade").reset_index()
+        rec = rec.merge(top.astype({"stage": str}), on=["year", "school_id", "stage"], how="left")
+        types = s[["year", "school_id", "school_type"]].drop_duplicates(["year", "school_id"])
+        rec = rec.merge(types, on=["year", "school_id"], how="left")
+        scope = {t: bool(v.get("in_scope", True)) for t, v in RULES["school_types"].items()}
+        rec["in_scope"] = rec["school_type"].map(scope).fillna(True).astype(bool)
     return _Prepared(grade_enrolment(ok, s), ok, covered, rec, s)
 
 
@@ -430,7 +462,8 @@ def _run(prep: _Prepared, base_year: int, horizon: int, intake: pd.DataFrame | N
     R = (ratios.drop_duplicates(["county", "grade"]).set_index(["county", "grade"])["ratio"].unstack("grade")
          .reindex(index=counties, columns=range(9)).to_numpy(float, copy=True))
     # 初一 comes from the county's 六年级: incomplete when a 小学 school-stage is left out in the base year
-    short = set(excluded.loc[(excluded["year"] == base_year) & (excluded["stage"].astype(str) == STAGES[0]), "county"])
+    fx = _feeding(excluded[excluded["year"] == base_year], horizon)
+    short = set(fx.loc[fx["stage"] == STAGES[0], "county"])
     feed = np.array([c in short for c in counties])
     over = _intake_override(intake)
     E0 = wide.to_numpy(float)

@@ -9,6 +9,11 @@ school levels (``sigma``) sets its CVs, and ``trend`` moves that spread over the
 that improves, one that slips). Values follow the ranges of published county tables: per-student
 teaching area 3–6 ㎡, sports area 4–11 ㎡, equipment 1 000–5 000 元, 8–25 computers per 100,
 15–50 books, teachers per student ≈ 0.05 (小学) / 0.075 (初中).
+
+``random_profiles(n, rng, provinces=P)`` makes a national-scale table instead: the ``n`` counties
+spread over ``P`` fictional provinces (…省) of 8–20 cities (…市) of 3–15 counties (…区/…县) each
+where the counts allow, every county with a 6-digit 区划代码 (province 2 digits + city 2 + county 2:
+districts 02…, counties 21…) and a name unique nationally.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import pandas as pd
 
 from junheng_lib.util.fileio import atomic_dir
 
-__all__ = ["SAMPLE_PROFILES", "generate", "random_profiles"]
+__all__ = ["SAMPLE_PROFILES", "generate", "random_profiles", "MAX_PROVINCES", "MAX_COUNTIES"]
 
 CITY = ("云川省", "云州市")
 
@@ -68,8 +73,15 @@ def _county_names(n: int) -> list[str]:
     return names
 
 
-def random_profiles(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """County profiles for synthetic data of any size (same ranges as the sample city)."""
+def random_profiles(n: int, rng: np.random.Generator, provinces: int | None = None) -> pd.DataFrame:
+    """County profiles for synthetic data of any size (same ranges as the sample city).
+
+    Without ``provinces`` every county is in 云州市 (云川省), as always. With ``provinces`` the
+    profiles also carry ``province``, ``city`` and a consistent ``county_code`` (see
+    :func:`_national`); the draws of the profile values are the same, the geography is drawn after.
+    """
+    if provinces is not None:
+        _check_national(n, provinces)
     idx = np.arange(n)
     urban = rng.uniform(0.1, 0.9, n)
     sigma = rng.uniform(0.22, 0.55, n)
@@ -77,10 +89,156 @@ def random_profiles(n: int, rng: np.random.Generator) -> pd.DataFrame:
     trend = rng.normal(0, 0.03, n)
     trend[idx % 10 == 7] = 0.1
     trend[idx % 10 == 8] = -0.09
-    return pd.DataFrame({
+    profiles = pd.DataFrame({
         "county": _county_names(n), "county_code": [f"{510000 + i:06d}" for i in idx],
         "urban": urban, "n_schools": rng.integers(40, 110, n), "sigma": sigma, "trend": trend,
         "wealth": rng.uniform(0.75, 1.3, n)})
+    return profiles if provinces is None else _national(profiles, provinces, rng)
+
+
+# ------------------------------------------------------------------------------ national-scale geography
+#: first two digits of the 31 provincial codes (GB/T 2260 order), then the other two-digit numbers
+_PROVINCE_CODES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+                   50, 51, 52, 53, 54, 61, 62, 63, 64, 65)
+_PROVINCE_CODES += tuple(c for c in range(10, 100) if c not in _PROVINCE_CODES)
+MAX_PROVINCES = len(_PROVINCE_CODES)  # 90: the province part of a code is two digits, 10–99
+_MAX_CITIES = 99                      # city part: 01–99
+_MAX_DISTRICTS, _MAX_RURAL = 18, 79   # county part: districts (区) 02–19, counties (县) 21–99
+_MAX_PER_CITY = _MAX_DISTRICTS + _MAX_RURAL
+MAX_COUNTIES = 30000                  # distinct fictional names (China has about 2 850 counties)
+
+# name stems: fictional, in the style of Chinese place names (two characters, a third in front when
+# the two-character ones run out); real provinces and well-known real cities are left out
+_PROV_A, _PROV_B = "云川江河湖海山岭泽原林青华嘉安永泰宁平康丰兴瑞清金玉明秀", "川江河湖海山岭原南北东西中阳宁安平"
+_CITY_A = "云青临永安长宁平泰嘉兴福丰华庆昌盛金玉明德广武定光通宝鹤龙凤白石桂柳梧松兰"
+_CITY_B = "州阳江山城原安宁丰平川林泉门昌德兴远沙溪"
+_CNTY_A = _FIRST + "广武定德光明通宝鹤沙建开乐怀龙会仁文昭崇宜吉祥瑞康"
+_CNTY_B = _SECOND + "陵陂沟化远门店埠湾坝场铺寨"
+_PREFIX = "上下大小新老前后高"
+_REAL = set("""北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南
+广东 广西 海南 重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门 云川 云州 华南 华北 华东 华中 华西
+唐山 邯郸 邢台 保定 承德 沧州 廊坊 衡水 太原 大同 阳泉 长治 晋城 朔州 晋中 运城 忻州 临汾 吕梁 包头 乌海
+赤峰 通辽 沈阳 大连 鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 长春 四平 辽源 通化 白山 松原
+白城 鸡西 鹤岗 大庆 伊春 黑河 绥化 南京 无锡 徐州 常州 苏州 南通 淮安 盐城 扬州 镇江 泰州 宿迁 杭州 宁波
+温州 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水 合肥 芜湖 蚌埠 淮南 淮北 铜陵 安庆 黄山 滁州 阜阳 宿州 六安
+亳州 池州 宣城 福州 厦门 莆田 三明 泉州 漳州 南平 龙岩 宁德 南昌 萍乡 九江 新余 鹰潭 赣州 吉安 宜春 抚州
+上饶 济南 青岛 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 郑州 开封 洛阳 安阳
+鹤壁 新乡 焦作 濮阳 许昌 漯河 南阳 商丘 信阳 周口 武汉 黄石 十堰 宜昌 襄阳 鄂州 荆门 孝感 荆州 黄冈 咸宁
+随州 长沙 株洲 湘潭 衡阳 邵阳 岳阳 常德 益阳 郴州 永州 怀化 娄底 广州 韶关 深圳 珠海 汕头 佛山 江门 湛江
+茂名 肇庆 惠州 梅州 汕尾 河源 阳江 清远 东莞 中山 潮州 揭阳 云浮 南宁 柳州 桂林 梧州 北海 钦州 贵港 玉林
+百色 贺州 河池 来宾 崇左 海口 三亚 三沙 儋州 成都 自贡 泸州 德阳 绵阳 广元 遂宁 内江 乐山 南充 眉山 宜宾
+广安 达州 雅安 巴中 资阳 贵阳 遵义 安顺 毕节 铜仁 昆明 曲靖 玉溪 保山 昭通 丽江 普洱 临沧 拉萨 昌都 林芝
+山南 那曲 西安 铜川 宝鸡 咸阳 渭南 延安 汉中 榆林 安康 商洛 兰州 金昌 白银 天水 武威 张掖 平凉 酒泉 庆阳
+定西 陇南 西宁 海东 银川 吴忠 固原 中卫 哈密 兴安 通州 锡林""".split())
+
+
+def _check_national(n: int, provinces: int) -> None:
+    """Refuse (ValueError, Chinese) counts that no 6-digit code scheme can hold."""
+    if provinces < 1:
+        raise ValueError(f"省数应不小于1，而不是{provinces}")
+    if provinces > MAX_PROVINCES:
+        raise ValueError(f"省数最多为{MAX_PROVINCES}(区划代码的省级两位为10–99)，而不是{provinces}")
+    if n < provinces:
+        raise ValueError(f"县区数({n})少于省数({provinces})：每个省至少要有一个县区")
+    if n > MAX_COUNTIES:
+        raise ValueError(f"带省、市的数据最多生成{MAX_COUNTIES}个县区(全国约2850个)，而不是{n}")
+    if n > provinces * _MAX_CITIES * _MAX_PER_CITY:
+        raise ValueError(f"县区数({n})超出{provinces}个省的6位区划代码所能容纳的数量"
+                         f"(每省最多{_MAX_CITIES}个市，每市最多{_MAX_PER_CITY}个县区)")
+
+
+def _split(total: int, parts: int, lo: int, hi: int, rng: np.random.Generator, spread: float = 0.6) -> np.ndarray:
+    """``total`` as ``parts`` random whole sizes, each in [lo, hi] (the bounds widen when the total
+    cannot fit them)."""
+    lo = min(lo, total // parts)
+    hi = max(hi, -(-total // parts))
+    w = rng.uniform(1 - spread, 1 + spread, parts)
+    raw = (total - lo * parts) * w / w.sum()
+    sizes = np.floor(raw).astype(np.int64)
+    left = total - lo * parts - int(sizes.sum())
+    sizes[np.argsort(sizes - raw, kind="stable")[:left]] += 1   # largest remainders
+    sizes += lo
+    excess = int(np.maximum(sizes - hi, 0).sum())
+    sizes = np.minimum(sizes, hi)
+    for i in rng.permutation(parts):  # what went over hi goes to parts with room
+        if excess == 0:
+            break
+        take = min(hi - sizes[i], excess)
+        sizes[i] += take
+        excess -= take
+    return sizes
+
+
+class _Stems:
+    """Distinct place-name stems, drawn at random; a stem used at one level is not used at another."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng, self.used = rng, set(_REAL) | set(SAMPLE_PROFILES["county"].str[:2])  # not 云州市's names
+
+    def draw(self, k: int, first: str, second: str) -> list[str]:
+        """``k`` stems: two characters from ``first`` × ``second``, then with a character in front
+        (新安河, 上清溪 …), then the county stems with one in front."""
+        grid = [a + b for a in dict.fromkeys(first) for b in dict.fromkeys(second) if a != b]
+        out = self._take(grid, k)
+        for pool in (grid, [a + b for a in dict.fromkeys(_CNTY_A) for b in dict.fromkeys(_CNTY_B) if a != b]):
+            if len(out) < k:
+                out += self._take([p + g for p in _PREFIX for g in pool], k - len(out))
+        if len(out) < k:  # not reached within the checked counts (MAX_COUNTIES)
+            raise ValueError(f"无法生成{k}个不重复的地名")
+        return out
+
+    def _take(self, pool: list[str], k: int) -> list[str]:
+        out = []
+        for i in self.rng.permutation(len(pool)):
+            if len(out) == k:
+                break
+            if pool[i] not in self.used:
+                self.used.add(pool[i])
+                out.append(pool[i])
+        return out
+
+
+def _national(profiles: pd.DataFrame, provinces: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Give the profiles a nation of ``provinces`` provinces: province, city, county name (unique
+    nationally), a consistent county_code, and town shares/wealth that follow 区/县 and province."""
+    n = len(profiles)
+    per_prov = _split(n, provinces, 24, 20 * 15, rng, spread=0.65)
+    per_city, prov_of_city = [], []
+    for p_i, m in enumerate(per_prov):
+        m = int(m)
+        want = min(max(int(round(m / rng.uniform(6.5, 10.5))), 8), 20)  # 8–20 cities …
+        c = min(max(want, -(-m // 15)), max(m // 3, 1), _MAX_CITIES)  # … of 3–15 counties, where possible
+        per_city += list(_split(m, c, 3, 15, rng))
+        prov_of_city += [p_i] * c
+    stems = _Stems(rng)
+    prov_names = [s + "省" for s in stems.draw(provinces, _PROV_A, _PROV_B)]
+    city_names = [s + "市" for s in stems.draw(len(per_city), _CITY_A, _CITY_B)]
+    county_stems = stems.draw(n, _CNTY_A, _CNTY_B)
+    province, city, kind, code = [], [], [], []
+    city_no = 0
+    for ci, (p_i, size) in enumerate(zip(prov_of_city, per_city)):
+        size = int(size)
+        city_no = city_no + 1 if ci and prov_of_city[ci - 1] == p_i else 1
+        # districts (市辖区) first: a capital (the province's first city) has more
+        d = int(rng.integers(4, 9) if city_no == 1 else rng.integers(1, 4))
+        d = min(max(min(d, size), size - _MAX_RURAL), _MAX_DISTRICTS)
+        head = f"{_PROVINCE_CODES[p_i]:02d}{city_no:02d}"
+        province += [prov_names[p_i]] * size
+        city += [city_names[ci]] * size
+        kind += ["区"] * d + ["县"] * (size - d)
+        code += [f"{head}{j + 2:02d}" for j in range(d)] + [f"{head}{j + 21:02d}" for j in range(size - d)]
+    kind = np.array(kind)
+    out = profiles.copy()
+    out.insert(0, "province", province)
+    out.insert(1, "city", city)
+    out["county"] = [s + k for s, k in zip(county_stems, kind)]
+    out["county_code"] = code
+    out["short"] = county_stems  # the stem school names start with
+    district = kind == "区"
+    out["urban"] = np.where(district, rng.uniform(0.55, 0.9, n), rng.uniform(0.1, 0.45, n))
+    prov_idx = np.repeat(np.arange(provinces), per_prov)
+    out["wealth"] = np.clip(out["wealth"].to_numpy() * rng.uniform(0.9, 1.12, provinces)[prov_idx], 0.75, 1.35)
+    return out
 
 
 def _school_frame(profiles: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -151,7 +309,10 @@ def _names(df: pd.DataFrame, profiles: pd.DataFrame) -> tuple[np.ndarray, np.nda
     loc = df["location"].to_numpy()
     suffix = pd.Series(st).map({"小学": "小学", "初中": "中学", "九年一贯制学校": "学校", "完全中学": "中学",
                                 "十二年一贯制学校": "实验学校", "教学点": "教学点", "特殊教育学校": "特殊教育学校"}).to_numpy()
-    cname = pd.Series(county).str.slice(0, 2).to_numpy().astype(object)
+    if "short" in profiles:  # national profiles: the county's name stem (two or three characters)
+        cname = profiles["short"].to_numpy().astype(object)[df["county_idx"]]
+    else:
+        cname = pd.Series(county).str.slice(0, 2).to_numpy().astype(object)
     base = np.where(loc == "城区", cname + np.char.add(np.char.add("第", ordn.astype(str)), "").astype(object),
                     np.where(loc == "镇区", cname + town.astype(object) + "镇中心", cname + town.astype(object) + "镇" + vill.astype(object)))
     name = base + suffix
@@ -172,7 +333,10 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
     Parameters
     ----------
     profiles : DataFrame, optional
-        County profiles (default: :data:`SAMPLE_PROFILES`, the 10 counties of 云州市).
+        County profiles (default: :data:`SAMPLE_PROFILES`, the 10 counties of 云州市). Optional
+        columns ``province`` and ``city`` (else 云川省/云州市 for all) and ``short`` (the stem school
+        names start with; else the county name's first two characters), as
+        ``random_profiles(n, rng, provinces=P)`` gives them.
     years : sequence of int
         School years (start years).
     seed : int
@@ -193,6 +357,9 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
     first_central = base[central_ok].groupby("county_idx")["school_id"].first()
     central = np.where(base["school_type"] == "教学点", first_central.reindex(ci).to_numpy(), None)
     years = list(years)
+    # the sample city's province and city, or (national profiles) each county's own
+    province = profiles["province"].to_numpy()[ci] if "province" in profiles else CITY[0]
+    city = profiles["city"].to_numpy()[ci] if "city" in profiles else CITY[1]
     frames = []
     for y_i, year in enumerate(years):
         yr = rng.normal(size=(n, 8)) * 0.08
@@ -215,7 +382,7 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
             return lvl * np.exp(sig * x - sig ** 2 / 2)
 
         rec = pd.DataFrame({
-            "year": year, "province": CITY[0], "city": CITY[1],
+            "year": year, "province": province, "city": city,
             "county": profiles["county"].to_numpy()[ci], "county_code": profiles["county_code"].to_numpy()[ci],
             "school_id": base["school_id"], "school_name": base["school_name"],
             "school_type": base["school_type"], "location": base["location"],
@@ -277,29 +444,65 @@ def generate(profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), see
 
 
 def _classes(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """One row per class; sizes sum to the stage's students (even split ± paired deviations)."""
-    parts = []
-    for stage, suf, grades in (("小学", "primary", 6), ("初中", "junior", 3)):
+    """One row per class; sizes sum to the stage's students (even split ± paired deviations).
+
+    Rows come sorted by year, school_id, stage, grade (stable), the sort done on whole-number keys
+    (a school's rank by year and school_id, the stage: 初中 before 小学 as the names sort, the grade)
+    and the per-class arrays kept small, so that millions of classes fit in little memory.
+    """
+    _, id_rank = np.unique(schools["school_id"].to_numpy().astype(str), return_inverse=True)
+    _, year_rank = np.unique(schools["year"].to_numpy(), return_inverse=True)
+    school_key = year_rank.astype(np.int64) * (int(id_rank.max(initial=0)) + 1) + id_rank
+    stages = (("小学", "primary", 6), ("初中", "junior", 3))
+    kept = []
+    for _, suf, _ in stages:
         c = schools[f"classes_{suf}"].to_numpy()
         P = schools[f"students_{suf}"].to_numpy()
         keep = (c > 0) & (P > 0)
-        c, P = c[keep], P[keep]
-        rows = np.repeat(np.flatnonzero(keep), c)
-        k = np.concatenate([np.arange(m) for m in c]) if len(c) else np.array([], int)
+        kept.append((np.flatnonzero(keep), c[keep], P[keep]))
+    total = sum(int(c.sum()) for _, c, _ in kept)
+    rows_all = np.empty(total, np.int64)
+    grade_all = np.empty(total, np.int64)
+    size_all = np.empty(total, np.int64)
+    stage_all = np.empty(total, np.int8)
+    at = 0
+    for (stage, _, grades), (idx, c, P) in zip(stages, kept):
+        m = int(c.sum())
+        sl = slice(at, at + m)
+        at += m
+        rows_all[sl] = np.repeat(idx, c)
+        k = np.arange(m) - np.repeat(np.cumsum(c) - c, c)  # 0 … c-1 within each school
         cc = np.repeat(c, c)
         pp = np.repeat(P, c)
         size = pp // cc + (k < (pp % cc))
+        del pp
         # a pair moves ±d; d never takes the smaller class below 1 pupil, so the sizes still add up
         d = np.repeat(np.minimum(rng.integers(0, 7, len(c)), np.maximum(P // c - 1, 0)), c)
         pair_ok = (k | 1) < cc  # the last class of an odd count keeps its size
-        dev = np.where(pair_ok, np.where(k % 2 == 0, d, -d), 0)
-        size = size + dev
-        grade = k % grades + (1 if stage == "小学" else 7)
-        parts.append(pd.DataFrame({"year": schools["year"].to_numpy()[rows],
-                                   "school_id": schools["school_id"].to_numpy()[rows],
-                                   "stage": stage, "grade": grade, "class_size": size.astype(int)}))
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["year", "school_id", "stage", "grade"], kind="stable").reset_index(drop=True)
+        del cc
+        size += np.where(pair_ok, np.where(k % 2 == 0, d, -d), 0)
+        del d, pair_ok
+        size_all[sl] = size
+        del size
+        grade_all[sl] = k % grades + (1 if stage == "小学" else 7)
+        del k
+        stage_all[sl] = int(stage == "小学")
+    key = school_key[rows_all]
+    key *= 2
+    key += stage_all
+    key *= 16
+    key += grade_all
+    order = np.argsort(key, kind="stable")
+    del key
+    out = pd.DataFrame({"year": schools["year"].to_numpy()[rows_all[order]]})
+    out["school_id"] = schools["school_id"].to_numpy()[rows_all[order]]
+    del rows_all
+    out["stage"] = np.array(["初中", "小学"], dtype=object)[stage_all[order]]
+    del stage_all
+    out["grade"] = grade_all[order]
+    del grade_all
+    out["class_size"] = size_all[order]
+    return out
 
 
 def _counties(profiles: pd.DataFrame, years, rng: np.random.Generator) -> pd.DataFrame:

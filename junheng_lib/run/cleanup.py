@@ -20,7 +20,7 @@ from pathlib import Path
 
 from junheng_lib.util.names import name_tag
 
-__all__ = ["STAGE_PREFIX", "SOCKET_PREFIX", "owner_prefix", "clean_leftovers", "die_with_parent"]
+__all__ = ["STAGE_PREFIX", "SOCKET_PREFIX", "owner_prefix", "clean_leftovers", "die_with_parent", "kill_children"]
 
 STAGE_PREFIX = ".run-"
 #: prefix of the kernel socket folders (see junheng_lib.run.kernels)
@@ -57,6 +57,37 @@ def die_with_parent(parent_pid: int) -> None:
     if os.getppid() != parent_pid:  # the runner died before the line above took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="junheng-parent-watch", daemon=True).start()
+
+
+def kill_children() -> None:
+    """Kill every child process of this one at once — with its process group when it leads one (a
+    kernel runs in a session of its own) — so that a pool worker told to end leaves no kernel behind,
+    not even one still starting. Linux (``/proc``); elsewhere nothing (the kernels then end when they
+    see their worker gone). Never raises (it runs in a signal handler)."""
+    import signal
+
+    me = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for e in entries:
+        if not e.isdigit():
+            continue
+        try:
+            ppid = int(Path(f"/proc/{e}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid != me:
+            continue
+        pid = int(e)
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _watch_parent(parent_pid: int) -> None:

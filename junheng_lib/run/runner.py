@@ -51,6 +51,7 @@ from junheng_lib.run.cleanup import (
     STAGE_PREFIX,
     clean_leftovers,
     die_with_parent,
+    kill_children,
     owner_prefix,
 )
 from junheng_lib.run.distributed import run_on_dask
@@ -372,10 +373,12 @@ def _ignore_signal(signum, frame) -> None:
 
 
 def _end_worker(signum, frame) -> None:
-    """A pool worker's SIGTERM: kill its kernels, then end at once."""
+    """A pool worker's SIGTERM: kill its kernels (and any other child, e.g. a kernel still starting),
+    then end at once."""
     w = _worker
     if w is not None:
         _kill(w.execute)
+    kill_children()
     os._exit(128 + signum)
 
 
