@@ -102,8 +102,7 @@ def test_a_kernel_started_ahead_is_shut_down_when_the_run_fails(tmp_path):
     ex = _Interrupted()
     with pytest.raises(KeyboardInterrupt):
         batch.run_tasks(tasks, workers=1, progress=False, execute=ex)
-    assert ex.warm.km is not None            # the next report's kernel had been started …
-    ex.close()                                # … and the executor's owner ends it (run_reports does, always)
+    ex.close()                                # the executor's owner ends what is left (run_reports does, always)
     assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
 
 
