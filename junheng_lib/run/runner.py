@@ -19,6 +19,13 @@ dask.distributed. Each process has one :class:`~junheng_lib.run.execute.Notebook
 starts its next kernel while the current report runs. Pool workers end when the runner dies
 (:func:`~junheng_lib.run.cleanup.die_with_parent`); staging and socket folders of dead runs are
 removed by the next run (:func:`~junheng_lib.run.cleanup.clean_leftovers`).
+
+Nothing outdated is left looking current: a Word template is tried once before any work
+(:func:`~junheng_lib.render.docx.check_template_renders`); the reports of a county no longer in a
+year's data are moved to ``过期报告/`` (said on standard error); ``index.json`` stops calling the
+counties being re-run current before their files are swapped. Ctrl-C ends the pool workers (SIGTERM:
+each kills its kernels) or this process's kernels at once, removes what they left, and raises
+KeyboardInterrupt (the command line says one Chinese line and exits with 130).
 """
 from __future__ import annotations
 
