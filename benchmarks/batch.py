@@ -32,9 +32,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from junheng_lib.run import runner as batch
 from junheng_lib.data.dataset import load
 from junheng_lib.rules.options import Options
+from junheng_lib.run import runner as batch
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a cold report run with this part of issue 9 switched off (pre-warmed kernels, data cache)

@@ -20,13 +20,10 @@ from junheng_lib.analysis.coefficients import (
     compliance,
     values_table,
 )
+from junheng_lib.analysis.intake import read_intake
+from junheng_lib.analysis.outlook import projected_indicators
 from junheng_lib.analysis.plans import SHORTFALL_COLUMNS, cv_plan, shortfall
-from junheng_lib.analysis.projection import (
-    hindcast,
-    project,
-    projected_indicators,
-    read_intake,
-)
+from junheng_lib.analysis.projection import hindcast, project
 from junheng_lib.analysis.screening import (
     FINDING_COLUMNS,
     describe,

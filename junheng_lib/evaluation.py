@@ -32,9 +32,9 @@ from junheng_lib.analysis.contributions import contributions
 from junheng_lib.analysis.gap import urban_rural_gap
 from junheng_lib.analysis.items import county_items, three_growths
 from junheng_lib.analysis.ledger import ledger
+from junheng_lib.analysis.outlook import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
-from junheng_lib.analysis.projection import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.readiness import grade_of, metrics_of
 from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
 from junheng_lib.analysis.size import (
@@ -128,7 +128,7 @@ class Evaluation:
         The year-over-year screening rules that could not run for the county-year, and why
         (:func:`junheng_lib.analysis.screening.skipped_rules`: no previous year in a table).
     projection, projection_schools, projection_coefficients, projection_warnings, projection_check, projection_ratios : DataFrame
-        The 预警与展望 (:func:`junheng_lib.analysis.projection.outlook`): students by stage against capacity
+        The 预警与展望 (:func:`junheng_lib.analysis.outlook.outlook`): students by stage against capacity
         over the horizon, per school, the CVs of the projected years, the warnings as data and
         the hindcast; empty with ``outlook_note`` saying why when the classes table cannot carry
         a projection.

@@ -15,7 +15,6 @@ from junheng_lib.cli import main
 from junheng_lib.data import dataset as jdata
 from junheng_lib.data.dataset import load
 from junheng_lib.data.io import DataError
-from junheng_lib.report import county as reporting
 from junheng_lib.report import narrative as nv
 from junheng_lib.report.city import CityReport
 from junheng_lib.report.county import CountyReport

@@ -191,7 +191,7 @@ def test_city_rollup_names_counties_its_chart_cannot_draw(tmp_path, bundled_only
     data = _county_folder(tmp_path, county=EXT_B[:2] + "区")        # 王𠀾区
     city = CityReport.build(str(data), 2024)
     assert city.narrative().endswith(plots.glyph_note([EXT_B[:2] + "区"]))
-    assert f"“王\U0002003E区”" in city.narrative()
+    assert "“王\U0002003E区”" in city.narrative()
     fig = plots.rollup_chart(city.summary())
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [f"王{SUB}区"]
     _render(fig)

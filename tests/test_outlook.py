@@ -140,11 +140,8 @@ def test_projected_values_equal_a_fresh_expansion(tmp_path):
     """Deriving the projected years from the values table gives the coefficients and compliance
     that expanding the projected schools tables again gives (resources re-split by new weights)."""
     from junheng_lib.analysis.coefficients import coefficients, compliance, values_table
-    from junheng_lib.analysis.projection import (
-        project,
-        projected_schools,
-        projected_values,
-    )
+    from junheng_lib.analysis.outlook import projected_schools, projected_values
+    from junheng_lib.analysis.projection import project
     from junheng_lib.data.dataset import load
     from junheng_lib.rules.options import Options
     ds = load(make_folder(tmp_path / "d"))

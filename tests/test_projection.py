@@ -2,19 +2,18 @@
 
 Expected values are the method's arithmetic written out (issue 11 §2), not pasted output.
 """
-import math
 
 import pandas as pd
 import pytest
 from conftest import row, write_csv
 
 from junheng_lib import cli
+from junheng_lib.analysis.outlook import projected_indicators
 from junheng_lib.analysis.projection import (
     grade_enrolment,
     hindcast,
     progression_ratios,
     project,
-    projected_indicators,
 )
 from junheng_lib.data.io import read_classes, read_schools
 

@@ -17,13 +17,13 @@ import pytest
 from conftest import row, write_csv
 
 from junheng_lib import cli
+from junheng_lib.analysis.intake import read_intake
+from junheng_lib.analysis.outlook import outlook
 from junheng_lib.analysis.projection import (
-    _prepare,
     hindcast,
-    outlook,
+    prepare_projection,
     progression_ratios,
     project,
-    read_intake,
 )
 from junheng_lib.data.dataset import load
 from junheng_lib.data.errors import DataError
@@ -153,7 +153,7 @@ def test_a_grade_ratio_the_data_cannot_give_is_said(tmp_path):
     g = {2023: {"A": [60, 20, 20, 0, 20, 20], "B": [30, 10, 10, 0, 10, 10], "C": [48, 50, 50]},
          2024: GRADES[2024]}
     ds = load(make_folder(tmp_path / "d", g))
-    r = progression_ratios(_prepare(ds.classes, ds.schools).enrol).set_index("grade")
+    r = progression_ratios(prepare_projection(ds.classes, ds.schools).enrol).set_index("grade")
     assert pd.isna(r.loc[4, "ratio"]) and r.loc[4, "pairs"] == 0
     p = project(ds.classes, ds.schools, horizon=1)
     # 小学 needs it and is not projected; 初中 one year ahead does not: 0.8 · (10 + 5) + 24 + 48
@@ -206,7 +206,7 @@ def test_a_special_school_stays_in_its_grades(tmp_path):
     g = {y: dict(sc) for y, sc in GRADES.items()}
     g[2022]["S"], g[2023]["S"], g[2024]["S"] = [4, 4, 0, 0, 0, 0], [6, 2, 0, 0, 0, 0], [9, 3, 0, 0, 0, 0]
     ds = load(make_folder(tmp_path / "d", g, types={"S": ("特殊教育学校", {})}))
-    r = progression_ratios(_prepare(ds.classes, ds.schools).enrol).set_index("grade")
+    r = progression_ratios(prepare_projection(ds.classes, ds.schools).enrol).set_index("grade")
     assert r.loc[0, "ratio"] == pytest.approx(1.5) and r.loc[1, "ratio"] == pytest.approx(0.5)
     p = project(ds.classes, ds.schools, horizon=3).set_index(["year", "school_id", "stage"])
     # 2025: 1.5·9 + 0.5·9 = 18; 2026: 1.5·13.5 + 0.5·13.5 = 27; 2027: 40.5 — in its 2 classes

@@ -4,7 +4,9 @@ CV, Theil and Gini kernels (``measures``), coefficients and compliance (``coeffi
 schools behind a CV (``contributions``), 基本情况 counts (``overview``),
 shortfalls and least-cost plans (``plans``), class and school size (``size``), the county items and
 三个增长 (``items``), the 城乡 gap (``gap``), CV trends and warnings (``trends``), the 整改台账
-(``ledger``), the enrolment projection (``projection``), data screening (``screening``), the
+(``ledger``), the enrolment projection (``projection``, a county's own intake ``intake``) and what it means for
+the indicators (``outlook``), data screening (``screening``: ``screen_schools``, ``screen_counties``
+on the common ``screen_base``), the
 readiness grade (``readiness``) and the city aggregates of the counties' results (``city``).
 
 No module here reads files, draws, or writes prose for a report.

@@ -17,7 +17,6 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from junheng_lib.rules.codes import Notice
 from junheng_lib.data.io import (
     DataError,
     DataIssue,
@@ -25,6 +24,7 @@ from junheng_lib.data.io import (
     read_counties,
     read_schools,
 )
+from junheng_lib.rules.codes import Notice
 from junheng_lib.util.paths import sample_dir
 
 __all__ = ["Dataset", "load", "load_county", "load_files", "input_files", "files_sha256", "find_table", "check_request",

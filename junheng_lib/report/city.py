@@ -26,8 +26,8 @@ import pandas as pd
 
 from junheng_lib.analysis import city as rollup
 from junheng_lib.analysis.coefficients import coefficients, values_table
+from junheng_lib.analysis.outlook import warning_texts
 from junheng_lib.analysis.overview import overview, school_mix
-from junheng_lib.analysis.projection import warning_texts
 from junheng_lib.analysis.readiness import GRADES, grade_conditions, grade_of
 from junheng_lib.analysis.trends import cv_trend
 from junheng_lib.data.dataset import Dataset, check_request, load

@@ -39,8 +39,8 @@ from junheng_lib.report.county_monitoring import MonitoringBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
 from junheng_lib.report.county_shared import _STAGE, _reasons
 from junheng_lib.report.narrative import (
-    TEACHING_POINT_TEXT,
     SCHOOLS_OF,
+    TEACHING_POINT_TEXT,
     conclusion,
     option_choices,
     options_text,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from junheng_lib.analysis.projection import warning_texts
+from junheng_lib.analysis.outlook import warning_texts
 from junheng_lib.analysis.screening import display, summary
 from junheng_lib.analysis.trends import resource_warnings
 from junheng_lib.render.blocks import Chart, Text

@@ -781,7 +781,7 @@ def outlook_chart(capacity: pd.DataFrame, *, title: str | None = None) -> Figure
     capacity of the present classes at the standard class size: one panel per stage, bars for
     the students (projected years lighter), a dashed line for the capacity.
 
-    ``capacity``: :func:`junheng_lib.analysis.projection.capacity` of one county.
+    ``capacity``: :func:`junheng_lib.analysis.outlook.capacity` of one county.
     """
     stages = [s for s in STAGES if s in set(capacity["stage"])]
     fig = _figure(2.8)

@@ -44,7 +44,13 @@ from junheng_lib.data.results import (
     read_manifest,
 )
 from junheng_lib.run.cleanup import STAGE_PREFIX, owner_prefix
-from junheng_lib.util.fileio import OutputError, exit_code, os_error_in, output_error, reason
+from junheng_lib.util.fileio import (
+    OutputError,
+    exit_code,
+    os_error_in,
+    output_error,
+    reason,
+)
 
 __all__ = ["MANIFEST_SUFFIX", "FAILED_SUFFIX", "RESULTS_SUFFIX", "INDEX", "STALE_DIR", "OUTPUT_SUFFIXES",
            "REQUIRED_SUFFIXES", "file_sha256", "read_manifest", "check_unit", "commit_unit", "retire_unit", "write_index", "read_index",
