@@ -59,7 +59,7 @@ from junheng_lib.rules.indicators import (
 from junheng_lib.rules.options import Options
 from junheng_lib.util.frames import select
 
-__all__ = ["Evaluation", "evaluate_county", "evaluate_report", "TABLES",
+__all__ = ["Evaluation", "evaluate_county", "evaluate_counties", "evaluate_report", "TABLES",
            # computed here, defined in the analysis layer (imported from here by older code)
            "contributions", "overview", "school_mix"]
 
@@ -452,6 +452,69 @@ def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
                          kind="stable").reset_index(drop=True)
 
 
+def _shortfall_totals(sf: pd.DataFrame) -> pd.DataFrame:
+    if sf.empty:
+        return sf
+    return (sf.groupby(["year", "county", "stage", "indicator", "resource", "unit"], sort=False)
+            .agg(schools_short=("shortfall", lambda x: int((x > 0).sum())), shortfall=("shortfall", "sum"),
+                 shortfall_85=("shortfall_85", "sum")).reset_index())
+
+
+def _shared_tables(data: Dataset, schools: pd.DataFrame, county, year: int, options: Options, costs) -> dict:
+    """The tables of an evaluation that every county of ``schools`` gets from one group-wise pass
+    (each row carries its ``county``): the values table, the coefficients of every year, compliance,
+    shortfalls and plans, class and school size, the county items, 三个增长, the 城乡 gap, trends,
+    staffing, the schools behind the CVs and the data screening. ``county`` None: every county of
+    ``schools`` (the filters of the analyses that take one are not applied)."""
+    values = values_table(schools, options)
+    coef_all = coefficients(values)
+    coef = coef_all[coef_all["year"] == year].reset_index(drop=True)
+    sf = shortfall(values, year=year)
+    trend = cv_trend(coef_all)
+    cl = data.classes
+    if cl is not None and county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    # the report year's findings need the year before (year over year) and the year after (a value
+    # back to last year's level marks this year's as the slip): no other year is screened
+    near = [year - 1, year, year + 1]
+    s3 = schools[schools["year"].isin(near)]
+    s3.attrs = dict(schools.attrs)
+    co = None if data.counties is None else select(data.counties, county=county)
+    found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
+                          stages=values[values["year"].isin(near)],
+                          counties=None if co is None else co[co["year"].isin(near)])
+    return dict(
+        values=values, coefficients=coef, compliance=compliance(values, year=year),
+        shortfall=sf, shortfall_totals=_shortfall_totals(sf), compliance_plan=compliance_plan(sf, costs),
+        class_bands=class_bands(data.classes, schools, year=year, county=county),
+        class_shortfall=class_shortfall(data.classes, values, year=year),
+        class_reconciliation=class_reconciliation(data.classes, schools, year=year),
+        school_size=school_size(schools, year=year), special_rooms=special_rooms(schools, year=year),
+        county_items=county_items(data.counties, schools, data.classes, year=year, county=county),
+        three_growths=three_growths(data.counties, year=year, county=county),
+        gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
+        staffing=_staffing(values, year, None), contributions=contributions(values, coef),
+        findings=found[found["year"] == year].reset_index(drop=True))
+
+
+def _complete(data: Dataset, schools: pd.DataFrame, county, year: int, options: Options, costs,
+              shared: dict, notices) -> Evaluation:
+    """An :class:`Evaluation` from its shared tables and what is computed per county: 基本情况, the
+    ledger (it reads the tables above), the screening's counts and skipped rules, the outlook."""
+    parts = dict(county=county, year=year, options=options, **shared,
+                 overview=overview(schools, year), school_mix=school_mix(schools, year), notices=tuple(notices))
+    # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
+    parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
+    cl = data.classes
+    if cl is not None and county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    co = None if data.counties is None else select(data.counties, county=county)
+    tabs, note = outlook(cl, schools, shared["values"], year, county, options)
+    parts.update(findings_summary=counts(parts["findings"]),
+                 screening_skipped=skipped_rules(schools, co, year=year, county=county), outlook_note=note, **tabs)
+    return Evaluation(**parts)
+
+
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
                     options: Options | None = None, costs: dict | None = None,
                     notices: tuple = ()) -> Evaluation:
@@ -480,31 +543,73 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
     options = options or Options()
     s = select(data.schools, county=county)
     year = int(year) if year else int(data.schools["year"].max())
-    values = values_table(s, options)
-    coef_all = coefficients(values)
-    coef = coef_all[coef_all["year"] == year].reset_index(drop=True)
-    sf = shortfall(values, year=year)
-    totals = (sf.groupby(["year", "county", "stage", "indicator", "resource", "unit"], sort=False)
-              .agg(schools_short=("shortfall", lambda x: int((x > 0).sum())), shortfall=("shortfall", "sum"),
-                   shortfall_85=("shortfall_85", "sum")).reset_index()) if not sf.empty else sf
-    trend = cv_trend(coef_all)
-    parts = dict(
-        county=county, year=year, options=options, values=values, coefficients=coef,
-        compliance=compliance(values, year=year),
-        shortfall=sf, shortfall_totals=totals, compliance_plan=compliance_plan(sf, costs),
-        class_bands=class_bands(data.classes, s, year=year, county=county),
-        class_shortfall=class_shortfall(data.classes, values, year=year),
-        class_reconciliation=class_reconciliation(data.classes, s, year=year),
-        school_size=school_size(s, year=year), special_rooms=special_rooms(s, year=year),
-        county_items=county_items(data.counties, s, data.classes, year=year, county=county),
-        three_growths=three_growths(data.counties, year=year, county=county),
-        gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
-        staffing=_staffing(values, year, None), contributions=contributions(values, coef),
-        overview=overview(s, year), school_mix=school_mix(s, year), notices=tuple(notices))
-    # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
-    parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
-    parts.update(_screen_and_project(data, s, values, year, county, options))
-    return Evaluation(**parts)
+    shared = _shared_tables(data, s, county, year, options, costs)
+    return _complete(data, s, county, year, options, costs, shared, notices)
+
+
+def _by_county(df: pd.DataFrame, counties: list[str]) -> dict[str, pd.DataFrame]:
+    """Each county's rows of a table (in the table's order, index renumbered); one pass over it."""
+    if "county" not in df.columns or df.empty:
+        return {c: df.iloc[0:0].reset_index(drop=True) for c in counties}
+    pos = pd.Series(np.arange(len(df))).groupby(df["county"].to_numpy(), sort=False).agg(list)
+    empty = df.iloc[0:0].reset_index(drop=True)
+    out = {}
+    for c in counties:
+        rows = pos.get(c)
+        if rows is None:
+            out[c] = empty.copy()
+        else:
+            part = df.iloc[rows].reset_index(drop=True)
+            part.attrs = dict(df.attrs)
+            out[c] = part
+    return out
+
+
+def evaluate_counties(data: Dataset, counties=None, year: int | None = None, options: Options | None = None,
+                      costs: dict | None = None) -> dict[str, Evaluation]:
+    """The evaluations of many counties of one year, each equal to :func:`evaluate_report`'s for it.
+
+    The analyses that work group-wise (the values table, every coefficient, compliance, shortfalls
+    and plans, class and school size, the county items, 三个增长, the 城乡 gap, the trends, staffing,
+    the schools behind the CVs and the data screening) run once over all the counties asked for, and
+    each county's :class:`Evaluation` holds its rows of them; what is one county's own (基本情况,
+    the ledger, the projection of the 预警与展望) runs per county on its slice of the data.
+
+    Parameters
+    ----------
+    counties : sequence of str, optional
+        Default: every county of the schools table with rows in ``year``.
+    year : int, optional
+        Default: the latest year of the data.
+
+    Returns
+    -------
+    dict
+        County → its Evaluation, in the order asked for.
+
+    Raises
+    ------
+    DataError
+        A year or county not in the data (as :func:`evaluate_report`).
+    """
+    options = options or Options()
+    year = int(year) if year else max(data.years)
+    if counties is None:
+        here = set(data.schools.loc[data.schools["year"] == year, "county"])
+        counties = [c for c in data.counties_list if c in here]
+    counties = list(dict.fromkeys(counties))
+    check_request(data.schools, [year], counties)
+    s = select(data.schools, county=counties)
+    s.attrs = dict(data.schools.attrs)
+    shared = _shared_tables(data, s, counties, year, options, costs)
+    split = {name: _by_county(t, counties) for name, t in shared.items()}
+    result = {}
+    for c, sl in data.slices(counties):
+        own = {name: parts[c] for name, parts in split.items()}
+        note = county_row_gap(sl.schools, sl.counties, c, year)
+        mine = sl.only_county(c)
+        result[c] = _complete(mine, mine.schools, c, year, options, costs, own, [note] if note else [])
+    return {c: result[c] for c in counties}
 
 
 def evaluate_report(data: Dataset, county: str, year: int | None = None,
@@ -521,26 +626,3 @@ def evaluate_report(data: Dataset, county: str, year: int | None = None,
     check_request(data.schools, [year], [county])
     note = county_row_gap(data.schools, data.counties, county, year)  # on the whole counties table
     return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [])
-
-
-def _screen_and_project(data: Dataset, schools: pd.DataFrame, values: pd.DataFrame, year: int, county,
-                        options: Options) -> dict:
-    """数据质量 and 预警与展望 of an evaluation, both on its values table (no second expansion): the
-    fields ``findings``, ``findings_summary``, the projection tables and ``outlook_note``."""
-    cl = data.classes
-    if cl is not None and county is not None:
-        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
-    # the report year's findings need the year before (year over year) and the year after (a value
-    # back to last year's level marks this year's as the slip): no other year is screened
-    near = [year - 1, year, year + 1]
-    s3 = schools[schools["year"].isin(near)]
-    s3.attrs = dict(schools.attrs)
-    co = None if data.counties is None else select(data.counties, county=county)
-    found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
-                          stages=values[values["year"].isin(near)],
-                          counties=None if co is None else co[co["year"].isin(near)])
-    findings = found[found["year"] == year].reset_index(drop=True)
-    skipped = skipped_rules(schools, co, year=year, county=county)
-    tabs, note = outlook(cl, schools, values, year, county, options)
-    return {"findings": findings, "findings_summary": counts(findings), "screening_skipped": skipped,
-            "outlook_note": note, **tabs}

@@ -90,10 +90,12 @@ def fake_notebooks():
             raise RuntimeError(f"forced failure of {task.county}")
         out = Path(params["output_dir"])
         if task.template == ROLLUP:
+            # the roll-up's unit (``rollup``: <市名>汇总 …) reads the results of its slice's counties
             found = current_results(params["results_dir"], params["year"])
-            text = json.dumps({c: json.loads(p.read_text(encoding="utf-8")) for c, p in sorted(found.items())},
-                              ensure_ascii=False)
-            (out / "全市汇总.xlsx").write_text(text, encoding="utf-8")
+            mine = set(Dataset.read_slice(params["data_slice"]).schools["county"]) if params.get("data_slice") else None
+            text = json.dumps({c: json.loads(p.read_text(encoding="utf-8")) for c, p in sorted(found.items())
+                               if mine is None or c in mine}, ensure_ascii=False)
+            (out / f"{params.get('rollup') or '全市汇总'}.xlsx").write_text(text, encoding="utf-8")
         else:
             # the county's slice the runner wrote for it (as the real notebook reads it)
             ds = Dataset.read_slice(params["data_slice"]) if params.get("data_slice") else load(params["data_dir"] or None)

@@ -36,7 +36,7 @@ from junheng_lib.rules.options import Options
 __all__ = ["JUDGED", "NOT_GENERATED", "NO_SCOPE", "STATUSES", "TOTAL", "RISK_KINDS", "RISK_COLUMNS",
            "LEDGER_COLUMNS", "is_current", "risk_warnings", "county_summary", "basic_failing", "furthest",
            "headline", "readiness", "city_totals", "city_shortfall", "resource_shortage", "ledger_sums",
-           "evaluated_trend", "composite_trend", "projected_warnings"]
+           "evaluated_trend", "composite_trend", "projected_warnings", "GROUP_COLUMNS", "group_summary"]
 
 #: a county's roll-up status: judged, no current result, a result without a school in scope
 JUDGED, NOT_GENERATED, NO_SCOPE = "", "not_generated", "no_scope"
@@ -475,3 +475,45 @@ def projected_warnings(results: Mapping[str, dict], counties: Sequence[str] | No
                  _k=w["kind"].map(list(RULES["outlook"]["warning"]).index))
     w = w.sort_values(["year", "_c", "_s", "_k"], kind="stable").reset_index(drop=True)
     return w.drop(columns=["_c", "_s", "_k"])
+
+
+#: the columns of :func:`group_summary`
+GROUP_COLUMNS = ["group", "counties", "judged", "not_generated", "basic_passed", "basic_failed", "quality_passed",
+                 *[f"composite_{st}" for st in STAGES], "best", "rank"]
+
+
+def group_summary(summary: pd.DataFrame, group_of: Mapping[str, str], order: Sequence[str] | None = None) -> pd.DataFrame:
+    """The counties of :func:`county_summary` by city (of a province's roll-up) or province (of the
+    nation's): one row per group in ``order`` (default: as the groups first appear in ``group_of``).
+
+    Returns ``group``; ``counties`` (of the year), ``judged`` (with a current result and a school
+    in scope), ``not_generated``; ``basic_passed``/``basic_failed`` (counties whose every stage's
+    综合差异系数 meets its limit / not), ``quality_passed`` (counties meeting 优质均衡's resource
+    conditions); ``composite_<stage>`` (the mean over the judged counties of their 综合差异系数, NaN
+    without one); ``best`` (the group's best-ranked county); ``rank`` (Int64: by the share of judged
+    counties reaching 基本均衡, then the mean of the stages' means, lower first; NA when none judged).
+    """
+    s = summary.assign(group=summary["county"].map(group_of))
+    groups = list(order) if order is not None else list(dict.fromkeys(group_of[c] for c in group_of))
+    rows = []
+    for g in groups:
+        d = s[s["group"] == g]
+        j = d[d["status"] == JUDGED]
+        row = {"group": g, "counties": len(d), "judged": len(j), "not_generated": int((d["status"] == NOT_GENERATED).sum()),
+               "basic_passed": int((j["basic_passed"] == True).sum()),       # noqa: E712 (None is neither)
+               "basic_failed": int((j["basic_passed"] == False).sum()),      # noqa: E712
+               "quality_passed": int((j["quality_passed"] == True).sum())}  # noqa: E712
+        for st in STAGES:
+            v = j[f"composite_{st}"].astype(float).dropna()
+            row[f"composite_{st}"] = float(v.mean()) if len(v) else np.nan
+        ranked = j.dropna(subset=["rank"])
+        row["best"] = str(ranked.sort_values("rank", kind="stable")["county"].iloc[0]) if len(ranked) else ""
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=GROUP_COLUMNS[:-1])
+    share = out["basic_passed"] / out["judged"].where(out["judged"] > 0)
+    mean = out[[f"composite_{st}" for st in STAGES]].mean(axis=1)
+    key = list(zip(-share.fillna(-1), mean.fillna(np.inf)))
+    out["rank"] = pd.array([1 + sum(k < key[i] for k in key) if out["judged"].iloc[i] else pd.NA
+                            for i in range(len(out))], dtype="Int64")
+    out["_k"] = key
+    return out.sort_values(["rank", "_k"], kind="stable", na_position="last").drop(columns="_k").reset_index(drop=True)

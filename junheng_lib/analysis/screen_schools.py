@@ -400,6 +400,8 @@ def _sort(out: pd.DataFrame, county_order: list[str] | None) -> pd.DataFrame:
     idx = key.sort_values(["sev", "county", "school", "year", "col", "rule"], kind="stable").index
     out = out.loc[idx, FINDING_COLUMNS].reset_index(drop=True)
     out["year"] = out["year"].astype("int64")
+    for c in FINDING_COLUMNS[1:]:
+        out[c] = out[c].astype(object)   # one type whatever the tables' (text, or StringDtype)
     return out
 
 

@@ -71,6 +71,18 @@ class Dataset:
         co = self.counties[self.counties["county"] == county] if self.counties is not None else None
         return Dataset(self.folder, s, cl, co, self.files, self.sha256)
 
+    def only_counties(self, counties: Iterable[str]) -> "Dataset":
+        """The same data restricted to some counties (all years): what a city's or province's
+        roll-up reads. The counties rows kept are those of these counties."""
+        keep = set(counties)
+        s = self.schools[self.schools["county"].isin(keep)]
+        s.attrs = dict(self.schools.attrs)
+        cl = self.classes
+        if cl is not None:
+            cl = cl[cl["school_id"].isin(set(s["school_id"]))]
+        co = self.counties[self.counties["county"].isin(keep)] if self.counties is not None else None
+        return Dataset(self.folder, s, cl, co, self.files, self.sha256)
+
     def slices(self, counties: Iterable[str]) -> Iterator[tuple[str, "Dataset"]]:
         """Per county of ``counties`` in the data, what its report reads, one county at a time: its
         schools rows (all years), its schools' classes rows, its counties rows and the counties rows

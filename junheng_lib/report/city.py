@@ -30,8 +30,17 @@ from junheng_lib.analysis.outlook import warning_texts
 from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.readiness import GRADES, grade_conditions, grade_of
 from junheng_lib.analysis.trends import cv_trend
+from junheng_lib.analysis.units import (
+    DEFAULT_STEM,
+    Unit,
+    county_units,
+    find_unit,
+    rollup_units,
+)
 from junheng_lib.data.dataset import Dataset, check_request, load
+from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.results import current_results
+from junheng_lib.evaluation import evaluate_counties
 from junheng_lib.render.blocks import Chart, Text
 from junheng_lib.render.docx import write_report_docx
 from junheng_lib.render.table import Column, Table, cv_column
@@ -52,13 +61,15 @@ __all__ = ["CityReport", "NOT_GENERATED", "NO_SCOPE", "GRADES", "grade_of", "gra
 NOT_GENERATED, NO_SCOPE = "未生成", "无纳入评估范围的学校"
 STATUS_WORDS = {rollup.NOT_GENERATED: NOT_GENERATED, rollup.NO_SCOPE: NO_SCOPE}
 #: the one ranking of the roll-up, in words
+#: the workbook sheet listing the counties without a current result (when too many to name)
+MISSING_SHEET = "未生成的县区"
 RANKING_TEXT = ("排名先按优质均衡准备程度（等级见表“优质均衡准备程度等级”），同一等级内按小学、初中综合差异系数的"
                 "平均值从低到高（只有一个学段的县(区)按该学段）；没有评估结果的县(区)列在最后，不排名。")
 #: the roll-up workbook: sheet name → block of CityReport (a Table, or nothing to write)
 XLSX_SHEETS = {"汇总": "summary_table", "基本情况": "totals_table", "准备程度等级": "grade_table",
                "优质均衡准备情况": "readiness_table", "差异系数预警": "warning_table", "全市差额": "shortfall_table",
                "整改台账汇总": "ledger_summary", "综合差异系数趋势": "trend_table",
-               "预计出现风险的县区": "projected_risk_table"}
+               "预计出现风险的县区": "projected_risk_table", "各市或各省汇总": "groups_table"}
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -72,23 +83,46 @@ class CityReport(Report):
     counties: list = field(default_factory=list)          # every county of the year, in data order
     absent: list = field(default_factory=list)            # notices: counties of other years absent this year
     options: Options | None = None
+    unit: Unit = field(default_factory=lambda: Unit("", "", ()))  # which counties, at which level
 
     @classmethod
     def build(cls, data_dir: str | Path | None, year: int | None = None, results_dir: str | Path | None = None,
-              options: Options | dict | None = None, data_slice: str | Path | None = None) -> "CityReport":
+              options: Options | dict | None = None, data_slice: str | Path | None = None,
+              stem: str = "") -> "CityReport":
         """The roll-up of ``year`` (default: the latest of the data): each county's current results
         from ``results_dir`` (through its ``index.json``), or computed here without one. ``data_slice``
-        is the whole validated data the runner wrote for this notebook (else ``data_dir`` is read)."""
+        is the validated data the runner wrote for this notebook (else ``data_dir`` is read).
+        ``stem``: the file stem of one of the data's roll-ups
+        (:func:`junheng_lib.analysis.units.rollup_units`: ``<市名>汇总``, ``<省名>汇总``, ``全国汇总``);
+        "" or ``全市汇总``: every county of the data together.
+
+        Raises
+        ------
+        DataError
+            When the year is not in the data, or ``stem`` names none of its roll-ups.
+        """
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         ds = Dataset.read_slice(data_slice) if data_slice else load(data_dir)
         year = int(year) if year else max(ds.years)
         absent = check_request(ds.schools, [year])
+        unit = Unit("", "", ())
+        if stem and stem != DEFAULT_STEM:
+            found_unit = find_unit(ds.schools, year, stem)
+            if found_unit is None:
+                have = "、".join(u.stem for u in rollup_units(ds.schools, year)[:20])
+                raise DataError([DataIssue(str(ds.files.get("schools", data_dir or "")),
+                                           f"数据中没有汇总单位“{stem}”（可用：{have}）")])
+            unit = found_unit
+            ds = ds.only_counties(unit.counties)   # the roll-up costs in proportion to its own counties
+            absent = []
         counties = [c for c in ds.counties_list if c in set(ds.schools.loc[ds.schools["year"] == year, "county"])]
         results, missing = {}, []
         found = current_results(results_dir, year) if results_dir else None  # through index.json / manifests
+        # without the counties' results: evaluated here, all at once (each as its county report would)
+        evs = evaluate_counties(ds, counties, year, opts) if found is None else {}
         for c in counties:
             if found is None:
-                results[c] = CountyReport.from_dataset(ds, c, year, opts).results()
+                results[c] = CountyReport(evs[c], ds.only_county(c)).results()
                 continue
             r = _read_result(found[c]) if c in found else None
             if rollup.is_current(r, year, opts):
@@ -96,22 +130,46 @@ class CityReport(Report):
             else:  # none, unreadable, or from another year or other options: not a current result
                 missing.append(c)
         trend = cv_trend(coefficients(values_table(ds.schools, opts)))
-        return cls(year, ds, results, missing, trend, counties, absent, options=opts)
+        return cls(year, ds, results, missing, trend, counties, absent, options=opts, unit=unit)
 
     def notices(self) -> list[str]:
         """What the roll-up leaves out, by name: counties without a current result, counties of
         other years absent this year, and county names the schools and counties tables do not share."""
         out = []
         if self.missing:
-            out.append(f"提示：{'、'.join(self.missing)}没有本学年的当前结果（县级报告未生成或生成失败），"
+            out.append(f"提示：{self.missing_text}没有本学年的当前结果（县级报告未生成或生成失败），"
                        f"汇总表中标为“{NOT_GENERATED}”")
         return out + list(self.absent) + self.data.name_notices()
 
     @property
+    def missing_text(self) -> str:
+        """The counties without a current result by name, or, beyond the rule table's ``listed``,
+        their count and where the list is (the workbook's sheet)."""
+        n = int(RULES["rollup"]["units"]["listed"])
+        if len(self.missing) <= n:
+            return "、".join(self.missing)
+        return f"{len(self.missing)}个县(区)（名单见汇总工作簿“{MISSING_SHEET}”工作表）"
+
+    @property
     def city(self) -> str:
+        """The name of the area the roll-up covers: the city (or province, 全国) of its unit, or the
+        data's single city, or 全市."""
+        if self.unit.level:
+            return self.unit.name
         s = self.data.schools
         name = s["city"].dropna().iloc[0] if "city" in s and s["city"].notna().any() else "全市"
         return str(name)
+
+    @property
+    def default_issuer(self) -> str:
+        """The roll-up's issuing unit when none is given: the 教育局 of its city, the 教育厅 of its
+        province, the 教育部 for the nation."""
+        return {"province": f"{self.city}教育厅", "nation": "教育部"}.get(self.unit.level, f"{self.city}教育局")
+
+    @property
+    def stem(self) -> str:
+        """The file stem of the roll-up's outputs (全市汇总, <市名>汇总 …)."""
+        return self.unit.stem
 
     @property
     def partial(self) -> bool:
@@ -434,8 +492,8 @@ class CityReport(Report):
             out.append((f"{len(risk)}个县(区)出现差异系数预警，共{h['risk_items']}项（见差异系数预警表）。",
                         adv["warning"].format(counties="、".join(risk))))
         if self.missing:
-            out.append((f"{'、'.join(self.missing)}没有本学年的当前结果，全市汇总未能覆盖这些县(区)。",
-                        adv["missing"].format(counties="、".join(self.missing))))
+            out.append((f"{self.missing_text}没有本学年的当前结果，{self.stem}未能覆盖这些县(区)。",
+                        adv["missing"].format(counties=self.missing_text)))
         return out
 
     def problem_texts(self) -> list:
@@ -461,14 +519,14 @@ class CityReport(Report):
         """The roll-up's side files: 全市汇总.xlsx and 全市汇总.docx (each written atomically); the Word
         file from ``docx_template`` (default: junheng's) with ``issuer`` (default: the city's 教育局)."""
         folder = Path(folder)
-        return [write_workbook(folder / "全市汇总.xlsx", self.workbook()),
-                self.write_docx(folder / "全市汇总.docx", issuer=issuer, template=docx_template)]
+        return [write_workbook(folder / f"{self.stem}.xlsx", self.workbook()),
+                self.write_docx(folder / f"{self.stem}.docx", issuer=issuer, template=docx_template)]
 
     def write_docx(self, path: str | Path, *, issuer: str | None = None, template: str | Path | None = None,
                    today=None) -> Path:
         """The roll-up as Word (.docx), laid out by the county report's writer and template: cover,
         the sections of the roll-up's outline with numbered tables and charts, the 落款 before the 说明."""
-        return write_report_docx(self, self.sections(), path, title=self.title, issuer=issuer or f"{self.city}教育局",
+        return write_report_docx(self, self.sections(), path, title=self.title, issuer=issuer or self.default_issuer,
                                  today=today, template=template or None, annexes=("provenance",))
 
     def workbook(self) -> list[Sheet]:
@@ -482,7 +540,36 @@ class CityReport(Report):
             t = getattr(self, block)()
             if isinstance(t, Table):
                 sheets.append(Sheet(name, [t]))
+        if len(self.missing) > int(RULES["rollup"]["units"]["listed"]):
+            sheets.append(Sheet(MISSING_SHEET, [Table(f"没有本学年当前结果的县(区)（{len(self.missing)}个）",
+                                                      pd.DataFrame({"县(区)": self.missing}), [Column("县(区)", "县(区)")])]))
         return sheets + [Sheet(PROVENANCE_SHEET, prov, landscape=False)]
+
+    # ------------------------------------------------------------------ a province's cities, the nation's provinces
+    def groups(self) -> pd.DataFrame:
+        """A province's roll-up: its cities; the nation's: its provinces — each with its counties
+        counted and ranked (:func:`junheng_lib.analysis.city.group_summary`); empty otherwise."""
+        level = {"province": "city", "nation": "province"}.get(self.unit.level)
+        if level is None:
+            return pd.DataFrame(columns=rollup.GROUP_COLUMNS)
+        cu = county_units(self.data.schools, self.year).set_index("county")[level]
+        if level == "city" and cu.isna().any():
+            return pd.DataFrame(columns=rollup.GROUP_COLUMNS)
+        return rollup.group_summary(self._ranking(), {c: str(cu[c]) for c in self.counties if c in cu.index})
+
+    def groups_table(self) -> Table | None:
+        g = self.groups()
+        if g.empty:
+            return None
+        what = "市" if self.unit.level == "province" else "省"
+        df = g.assign(rank=g["rank"].astype(object).where(g["rank"].notna(), "—"))
+        cols = [Column("rank", "排名"), Column("group", what), Column("counties", "县(区)数"),
+                Column("judged", "已评估"), Column("basic_passed", "达到基本均衡"), Column("basic_failed", "未达到基本均衡"),
+                Column("quality_passed", "达到优质均衡资源配置要求"),
+                *[cv_column(f"composite_{st}", f"{st}综合差异系数(平均)") for st in STAGES],
+                Column("best", "排名第一的县(区)"), Column("not_generated", "未生成")]
+        return Table(f"各{what}汇总（按达到基本均衡的县(区)比例、综合差异系数平均值排名）", df, cols)
+
 
     def projected_risk(self) -> pd.DataFrame:
         """预计出现风险的县(区): each county's projected warnings (its results' ``outlook``), by year.

@@ -69,7 +69,7 @@ CITY_SECTIONS: tuple[Section, ...] = (
     Section("title", "", ("title_block",)),
     Section("header", "", ("headline",)),
     Section("overview", "一、基本情况", ("totals_text", "totals_table")),
-    Section("ranking", "二、各县(区)对比与排名", ("ranking_rule", "summary_table", "cv_chart", "grid_chart")),
+    Section("ranking", "二、各县(区)对比与排名", ("groups_table", "ranking_rule", "summary_table", "cv_chart", "grid_chart")),
     Section("readiness", "三、优质均衡准备情况", ("grade_table", "readiness_table", "gap_texts")),
     Section("risk", "四、差异系数预警", ("risk_rule", "warning_table")),
     Section("shortfall", "五、全市差额与整改投入", ("shortfall_text", "shortfall_table", "ledger_summary")),

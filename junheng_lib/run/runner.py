@@ -49,10 +49,12 @@ from typing import Callable
 from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
 
+from junheng_lib.analysis.units import rollup_units
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.page import notebook_to_html
+from junheng_lib.rules.indicators import RULES
 from junheng_lib.rules.options import Options
 from junheng_lib.run.cleanup import (
     STAGE_PREFIX,
@@ -168,7 +170,7 @@ def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
     tmp_nb = stage / f"{stem}.ipynb"
     params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(stage.resolve()), **task.options}
     declared = notebook_parameters(task.template)
-    for name in ("docx_template", "issuer", "data_slice"):  # only to a notebook that declares them
+    for name in ("docx_template", "issuer", "data_slice", "rollup"):  # only to a notebook that declares them
         if getattr(task, name) and name in declared:
             params[name] = getattr(task, name)
     if task.template == ROLLUP:
@@ -460,11 +462,11 @@ def _index_entries(folder: Path, year: int, counties: list[str], stems: dict, ha
     return entries
 
 
-def _stems(ds, order: list[str]) -> dict:
+def _stems(ds, order: list[str], reserved: list[str]) -> dict:
     """File stem of every county of the data (``order``: all years, so that a county keeps its name
-    across years)."""
+    across years), none of them a roll-up's (``reserved``)."""
     try:
-        return file_stems(order, reserved=[ROLLUP_STEM])
+        return file_stems(order, reserved=reserved)
     except NameClash as e:
         raise DataError([DataIssue(str(ds.files["schools"]), str(e))]) from None
 
@@ -513,7 +515,10 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
             print(note, file=sys.stderr)
         order = ds.counties_list  # every county of the data, all years (sorted once)
         wanted = list(dict.fromkeys(counties or order))  # a county given twice runs once
-        stems = _stems(ds, order)
+        # the roll-ups of each year by administrative level (with --county: those counties' cities)
+        units = {y: rollup_units(ds.schools, y, wanted=counties or None) for y in years}
+        unit_stems_all = list(dict.fromkeys([ROLLUP_STEM, *(u.stem for y in years for u in rollup_units(ds.schools, y))]))
+        stems = _stems(ds, order, unit_stems_all)
         folders = {y: root / str(y) for y in years}
         # hashes of the counties asked for and of those with outputs to check (not of every county)
         asked = set(wanted)
@@ -527,7 +532,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         for y in years:
             here = set(ds.schools.loc[ds.schools["year"] == y, "county"])
             present[y] = [c for c in order if c in here]
-            _set_aside_absent(folders[y], y, {c: stems[c] for c in present[y]})
+            _set_aside_absent(folders[y], y, {c: stems[c] for c in present[y]}, unit_stems_all)
         tasks = [CountyTask(c, y, str(folders[y]), data_dir, options.to_dict(), stem=stems[c],
                             input_hash=hashes[(y, c)], **task_word)
                  for y in years for c in wanted if c in present[y]]
@@ -558,16 +563,26 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         if rollup:  # after the counties: it reads their current results through index.json
             roll = []
             for y in years:
-                h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + json.dumps(index[y], sort_keys=True,
-                                                                           ensure_ascii=False)).encode()).hexdigest()
-                roll.append(CountyTask(ROLLUP_STEM, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
-                                       stem=ROLLUP_STEM, input_hash=h, **task_word))
+                for u in units[y]:
+                    mine = [e for e in index[y] if e["county"] in set(u.counties)] if u.level else index[y]
+                    h = hashlib.sha256((hashes[(y, ROLLUP_STEM)] + u.stem + json.dumps(
+                        mine, sort_keys=True, ensure_ascii=False)).encode()).hexdigest()
+                    roll.append(CountyTask(u.stem, y, str(folders[y]), data_dir, options.to_dict(), template=ROLLUP,
+                                           stem=u.stem, input_hash=h, rollup=u.stem if u.level else "",
+                                           **task_word))
             roll_todo = [t for t in roll if force or not _up_to_date(t)]
             skipped += len(roll) - len(roll_todo)
             if roll_todo:
                 run_dir = run_dir or _run_folder(root)
-                whole = str(ds.write_slice(run_dir / "whole.data.pkl"))
-                roll_todo = [_with_slice(t, whole) for t in roll_todo]
+                # each roll-up reads its own counties' rows: its cost follows its size, not the data's
+                of = {u.stem: u for y in years for u in units[y]}
+                files = {}
+                for t in roll_todo:
+                    if t.name not in files:
+                        u = of[t.name]
+                        part = ds.only_counties(u.counties) if u.level else ds
+                        files[t.name] = str(part.write_slice(run_dir / f"{t.name}.rollup.pkl"))
+                roll_todo = [_with_slice(t, files[t.name]) for t in roll_todo]
             # never in this process when parallel (its pool workers were forked from it)
             results += run_tasks(roll_todo, min(workers, 2), progress,
                                  execute=executor if local else execute)
@@ -598,10 +613,14 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         print(line, file=sys.stderr)
     if rollup:
         for y in years:
-            stale = [e["county"] for e in index[y] if e["status"] in ("outdated", "missing")]
+            covered = {c for u in units[y] for c in u.counties}
+            stale = [e["county"] for e in index[y] if e["status"] in ("outdated", "missing") and e["county"] in covered]
+            listed = int(RULES["rollup"]["units"]["listed"])
             if stale:
-                print(f"提示：{y}学年{'、'.join(stale)}没有按当前数据和口径生成的报告（本次未生成），"
-                      "全市汇总中列为未生成", file=sys.stderr)
+                who = "、".join(stale) if len(stale) <= listed else f"{len(stale)}个县(区)"
+                print(f"提示：{y}学年{who}没有按当前数据和口径生成的报告（本次未生成），"
+                      f"{'、'.join(u.stem for u in units[y][:3])}{'等' if len(units[y]) > 3 else ''}中列为未生成"
+                      + ("（名单见汇总工作簿）" if len(stale) > listed else ""), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -623,14 +642,14 @@ def _clean_issuer(issuer: str | None) -> str:
     return clean
 
 
-def _set_aside_absent(folder: Path, year: int, present: dict) -> list[str]:
+def _set_aside_absent(folder: Path, year: int, present: dict, rollups=(ROLLUP_STEM,)) -> list[str]:
     """Move to ``过期报告/`` the report units of ``folder`` that belong to no county of the year's data
     (``present``: county → file stem), so that none of them looks current: a county no longer in the
     data, or a county whose file name has changed (a new name that would share its file). Said on
     standard error; returns the counties (or stems) set aside."""
     if not folder.is_dir():
         return []
-    keep = set(present.values()) | {ROLLUP_STEM}
+    keep = set(present.values()) | set(rollups)
     gone, renamed = [], []
     for stem in unit_stems(folder):
         if stem in keep:

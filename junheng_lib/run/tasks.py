@@ -10,6 +10,8 @@ import functools
 import json
 from dataclasses import dataclass, field
 
+from junheng_lib.analysis.units import DEFAULT_STEM
+from junheng_lib.rules.indicators import RULES
 from junheng_lib.util.names import safe_name
 from junheng_lib.util.paths import notebook
 
@@ -17,7 +19,9 @@ __all__ = ["CountyTask", "TaskResult", "COUNTY", "ROLLUP", "ROLLUP_STEM", "EXECU
 
 COUNTY = "county_report.ipynb"
 ROLLUP = "city_rollup.ipynb"
-ROLLUP_STEM = "全市汇总"
+ROLLUP_STEM = DEFAULT_STEM
+#: the suffix of a roll-up's stem (<市名>汇总)
+ROLLUP_SUFFIX = str(RULES["rollup"]["units"]["suffix"])
 #: seconds a report notebook may run
 EXECUTION_TIMEOUT = 600
 
@@ -38,6 +42,7 @@ class CountyTask:
     data_slice: str = ""     # the validated tables this report reads, written by the runner ("": read data_dir)
     docx_template: str = ""  # a bureau's Word template (absolute path; "": junheng's)
     issuer: str = ""         # the issuing unit on the Word cover and 落款 ("": the county's 教育局)
+    rollup: str = ""         # a roll-up's unit (its file stem: <市名>汇总 …; "": every county of the data)
 
     @property
     def name(self) -> str:
@@ -50,7 +55,8 @@ class CountyTask:
     @property
     def title(self) -> str:
         if self.template == ROLLUP:
-            return f"{self.year}学年县域义务教育均衡发展监测汇总报告"
+            area = self.rollup.removesuffix(ROLLUP_SUFFIX) if self.rollup and self.rollup != ROLLUP_STEM else ""
+            return f"{area}{self.year}学年县域义务教育均衡发展监测汇总报告"
         return f"{self.county}{self.year}学年义务教育均衡发展监测报告"
 
 
