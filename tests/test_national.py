@@ -154,3 +154,45 @@ def test_the_runner_rolls_up_the_cities_of_the_counties_asked_for(national, tmp_
         assert list(found) == [county]              # its own city's counties only, and only one has a report
     err = capsys.readouterr().err
     assert len(err) < 2000                          # the counties without a report counted, not listed
+
+
+def test_a_report_renders_the_evaluation_its_slice_carries_only_when_it_is_its_own(tmp_path):
+    """The runner hands each notebook its county's evaluation in the slice file; the report uses it
+    only for that county, year and options (else it evaluates its slice itself)."""
+    from dataclasses import replace
+
+    from junheng_lib.data.dataset import read_slice_parts
+    from junheng_lib.report.county import CountyReport
+    from junheng_lib.rules.options import Options
+
+    ds = load()
+    part = ds.only_county("白石县")
+    ev = replace(evaluate_report(ds, "白石县", 2024), outlook_note="由运行器交付")   # a mark to recognise it
+    path = part.write_slice(tmp_path / "s.pkl", {"evaluation": ev})
+    assert read_slice_parts(path)[1]["evaluation"].outlook_note == "由运行器交付"
+    assert CountyReport.build(None, "白石县", 2024, None, data_slice=path).ev.outlook_note == "由运行器交付"
+    assert CountyReport.build(None, "白石县", 0, None, data_slice=path).ev.outlook_note == "由运行器交付"
+    other = Options(teaching_points="include")
+    assert CountyReport.build(None, "白石县", 2024, other, data_slice=path).ev.outlook_note != "由运行器交付"
+    assert CountyReport.build(None, "白石县", 2023, None, data_slice=path).ev.outlook_note != "由运行器交付"
+    # a slice without one: the report evaluates, with the same result as from the folder
+    plain = part.write_slice(tmp_path / "p.pkl")
+    same_evaluation(CountyReport.build(None, "白石县", 2024, None, data_slice=plain).ev,
+                    evaluate_report(ds, "白石县", 2024))
+
+
+def test_the_runner_hands_every_county_its_evaluation(tmp_path, fake_notebooks):
+    from junheng_lib.data.dataset import read_slice_parts
+
+    seen = {}
+
+    def execute(task, tmp_nb, params):
+        if params.get("data_slice") and task.template != "city_rollup.ipynb":
+            seen[task.county] = read_slice_parts(params["data_slice"])[1].get("evaluation")
+        fake_notebooks.execute(task, tmp_nb, params)
+
+    assert run_reports(None, counties=["白石县", "永宁县"], out=str(tmp_path / "r"), progress=False, execute=execute) == 0
+    ds = load()
+    assert set(seen) == {"白石县", "永宁县"}
+    for c, ev in seen.items():
+        same_evaluation(evaluate_report(ds, c, 2024), ev)

@@ -29,7 +29,7 @@ from junheng_lib.util.paths import sample_dir
 
 __all__ = ["Dataset", "load", "load_county", "load_files", "input_files", "files_sha256", "find_table", "check_request",
            "county_rows", "county_name_mismatches", "county_name_notices", "county_row_gap", "county_row_notice",
-           "SLICE_FORMAT"]
+           "SLICE_FORMAT", "read_slice_parts"]
 
 #: version of the slice files written by :meth:`Dataset.write_slice`
 SLICE_FORMAT = 1
@@ -97,14 +97,16 @@ class Dataset:
             yield c, Dataset(self.folder, sc, None if b is None else self.classes.iloc[b],
                              None if k is None else self.counties.iloc[k], dict(self.files), sha)
 
-    def write_slice(self, path: str | Path) -> Path:
+    def write_slice(self, path: str | Path, handed: dict | None = None) -> Path:
         """Write these tables to ``path`` (a pickle, never half-written), for one report notebook to
         read with :func:`load_county` (its ``data_slice`` parameter). The runner writes it in this
-        run's private folder and removes it at the end."""
+        run's private folder and removes it at the end. ``handed``: what the runner computed for the
+        report besides the tables (its evaluation), read back by :func:`read_slice_parts`."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump({"format": SLICE_FORMAT, "dataset": self}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": SLICE_FORMAT, "dataset": self, "handed": dict(handed or {})}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
         return path
 
@@ -117,15 +119,7 @@ class Dataset:
         DataError
             When the file is missing or is not a slice of this version.
         """
-        try:
-            with open(path, "rb") as fh:
-                got = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:
-            raise DataError([DataIssue(str(path), f"运行器交给本报告的数据文件无法读取（{type(e).__name__}）；"
-                                                  "请重新运行 junheng report，或清空 data_slice 参数直接读取数据文件夹")]) from None
-        if not isinstance(got, dict) or got.get("format") != SLICE_FORMAT or not isinstance(got.get("dataset"), Dataset):
-            raise DataError([DataIssue(str(path), "不是本版本 junheng 运行器写出的数据文件；请重新运行 junheng report")])
-        return got["dataset"]
+        return read_slice_parts(path)[0]
 
     @property
     def years(self) -> list[int]:
@@ -140,6 +134,26 @@ class Dataset:
     def counties_list(self) -> list[str]:
         return list(dict.fromkeys(self.schools.sort_values(["county_code", "county"] if "county_code" in self.schools
                                                            else ["county"])["county"]))
+
+
+def read_slice_parts(path: str | Path) -> tuple[Dataset, dict]:
+    """The tables written by :meth:`Dataset.write_slice` and what the runner handed with them
+    (``{}`` when nothing).
+
+    Raises
+    ------
+    DataError
+        When the file is missing or is not a slice of this version.
+    """
+    try:
+        with open(path, "rb") as fh:
+            got = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as e:
+        raise DataError([DataIssue(str(path), f"运行器交给本报告的数据文件无法读取（{type(e).__name__}）；"
+                                              "请重新运行 junheng report，或清空 data_slice 参数直接读取数据文件夹")]) from None
+    if not isinstance(got, dict) or got.get("format") != SLICE_FORMAT or not isinstance(got.get("dataset"), Dataset):
+        raise DataError([DataIssue(str(path), "不是本版本 junheng 运行器写出的数据文件；请重新运行 junheng report")])
+    return got["dataset"], dict(got.get("handed") or {})
 
 
 def find_table(folder: Path, kind: str) -> Path | None:

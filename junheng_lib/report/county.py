@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng_lib.data.dataset import Dataset, load_county
+from junheng_lib.data.dataset import Dataset, load_county, read_slice_parts
 from junheng_lib.evaluation import Evaluation, evaluate_report
 from junheng_lib.render.blocks import Text, date_text
 from junheng_lib.render.docx import write_report_docx
@@ -96,8 +96,21 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
               options: Options | dict | None = None, data_slice: str | Path | None = None) -> "CountyReport":
         """Load the data folder (or the runner's validated slice of it), check the county and year
-        exist, evaluate once. ``year`` None or 0 means the latest year of the data."""
-        return cls.from_dataset(load_county(data_dir, county, year, data_slice), county, year, options)
+        exist, evaluate once. ``year`` None or 0 means the latest year of the data.
+
+        A slice the runner wrote may carry the county's evaluation, computed with every county of
+        the run at once (:func:`junheng_lib.evaluation.evaluate_counties`, equal to
+        :func:`~junheng_lib.evaluation.evaluate_report`'s): it is used when it is this county's, year's
+        and options'; otherwise the report evaluates its slice itself."""
+        if not data_slice:
+            return cls.from_dataset(load_county(data_dir, county, year, None), county, year, options)
+        ds, handed = read_slice_parts(data_slice)
+        opts = options if isinstance(options, Options) else Options.from_dict(options)
+        ev = handed.get("evaluation")
+        want = int(year) if year else (max(ds.years) if len(ds.schools) else None)
+        if isinstance(ev, Evaluation) and ev.county == county and ev.year == want and ev.options == opts:
+            return cls(ev, ds.only_county(county))
+        return cls.from_dataset(ds, county, year, opts)
 
     @classmethod
     def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,

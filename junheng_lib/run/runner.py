@@ -44,7 +44,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
@@ -52,6 +52,7 @@ from tqdm.auto import tqdm
 from junheng_lib.analysis.units import rollup_units
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
+from junheng_lib.evaluation import evaluate_counties
 from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.page import notebook_to_html
 from junheng_lib.rules.indicators import RULES
@@ -98,6 +99,9 @@ __all__ = ["run_reports", "run_tasks", "run_county", "Execute", "CountyTask", "T
 #: :class:`~junheng_lib.run.execute.NotebookExecutor` (papermill). Tests pass a stand-in.
 Execute = Callable[[CountyTask, Path, dict], None]
 
+
+#: counties evaluated together by the runner before their reports run (bounds its memory)
+EVALUATE_CHUNK = 100
 
 def _adopt(stage: Path, produced_stem: str, stem: str) -> list[str]:
     """The output files in ``stage``, renamed from the stem the notebook used to the unit's ``stem``."""
@@ -256,8 +260,8 @@ _OS_ERRORS = {"OSError", "IOError", "PermissionError", "FileNotFoundError", "IsA
 
 
 def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, scheduler: str = "local",
-              address: str | None = None, execute: Execute | None = None, more_after: bool = False
-              ) -> list[TaskResult]:
+              address: str | None = None, execute: Execute | None = None, more_after: bool = False,
+              ready: Callable[[list[CountyTask]], Iterable[list[CountyTask]]] | None = None) -> list[TaskResult]:
     """Run tasks one after the other in this process (``workers`` 1), in a local process pool, or on
     dask.distributed (``scheduler="dask"``: ``address`` of a running scheduler, or a LocalCluster of
     ``workers`` processes); results in completion order.
@@ -266,11 +270,17 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     a :class:`NotebookExecutor` starts the next kernel ahead, and with ``more_after`` it keeps one
     started for the caller's next notebooks. In the pool, each worker has its own executor (``execute``
     then names what each worker uses; with the ``fork`` start method it need not be picklable). The
-    previous outputs of a task that failed are moved to ``过期报告/`` (:func:`outputs.retire_unit`)."""
+    previous outputs of a task that failed are moved to ``过期报告/`` (:func:`outputs.retire_unit`).
+
+    ``ready`` turns the tasks into batches as they become ready to run (the runner's
+    :func:`_hand_over`: a batch's slices and evaluations written); in the pool, a batch is submitted
+    as soon as it is ready, while the workers run the ones before. Default: all tasks, as given."""
+    batches = ready(tasks) if ready is not None else iter([tasks])
     bar = tqdm(total=len(tasks), desc="生成报告", unit="份", disable=not progress or not tasks, file=sys.stderr)
     results: list[TaskResult] = []
     try:
         if scheduler == "dask" and tasks:
+            tasks = [t for b in batches for t in b]
             for r in run_on_dask(run_county, tasks, workers=workers, address=address):
                 results.append(_settle(r))
                 bar.set_postfix_str(r.county)
@@ -278,12 +288,15 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
         elif workers <= 1:
             ex = execute if execute is not None else NotebookExecutor()
             try:
-                for k, t in enumerate(tasks):
-                    bar.set_postfix_str(t.county)
-                    if isinstance(ex, NotebookExecutor):
-                        ex.expect_more = k + 1 < len(tasks) or more_after
-                    results.append(_settle(run_county(t, ex)))
-                    bar.update()
+                k = 0
+                for batch in batches:
+                    for t in batch:
+                        k += 1
+                        bar.set_postfix_str(t.county)
+                        if isinstance(ex, NotebookExecutor):
+                            ex.expect_more = k < len(tasks) or more_after
+                        results.append(_settle(run_county(t, ex)))
+                        bar.update()
             except BaseException:  # Ctrl-C: the kernels end now, no orderly shutdown is waited for
                 with _shielded():
                     _kill(ex)
@@ -302,7 +315,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                        initargs=(os.getpid(), counts, workers, execute))
             try:
-                futs = {pool.submit(_run_in_pool, t): t for t in tasks}
+                futs = {}
+                for batch in batches:   # each batch submitted when ready; the pool runs the ones before
+                    futs.update({pool.submit(_run_in_pool, t): t for t in batch})
                 for f in as_completed(futs):
                     try:
                         results.append(_settle(f.result()))
@@ -546,10 +561,8 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         # each notebook reads its county's validated slice, named in its task (the run's private folder)
         if todo:
             run_dir = _run_folder(root)
-            files = {c: str(ds_c.write_slice(run_dir / f"{stems[c]}.data.pkl"))
-                     for c, ds_c in ds.slices(dict.fromkeys(t.county for t in todo))}
-            todo = [_with_slice(t, files.get(t.county, "")) for t in todo]
-        results = run_tasks(todo, workers, progress, scheduler, address, execute=executor, more_after=rollup)
+        results = run_tasks(todo, workers, progress, scheduler, address, execute=executor, more_after=rollup,
+                            ready=(lambda ts: _hand_over(ds, ts, stems, options, run_dir)) if todo else None)
         skipped = len(tasks) - len(todo)
         failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
         index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
@@ -677,6 +690,32 @@ def _run_folder(root: Path) -> Path:
     path = root / f"{owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}"
     path.mkdir(mode=0o700)
     return path
+
+
+def _hand_over(ds, todo: list[CountyTask], stems: dict, options: Options, run_dir: Path):
+    """The county tasks in batches of :data:`EVALUATE_CHUNK`, each task with its slice file: the
+    county's validated tables and its evaluation, made here for the batch's counties of a year at
+    once (:func:`junheng_lib.evaluation.evaluate_counties`: the group-wise analyses once for all of
+    them, each county's evaluation equal to the one its notebook would make), so that the notebook
+    only renders. A generator: the pool renders one batch while the next is evaluated. Should the
+    evaluation of a batch raise, its slices go without one: each of its notebooks then evaluates its
+    county itself, and a county that cannot be evaluated fails in its own report, with its own
+    error, as without this step."""
+    for k in range(0, len(todo), EVALUATE_CHUNK):
+        batch = todo[k:k + EVALUATE_CHUNK]
+        files = {}
+        for y in dict.fromkeys(int(t.year) for t in batch):
+            counties = list(dict.fromkeys(t.county for t in batch if int(t.year) == y))
+            try:
+                evs = evaluate_counties(ds, counties, y, options)
+            except Exception:  # noqa: BLE001 — each notebook evaluates (and reports the failure of) its own county
+                evs = {}
+            for c, part in ds.slices(counties):
+                ev = evs.get(c)
+                files[(y, c)] = str(part.write_slice(run_dir / f"{y}-{stems[c]}.data.pkl",
+                                                     {"evaluation": ev} if ev is not None else None))
+            del evs
+        yield [_with_slice(t, files.get((int(t.year), t.county), "")) for t in batch]
 
 
 def _with_slice(task: CountyTask, path: str) -> CountyTask:
