@@ -54,3 +54,19 @@ def test_dask_local_cluster(data, tmp_path):
                              progress=False)
     assert code == 0
     assert outputs.check_unit(out / "2024", "东湖区") is None and (out / "2024" / "南江区.html").exists()
+
+
+def _half(x: int) -> int:
+    if x == 2:
+        raise ValueError("二号任务失败")
+    return x // 2
+
+
+def test_dask_a_failed_future_is_that_task_s_failure_and_the_others_go_on():
+    import dask.distributed  # noqa: F401 - installed with the test extra
+    from junheng_lib.run.distributed import run_on_dask
+
+    got = sorted(run_on_dask(_half, [4, 2, 6], workers=1, on_error=lambda t, e: ("failed", t, str(e))), key=str)
+    assert got == sorted([2, ("failed", 2, "二号任务失败"), 3], key=str)
+    with pytest.raises(ValueError):
+        list(run_on_dask(_half, [2], workers=1))

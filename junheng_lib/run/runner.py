@@ -281,7 +281,9 @@ def run_tasks(tasks: list[CountyTask], workers: int = 1, progress: bool = True, 
     try:
         if scheduler == "dask" and tasks:
             tasks = [t for b in batches for t in b]
-            for r in run_on_dask(run_county, tasks, workers=workers, address=address):
+            def lost(task, e):  # the worker died (or dask gave up on it): this county failed, the rest go on
+                return TaskResult(task.county, False, 0.0, [], _short_error(e), task=task)
+            for r in run_on_dask(run_county, tasks, workers=workers, address=address, on_error=lost):
                 results.append(_settle(r))
                 bar.set_postfix_str(r.county)
                 bar.update()
