@@ -134,7 +134,7 @@ def main(argv=None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="jh-bench-national-"))
     try:
         nb = trivial_notebook(tmp)
-        trivial_cmd = [sys.executable, "-m", "papermill", "-q", str(nb), str(tmp / "trivial-out.ipynb")]
+        trivial_cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", str(nb), str(tmp / "trivial-out.ipynb")]
         folder, city = city_folder(national, counties[0], tmp / "city")
         wall(trivial_cmd)
         wall(report(None, ["白石县"], tmp / "warm", "--workers", "1", "--no-rollup"))   # warm caches, unmeasured

@@ -64,6 +64,7 @@ def _half(x: int) -> int:
 
 def test_dask_a_failed_future_is_that_task_s_failure_and_the_others_go_on():
     import dask.distributed  # noqa: F401 - installed with the test extra
+
     from junheng_lib.run.distributed import run_on_dask
 
     got = sorted(run_on_dask(_half, [4, 2, 6], workers=1, on_error=lambda t, e: ("failed", t, str(e))), key=str)

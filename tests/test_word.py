@@ -14,6 +14,7 @@ from docx.shared import Mm
 from junheng_lib.cli import main
 from junheng_lib.data.dataset import load
 from junheng_lib.render import docx as word
+from junheng_lib.render import docx_styles, docx_template
 from junheng_lib.render.blocks import Chart, Text
 from junheng_lib.render.docx import natural_width_cm
 from junheng_lib.render.table import Column, Table
@@ -97,7 +98,7 @@ def test_template_geometry_styles_and_footer():
             assert styles[name].font.size.pt == sizes[name]
     # fallbacks: each face has an alternative name and the GB2312 character set in the font table
     fonts = zipfile.ZipFile(word.default_template()).read("word/fontTable.xml").decode()
-    for face, alt in word.FACE_FALLBACK.items():
+    for face, alt in docx_styles.FACE_FALLBACK.items():
         assert f'w:name="{face}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>' in fonts
     # the body's footer: "— N —" with a PAGE field; the cover has none; the body counts from 1
     ftr = body.footer
@@ -341,7 +342,7 @@ def test_template_errors_are_chinese(tmp_path):
         word.check_template(tmp_path / "x.docx")
     broken = foreign_template(tmp_path / "坏.docx", placeholders="{{ title ")
     with pytest.raises(word.TemplateError, match="占位符有误"):
-        word._render(broken, {"title": "t"})
+        docx_template.render_template(broken, {"title": "t"})
 
 
 # ---------------------------------------------------------------------------------------------- command line
