@@ -599,12 +599,13 @@ def evaluate_counties(data: Dataset, counties=None, year: int | None = None, opt
         counties = [c for c in data.counties_list if c in here]
     counties = list(dict.fromkeys(counties))
     check_request(data.schools, [year], counties)
-    s = select(data.schools, county=counties)
-    s.attrs = dict(data.schools.attrs)
+    whole = data
+    data = data.only_counties(counties)    # the analyses below pass over these counties' rows only
+    s = data.schools
     shared = _shared_tables(data, s, counties, year, options, costs)
     split = {name: _by_county(t, counties) for name, t in shared.items()}
     result = {}
-    for c, sl in data.slices(counties):
+    for c, sl in whole.slices(counties):   # the whole counties table: its name notices
         own = {name: parts[c] for name, parts in split.items()}
         note = county_row_gap(sl.schools, sl.counties, c, year)
         mine = sl.only_county(c)
