@@ -31,10 +31,13 @@ from junheng_lib.analysis.coefficients import (
 from junheng_lib.analysis.contributions import contributions
 from junheng_lib.analysis.gap import urban_rural_gap
 from junheng_lib.analysis.items import county_items, three_growths
+from junheng_lib.analysis.groups import groups_summary
 from junheng_lib.analysis.ledger import ledger
+from junheng_lib.analysis.ledger_years import carry_typed, current_values, ledger_status
 from junheng_lib.analysis.outlook import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
+from junheng_lib.analysis.projects import projects_by_kind, projects_summary
 from junheng_lib.analysis.readiness import grade_of, metrics_of
 from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
 from junheng_lib.analysis.size import (
@@ -86,6 +89,9 @@ TABLES = {
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
     "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
+    # the bureau's working records (working-records.md §5–§7)
+    "projects_summary": "项目建设与资金投入", "projects_by_kind": "项目分类汇总", "groups_summary": "特殊群体与控辍保学",
+    "ledger_status": "上年整改台账落实情况",
 }
 
 
@@ -172,6 +178,13 @@ class Evaluation:
     projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     outlook_note: str = ""
+    #: working records (:mod:`junheng_lib.analysis.projects`, ``groups``, ``ledger_years``); ``records``
+    #: says which inputs were given (``projects``, ``groups``, ``prior_ledger``: True/False)
+    projects_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projects_by_kind: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    groups_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    ledger_status: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    records: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -503,8 +516,23 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         overview=overview(s, year), school_mix=school_mix(s, year), notices=tuple(notices))
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
+    parts.update(_records(data, s, parts, year, county))
     parts.update(_screen_and_project(data, s, values, year, county, options))
     return Evaluation(**parts)
+
+
+def _records(data: Dataset, schools: pd.DataFrame, parts: dict, year: int, county) -> dict:
+    """The working records of an evaluation: projects, groups, and last year's ledger carried over
+    (what the bureau typed then fills this year's ledger's 完成时限 and 责任人 for items still open)."""
+    prior = getattr(data, "prior_ledger", None)
+    if prior is not None and county is not None:
+        prior = prior[prior["county"] == county] if len(prior) else prior
+    status = ledger_status(prior, parts["ledger"], current_values(SimpleNamespace(**parts)), year, schools)
+    return {"projects_summary": projects_summary(getattr(data, "projects", None), year, county),
+            "projects_by_kind": projects_by_kind(getattr(data, "projects", None), year, county),
+            "groups_summary": groups_summary(getattr(data, "groups", None), schools, data.counties, year, county),
+            "ledger_status": status, "ledger": carry_typed(parts["ledger"], status),
+            "records": {k: getattr(data, k, None) is not None for k in ("projects", "groups", "prior_ledger")}}
 
 
 def evaluate_report(data: Dataset, county: str, year: int | None = None,

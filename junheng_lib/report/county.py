@@ -315,7 +315,7 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
             return [Sheet("差异系数表", [Text(self.scope_text())]), prov]
         sheets = [Sheet("差异系数表", [self.basic_table(), self.quality_table()], numbered=True)]
         for name, t in (("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
-                        ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table()),
+                        ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table(keys=True)),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
                         ("数据筛查", self.findings_table())):
             if isinstance(t, (Table, Text)):   # a Text says why there is no table (e.g. nothing to rectify)
