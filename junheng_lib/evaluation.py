@@ -566,7 +566,9 @@ def _screen_and_project(data: Dataset, schools: pd.DataFrame, values: pd.DataFra
     co = None if data.counties is None else select(data.counties, county=county)
     found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
                           stages=values[values["year"].isin(near)],
-                          counties=None if co is None else co[co["year"].isin(near)])
+                          counties=None if co is None else co[co["year"].isin(near)],
+                          projects=None if getattr(data, "projects", None) is None
+                          else select(data.projects, county=county))
     findings = found[found["year"] == year].reset_index(drop=True)
     skipped = skipped_rules(schools, co, year=year, county=county)
     tabs, note = outlook(cl, schools, values, year, county, options)

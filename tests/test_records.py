@@ -111,3 +111,30 @@ def test_evaluate_without_tables_is_empty_not_guessed():
     ev = evaluate_county(load(), "白石县", 2024)
     assert ev.records.get("prior_ledger") is False
     assert ev.ledger_status.empty
+
+
+def _project(year, sid, area, status="竣工", kind="校舍", pid="P1"):
+    return pd.DataFrame({"year": [year], "county": ["白石县"], "project_id": [pid], "project_name": ["教学楼"],
+                         "school_id": [sid], "kind": [kind], "status": [status], "completed_area_m2": [area]})
+
+
+def test_check_completed_building_against_next_years_area():
+    from junheng_lib.analysis.screening import screen_tables
+    s = load().schools
+    s = s[s["county"] == "白石县"].copy()
+    sid = s.loc[s["year"] == 2023, "school_id"].iloc[0]
+    before = float(s.loc[(s["year"] == 2023) & (s["school_id"] == sid), "teaching_area_m2"].iloc[0])
+    after = float(s.loc[(s["year"] == 2024) & (s["school_id"] == sid), "teaching_area_m2"].iloc[0])
+    built = max(after - before, 0) + 3000           # 3,000 ㎡ more than the statistics show: half is not there
+    f = screen_tables(s, projects=_project(2023, sid, built))
+    hit = f[f["rule"] == "project_area"]
+    assert len(hit) == 1 and hit.iloc[0]["year"] == 2024 and hit.iloc[0]["school_id"] == sid
+    assert hit.iloc[0]["value"] == after and hit.iloc[0]["previous"] == before
+    # the area shows next year (grown by the whole area): no finding
+    s2 = s.copy()
+    s2.loc[(s2["year"] == 2024) & (s2["school_id"] == sid), "teaching_area_m2"] = before + built
+    assert not (screen_tables(s2, projects=_project(2023, sid, built))["rule"] == "project_area").any()
+    # a 运动场, a project still 在建, or a year the data do not reach: not judged
+    for p in (_project(2023, sid, built, kind="运动场"), _project(2023, sid, built, status="在建"),
+              _project(2024, sid, built)):
+        assert not (screen_tables(s, projects=p)["rule"] == "project_area").any()
