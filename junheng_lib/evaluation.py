@@ -39,6 +39,7 @@ from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
 from junheng_lib.analysis.projects import projects_by_kind, projects_summary
 from junheng_lib.analysis.readiness import grade_of, metrics_of
+from junheng_lib.analysis.records_city import records_results
 from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
 from junheng_lib.analysis.size import (
     class_bands,
@@ -430,7 +431,9 @@ class Evaluation:
                 "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator,
                               "resource": r.resource, "cv": r.cv,
                               "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
-                "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+                "data_quality": self._data_quality_results(), "outlook": self._outlook_results(),
+                "records": records_results(self.projects_summary, self.groups_summary, self.ledger_status,
+                                           self.records)}
 
     def _data_quality_results(self) -> dict:
         """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""

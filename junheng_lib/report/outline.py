@@ -78,7 +78,9 @@ CITY_SECTIONS: tuple[Section, ...] = (
     Section("shortfall", "五、全市差额与整改投入", ("shortfall_text", "shortfall_table", "ledger_summary")),
     Section("trend", "六、综合差异系数趋势", ("trend_table",)),
     Section("outlook", "七、预计出现风险的县(区)", ("projected_risk_table",)),
-    Section("problems", "八、存在问题与建议", ("problem_texts",)),
+    Section("records", "八、项目建设、学生资助与控辍保学",
+            ("records_text", "records_projects_table", "records_groups_table")),
+    Section("problems", "九、存在问题与建议", ("problem_texts",)),
     Section("provenance", "说明", ("provenance",)),
 )
 
