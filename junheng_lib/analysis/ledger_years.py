@@ -45,7 +45,7 @@ from junheng_lib.rules.codes import LedgerStatus
 from junheng_lib.rules.indicators import INDICATORS, RULES, label
 
 __all__ = ["read_ledger", "read_ledgers", "ledger_status", "carry_typed", "current_values", "parse_deadline",
-           "check_prior", "LEDGER_STATUS_COLUMNS", "PRIOR_COLUMNS", "LEDGER_TITLE", "KEY"]
+           "check_prior", "SHOWN_CODES", "LEDGER_STATUS_COLUMNS", "PRIOR_COLUMNS", "LEDGER_TITLE", "KEY"]
 
 _CFG = RULES["ledger_years"]
 #: the matching key of an item within its county
@@ -63,6 +63,9 @@ PRIOR_COLUMNS = ["county", "year", "row", *KEY, "school_name", "problem", "respo
 LEDGER_STATUS_COLUMNS = ["year", "county", "prior_year", "item", "school_id", "school_name", "stage", "indicator",
                          "problem", "status", "deadline", "responsible", "progress", "measure", "value", "standard",
                          "previous_value", "closed_by_hand", "note"]
+#: item codes as the workbook shows them (a reader never meets an English code), and back
+SHOWN_CODES = {"composite": "综合差异系数"}
+_READ_CODES = {v: k for k, v in SHOWN_CODES.items()}
 _STATUS_ORDER = {LedgerStatus.OVERDUE: 0, LedgerStatus.ONGOING: 1, LedgerStatus.NEW: 2, LedgerStatus.FIXED: 3}
 
 
@@ -127,6 +130,7 @@ def read_ledger(path) -> pd.DataFrame:
         if not got.get("item") and not got.get("problem"):   # the table's note below it
             continue
         stage = got.get("stage", "")
+        got["item"] = _READ_CODES.get(got.get("item", ""), got.get("item", ""))
         rows.append({"county": county, "year": year, "row": i + 1, **{k: got.get(k, "") for k in PRIOR_COLUMNS[3:]},
                      "stage": stage if stage in ("小学", "初中") else ""})
     out = pd.DataFrame(rows, columns=PRIOR_COLUMNS)

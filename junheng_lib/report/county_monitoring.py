@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from junheng_lib.analysis.ledger_years import LEDGER_TITLE
+from junheng_lib.analysis.ledger_years import LEDGER_TITLE, SHOWN_CODES
 from junheng_lib.analysis.outlook import warning_texts
 from junheng_lib.analysis.screening import display, summary
 from junheng_lib.analysis.trends import resource_warnings
@@ -356,7 +356,7 @@ class MonitoringBlocks:
         dec = pd.DataFrame({"gap": [3 if u == "差异系数" else (1 if u == "㎡" else 0) for u in led["unit"]],
                             "plan": [1 if u == "㎡" else 0 for u in led["unit"]]})
         if keys:
-            d = d.assign(progress="", stage=d["stage"].fillna(""))
+            d = d.assign(progress="", stage=d["stage"].fillna(""), item=d["item"].replace(SHOWN_CODES))
         key_cols = [Column("school_id", "学校标识码"), Column("item", "项目代码")] if keys else []
         typed = [Column("progress", "整改情况", missing="", room=8)] if keys else []
         return Table(title, d, [*key_cols, Column("responsible", "责任单位"), _STAGE, Column("problem", "问题"),

@@ -140,8 +140,8 @@ def ledger_years_text(status: pd.DataFrame, prior_year: int) -> list[str]:
     out = [head]
     hand = status[status["closed_by_hand"].astype(bool)]
     if len(hand):
-        names = "；".join(f"{(r.school_name + r.stage) if r.school_id else (r.stage + '全县' if r.stage else '全县')}"
-                         f"{r.indicator}" for r in hand.itertuples())
+        names = "；".join((f"{r.school_name}（{r.stage}）" if r.school_id and r.stage else r.school_name if r.school_id
+                          else f"全县{r.stage}" if r.stage else "全县") + r.indicator for r in hand.itertuples())
         out.append(f"台账中填写为已整改、但本学年仍未达标的{len(hand)}项：{names}。请核实整改情况，不得以填报代替整改。")
     late = status[status["status"] == LedgerStatus.OVERDUE]
     if len(late):
