@@ -9,6 +9,7 @@ is left behind (:mod:`junheng_lib.util.fileio`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -21,6 +22,7 @@ from junheng_lib.analysis.coefficients import (
     values_table,
 )
 from junheng_lib.analysis.intake import read_intake
+from junheng_lib.analysis.ledger_years import check_prior, read_ledgers
 from junheng_lib.analysis.outlook import projected_indicators
 from junheng_lib.analysis.plans import SHORTFALL_COLUMNS, cv_plan, shortfall
 from junheng_lib.analysis.projection import hindcast, project
@@ -295,11 +297,16 @@ def cmd_evaluate(args) -> int:
         check_file_target(args.output, "-o")
     else:
         check_dir_target(args.output, "-o")
-    ds = load_files(args.schools, classes=args.classes, counties=args.counties)
+    ds = load_files(args.schools, classes=args.classes, counties=args.counties, projects=args.projects,
+                    groups=args.groups)
     for n in ds.schools.attrs.get("notices", []) + ds.name_notices():
         print(n, file=sys.stderr)
     year = args.year if args.year is not None else int(ds.schools["year"].max())  # the year evaluated
     _check_filters(ds.schools, year, [args.county] if args.county else None)
+    if args.ledger:  # last year's county workbooks: of the counties and the year before, or an error
+        prior = read_ledgers(args.ledger)
+        check_prior(prior, year, [args.county] if args.county else ds.counties_list)
+        ds = dataclasses.replace(ds, prior_ledger=prior)
     ev = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
     tables = ev.tables()
     _report_empty(ds.schools, tables["basic"], year, args.county)
@@ -386,7 +393,7 @@ def cmd_report(args) -> int:
         return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                            out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
                            force=args.force, scheduler=args.scheduler, address=args.dask_address,
-                           docx_template=template, issuer=args.issuer)
+                           docx_template=template, issuer=args.issuer, ledger=args.ledger)
     except OSError as e:
         if e.filename:  # main says it, naming the file
             raise
@@ -487,6 +494,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--counties", help="县区表(可选)")
     e.add_argument("--year", type=_int_arg(), help="学年(默认最新)")
     e.add_argument("--county", help="县(区)(默认全部)")
+    e.add_argument("--projects", help="项目表(可选；数据文件夹中的 projects.csv 会自动读取)")
+    e.add_argument("--groups", help="特殊群体表(可选；数据文件夹中的 groups.csv 会自动读取)")
+    e.add_argument("--ledger", action="append", metavar="上年台账.xlsx",
+                   help="上年 junheng report 生成、由本单位填写的县(区)工作簿(或其所在文件夹)，可重复；写出表 ledger_status")
     e.add_argument("-o", "--output", required=True, help="输出：以 .xlsx 结尾则写一个工作簿，否则写入该文件夹(每表一个 CSV)")
     e.add_argument("--cost", action="append", metavar="资源=单价", type=_cost_item,
                    help="达标补足方案的单价(元)，可重复，如 --cost teaching_area=2500；默认见 rules.toml [costs]")
@@ -521,6 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="输出文件夹(默认 reports)")
     r.add_argument("--workers", type=_int_arg(1), default=1, help="并行运行的报告数(默认1)")
     r.add_argument("--no-rollup", action="store_true", help="不生成全市汇总报告")
+    r.add_argument("--ledger", action="append", metavar="上年台账.xlsx",
+                   help="上年生成、由各县(区)填写的县(区)工作簿(或其所在文件夹)，可重复；按工作簿“整改台账”第1行的县(区)名对应到各县(区)")
     r.add_argument("--force", action="store_true", help="全部重新生成(默认跳过输入、口径和代码都未变化的报告)")
     r.add_argument("--scheduler", choices=["local", "dask"], default="local",
                    help="local：本机进程池(默认)；dask：dask.distributed(需安装 .[distributed])")

@@ -30,12 +30,16 @@ from junheng_lib.analysis.coefficients import (
 )
 from junheng_lib.analysis.contributions import contributions
 from junheng_lib.analysis.gap import urban_rural_gap
+from junheng_lib.analysis.groups import groups_summary
 from junheng_lib.analysis.items import county_items, three_growths
 from junheng_lib.analysis.ledger import ledger
+from junheng_lib.analysis.ledger_years import carry_typed, current_values, ledger_status
 from junheng_lib.analysis.outlook import OUTLOOK_TABLES, outlook
 from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
+from junheng_lib.analysis.projects import projects_by_kind, projects_summary
 from junheng_lib.analysis.readiness import grade_of, metrics_of
+from junheng_lib.analysis.records_city import records_results
 from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
 from junheng_lib.analysis.size import (
     class_bands,
@@ -86,6 +90,9 @@ TABLES = {
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
     "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
+    # the bureau's working records (working-records.md §5–§7)
+    "projects_summary": "项目建设与资金投入", "projects_by_kind": "项目分类汇总", "groups_summary": "特殊群体与控辍保学",
+    "ledger_status": "上年整改台账落实情况",
 }
 
 
@@ -172,6 +179,13 @@ class Evaluation:
     projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     outlook_note: str = ""
+    #: working records (:mod:`junheng_lib.analysis.projects`, ``groups``, ``ledger_years``); ``records``
+    #: says which inputs were given (``projects``, ``groups``, ``prior_ledger``: True/False)
+    projects_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    projects_by_kind: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    groups_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    ledger_status: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    records: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -417,7 +431,9 @@ class Evaluation:
                 "warnings": [{"stage": r.stage, "standard": r.standard, "indicator": r.indicator,
                               "resource": r.resource, "cv": r.cv,
                               "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
-                "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+                "data_quality": self._data_quality_results(), "outlook": self._outlook_results(),
+                "records": records_results(self.projects_summary, self.groups_summary, self.ledger_status,
+                                           self.records)}
 
     def _data_quality_results(self) -> dict:
         """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
@@ -482,7 +498,9 @@ def _shared_tables(data: Dataset, schools: pd.DataFrame, county, year: int, opti
     co = None if data.counties is None else select(data.counties, county=county)
     found = screen_tables(s3, cl[cl["year"].isin(near)] if cl is not None else None,
                           stages=values[values["year"].isin(near)],
-                          counties=None if co is None else co[co["year"].isin(near)])
+                          counties=None if co is None else co[co["year"].isin(near)],
+                          projects=None if getattr(data, "projects", None) is None
+                          else select(data.projects, county=county))
     return dict(
         values=values, coefficients=coef, compliance=compliance(values, year=year),
         shortfall=sf, shortfall_totals=_shortfall_totals(sf), compliance_plan=compliance_plan(sf, costs),
@@ -505,6 +523,7 @@ def _complete(data: Dataset, schools: pd.DataFrame, county, year: int, options: 
                  overview=overview(schools, year), school_mix=school_mix(schools, year), notices=tuple(notices))
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
+    parts.update(_records(data, schools, parts, year, county))
     cl = data.classes
     if cl is not None and county is not None:
         cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
@@ -611,6 +630,20 @@ def evaluate_counties(data: Dataset, counties=None, year: int | None = None, opt
         mine = sl.only_county(c)
         result[c] = _complete(mine, mine.schools, c, year, options, costs, own, [note] if note else [])
     return {c: result[c] for c in counties}
+
+
+def _records(data: Dataset, schools: pd.DataFrame, parts: dict, year: int, county) -> dict:
+    """The working records of an evaluation: projects, groups, and last year's ledger carried over
+    (what the bureau typed then fills this year's ledger's 完成时限 and 责任人 for items still open)."""
+    prior = getattr(data, "prior_ledger", None)
+    if prior is not None and county is not None:
+        prior = prior[prior["county"] == county] if len(prior) else prior
+    status = ledger_status(prior, parts["ledger"], current_values(SimpleNamespace(**parts)), year, schools)
+    return {"projects_summary": projects_summary(getattr(data, "projects", None), year, county),
+            "projects_by_kind": projects_by_kind(getattr(data, "projects", None), year, county),
+            "groups_summary": groups_summary(getattr(data, "groups", None), schools, data.counties, year, county),
+            "ledger_status": status, "ledger": carry_typed(parts["ledger"], status),
+            "records": {k: getattr(data, k, None) is not None for k in ("projects", "groups", "prior_ledger")}}
 
 
 def evaluate_report(data: Dataset, county: str, year: int | None = None,

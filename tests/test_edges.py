@@ -234,8 +234,8 @@ def test_batch_gives_every_edge_county_its_report(city, tmp_path, capsys):
     d = out / "2024"
     short = (d / "民办县.html").read_text(encoding="utf-8")
     assert "民办县2024学年没有纳入评估范围的学校" in short and "一、基本情况" in short
-    assert "二、基本均衡" not in short and "十一、存在问题" not in short
+    assert "二、基本均衡" not in short and "十二、存在问题" not in short
     full = (d / "小学县.html").read_text(encoding="utf-8")
-    assert "无初中学校" in full and "十一、存在问题" in full
+    assert "无初中学校" in full and "十二、存在问题" in full
     assert json.loads((d / "民办县.results.json").read_text(encoding="utf-8"))["in_scope"] is False
     assert "无纳入评估范围的学校" in (d / "全市汇总.html").read_text(encoding="utf-8")

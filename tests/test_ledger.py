@@ -98,4 +98,5 @@ def test_a_county_with_nothing_to_rectify_says_so_in_every_output(tmp_path):
     out.mkdir()
     xlsx = [p for p in rep.write_outputs(out) if p.suffix == ".xlsx"][0]
     wb = openpyxl.load_workbook(xlsx)
-    assert "整改台账" in wb.sheetnames and wb["整改台账"]["A1"].value == "未发现需要整改的项目。"
+    # the sheet names its county and year (next year's --ledger reads it back)
+    assert "整改台账" in wb.sheetnames and wb["整改台账"]["A1"].value == "整改台账（甲县2024学年）：未发现需要整改的项目。"

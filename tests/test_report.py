@@ -97,7 +97,7 @@ def test_xlsx_highlights_failing_cells(run_one):
     out, _ = run_one
     wb = openpyxl.load_workbook(out / "永宁县.xlsx")
     assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额", "各校指标值", "整改台账",
-                             "在校生预测", "各校在校生预测", "数据与计算口径"]
+                             "项目与投入", "资助与控辍保学", "在校生预测", "各校在校生预测", "数据与计算口径"]
     # 学校指标差额: each row at its indicator's decimals (教学仪器设备 in whole 元, areas to 0.01 ㎡ a
     # student), its 差额 at its resource's (whole 元 and people, ㎡ to 0.1), the units beside
     sf = wb["学校指标差额"]

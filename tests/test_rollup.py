@@ -313,7 +313,7 @@ def test_word_and_excel_files(city_data, tmp_path):
     assert "PAGE" not in sec.footer._element.xml          # the cover is a section without a page number
     assert "PAGE" in d.sections[1].footer._element.xml     # the body counts "— 1 —" on
     text = "\n".join(p.text for p in d.paragraphs)
-    assert c.title in text and "某市教育局" in text and "八、存在问题与建议" in text
+    assert c.title in text and "某市教育局" in text and "九、存在问题与建议" in text
     assert len(d.tables) == sum(isinstance(b, Table) for s in c.sections() for b in c.blocks(s))
     cells = [cell.text for t in d.tables for r in t.rows for cell in r.cells]
     assert not [x for x in [text, *cells] if BAD.search(x)]

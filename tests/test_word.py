@@ -394,7 +394,8 @@ def test_landscape_annex_tables_are_in_small_five_and_body_tables_in_five(county
         head = {p.style.name for c in t.rows[0].cells for p in c.paragraphs}
         sizes.setdefault("annex" if cell_styles & {"附表文字", "附表数字", "附表居中"} else "body", []).append(
             (cell_styles, head))
-    assert len(sizes["annex"]) == 3 and len(sizes["body"]) > 10           # 达标情况, 各校指标值, 整改台账
+    # 达标情况, 项目建设与资金投入 (12 columns), 各校指标值, 整改台账
+    assert len(sizes["annex"]) == 4 and len(sizes["body"]) > 10
     for cells, head in sizes["annex"]:
         assert cells <= {"附表文字", "附表数字", "附表居中"} and head == {"附表表头"}
     for cells, head in sizes["body"]:

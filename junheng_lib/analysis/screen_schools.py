@@ -27,6 +27,7 @@ from junheng_lib.analysis.screen_base import (
     yoy_params,
 )
 from junheng_lib.analysis.screen_counties import screen_counties
+from junheng_lib.analysis.screen_projects import screen_projects
 from junheng_lib.analysis.stages import school_stages
 from junheng_lib.data.schema import STAGE_SUFFIX
 from junheng_lib.rules.indicators import INDICATORS, STAGES
@@ -355,8 +356,8 @@ def _identity(s: pd.DataFrame) -> list[pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------- entry points
 def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
                   county_order: list[str] | None = None, stages: pd.DataFrame | None = None,
-                  counties: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Screen a validated schools table (and optionally its classes and counties tables).
+                  counties: pd.DataFrame | None = None, projects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Screen a validated schools table (and optionally its classes, counties and projects tables).
 
     ``stages``: the school × stage table of these schools when the caller has it already (an
     evaluation's values table, every year of the schools given); otherwise the schools are
@@ -374,7 +375,7 @@ def screen_tables(schools: pd.DataFrame, classes: pd.DataFrame | None = None,
     """
     s = schools.reset_index(drop=True)
     parts = [_yoy(s), *_student_teacher(s), *_teacher_share(s), *_rooms(s), *_avg_class_size(s), *_identity(s),
-             screen_counties(counties)]
+             screen_counties(counties), screen_projects(s, projects)]
     outliers = _per_student(s, stages)
     if classes is not None and len(classes):
         parts += _class_sizes(s, classes) + _classes_vs_schools(s, classes)
@@ -407,4 +408,5 @@ def _sort(out: pd.DataFrame, county_order: list[str] | None) -> pd.DataFrame:
 
 def screen(ds) -> pd.DataFrame:
     """Screen a :class:`~junheng_lib.data.dataset.Dataset` (schools and, when present, classes and counties)."""
-    return screen_tables(ds.schools, ds.classes, ds.counties_list, counties=ds.counties)
+    return screen_tables(ds.schools, ds.classes, ds.counties_list, counties=ds.counties,
+                         projects=getattr(ds, "projects", None))

@@ -24,6 +24,7 @@ from junheng_lib.data.io import (
     read_counties,
     read_schools,
 )
+from junheng_lib.data.records import read_groups, read_projects
 from junheng_lib.rules.codes import Notice
 from junheng_lib.util.paths import sample_dir
 
@@ -35,12 +36,14 @@ __all__ = ["Dataset", "load", "load_county", "load_files", "input_files", "files
 SLICE_FORMAT = 1
 
 _NAMES = {"schools": ("schools", "学校", "学校表"), "classes": ("classes", "班级", "班级表"),
-          "counties": ("counties", "县区", "县区表")}
+          "counties": ("counties", "县区", "县区表"),
+          # the bureau's working records (working-records.md §5–§6), optional
+          "projects": ("projects", "项目", "项目表"), "groups": ("groups", "特殊群体", "特殊群体表")}
 _SUFFIXES = (".csv", ".xlsx")
 #: spreadsheet and text formats a table may be saved in that are not read: a table file in one of
 #: them is refused by name (never passed over as if it were not there)
 _OTHER_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers", ".tsv", ".txt")
-_TITLES = {"schools": "学校表", "classes": "班级表", "counties": "县区表"}
+_TITLES = {"schools": "学校表", "classes": "班级表", "counties": "县区表", "projects": "项目表", "groups": "特殊群体表"}
 
 
 @dataclass
@@ -54,6 +57,25 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     #: :meth:`fingerprint`, once computed (a slice carries that of the whole input)
     sha256: str | None = field(default=None, repr=False)
+    #: the working records (:mod:`junheng_lib.data.records`), optional
+    projects: pd.DataFrame | None = field(default=None, repr=False)
+    groups: pd.DataFrame | None = field(default=None, repr=False)
+    #: last year's 整改台账 as the bureau filled it in (:func:`junheng_lib.analysis.ledger_years.read_ledger`:
+    #: rows of one or more counties' workbooks, column ``county``), when given
+    prior_ledger: pd.DataFrame | None = field(default=None, repr=False)
+
+    def _records_of(self, county) -> dict:
+        """The working-record tables restricted to one county, or a set of counties (all years)."""
+        keep = {county} if isinstance(county, str) else set(county)
+        out = {}
+        for k in ("projects", "groups", "prior_ledger"):
+            t = getattr(self, k)
+            if t is not None:
+                a = t.attrs
+                t = t[t["county"].isin(keep)]
+                t.attrs = dict(a)
+            out[k] = t
+        return out
 
     def fingerprint(self) -> str:
         """SHA-256 over the input files' bytes (recorded in every report); computed once."""
@@ -69,7 +91,7 @@ class Dataset:
         if cl is not None:
             cl = cl[cl["school_id"].isin(set(s["school_id"]))]
         co = self.counties[self.counties["county"] == county] if self.counties is not None else None
-        return Dataset(self.folder, s, cl, co, self.files, self.sha256)
+        return Dataset(self.folder, s, cl, co, self.files, self.sha256, **self._records_of(county))
 
     def only_counties(self, counties: Iterable[str]) -> "Dataset":
         """The same data restricted to some counties (all years): what a city's or province's
@@ -81,7 +103,7 @@ class Dataset:
         if cl is not None:
             cl = cl[cl["school_id"].isin(set(s["school_id"]))]
         co = self.counties[self.counties["county"].isin(keep)] if self.counties is not None else None
-        return Dataset(self.folder, s, cl, co, self.files, self.sha256)
+        return Dataset(self.folder, s, cl, co, self.files, self.sha256, **self._records_of(keep))
 
     def slices(self, counties: Iterable[str]) -> Iterator[tuple[str, "Dataset"]]:
         """Per county of ``counties`` in the data, what its report reads, one county at a time: its
@@ -95,7 +117,7 @@ class Dataset:
             sc = self.schools.iloc[a]
             sc.attrs = dict(self.schools.attrs)
             yield c, Dataset(self.folder, sc, None if b is None else self.classes.iloc[b],
-                             None if k is None else self.counties.iloc[k], dict(self.files), sha)
+                             None if k is None else self.counties.iloc[k], dict(self.files), sha, **self._records_of(c))
 
     def write_slice(self, path: str | Path, handed: dict | None = None) -> Path:
         """Write these tables to ``path`` (a pickle, never half-written), for one report notebook to
@@ -252,7 +274,21 @@ def _read(folder: Path, files: dict[str, Path]) -> Dataset:
     schools = read_schools(files["schools"])
     classes = read_classes(files["classes"], schools) if "classes" in files else None
     counties = read_counties(files["counties"]) if "counties" in files else None
-    return Dataset(folder, schools, classes, counties, files)
+    return Dataset(folder, schools, classes, counties, files, **_read_records(files))
+
+
+def _read_records(files: dict[str, Path]) -> dict:
+    """The working-record tables of ``files`` (projects, groups), every error of both at once."""
+    out, problems = {}, []
+    for k, reader in (("projects", read_projects), ("groups", read_groups)):
+        if k in files:
+            try:
+                out[k] = reader(files[k])
+            except DataError as e:
+                problems += e.issues
+    if problems:
+        raise DataError(problems)
+    return out
 
 
 def load_county(folder: str | Path | None, county: str, year: int | None = None,
@@ -271,11 +307,19 @@ def load_county(folder: str | Path | None, county: str, year: int | None = None,
     return load(folder)
 
 
-def load_files(schools: str | Path, classes: str | Path | None = None, counties: str | Path | None = None) -> Dataset:
-    """A Dataset from explicit files (or, when ``schools`` is a folder, from that folder)."""
+def load_files(schools: str | Path, classes: str | Path | None = None, counties: str | Path | None = None,
+               projects: str | Path | None = None, groups: str | Path | None = None) -> Dataset:
+    """A Dataset from explicit files (or, when ``schools`` is a folder, from that folder; ``projects``
+    and ``groups`` given then replace the folder's)."""
     p = Path(schools)
     if p.is_dir():
-        return load(p)
+        ds = load(p)
+        more = {k: Path(v) for k, v in (("projects", projects), ("groups", groups)) if v}
+        if more:
+            recs = _read_records(more)
+            ds = Dataset(ds.folder, ds.schools, ds.classes, ds.counties, {**ds.files, **more},
+                         projects=recs.get("projects", ds.projects), groups=recs.get("groups", ds.groups))
+        return ds
     s = read_schools(p)
     files = {"schools": p}
     cl = read_classes(classes, s) if classes else None
@@ -284,7 +328,9 @@ def load_files(schools: str | Path, classes: str | Path | None = None, counties:
         files["classes"] = Path(classes)
     if counties:
         files["counties"] = Path(counties)
-    return Dataset(p.parent, s, cl, co, files)
+    more = {k: Path(v) for k, v in (("projects", projects), ("groups", groups)) if v}
+    files.update(more)
+    return Dataset(p.parent, s, cl, co, files, **_read_records(more))
 
 
 def _years_text(years) -> str:

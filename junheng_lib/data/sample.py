@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from junheng_lib.data.sample_records import sample_records
 from junheng_lib.util.fileio import atomic_dir
 
 __all__ = ["SAMPLE_PROFILES", "generate", "random_profiles", "MAX_PROVINCES", "MAX_COUNTIES"]
@@ -562,14 +563,17 @@ def _counties(profiles: pd.DataFrame, years, rng: np.random.Generator) -> pd.Dat
 
 def write_sample(out, profiles: pd.DataFrame | None = None, years=(2022, 2023, 2024), seed: int = 2024
                  ) -> list:
-    """Write ``schools.csv``, ``classes.csv`` and ``counties.csv`` (UTF-8) into ``out``, all three
-    or (on failure) none."""
+    """Write ``schools.csv``, ``classes.csv``, ``counties.csv`` and the working records
+    ``projects.csv``, ``groups.csv`` (:mod:`junheng_lib.data.sample_records`; UTF-8) into ``out``, all
+    of them or (on failure) none."""
     from pathlib import Path
 
 
     out = Path(out)
     written = []
     tables = generate(profiles, years, seed)
+    # the working records (projects, groups) from their own random stream: the tables above are unchanged
+    tables.update(sample_records(tables["schools"], SAMPLE_PROFILES if profiles is None else profiles, years, seed))
     with atomic_dir(out) as tmp:
         for name, df in tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")

@@ -47,6 +47,7 @@ from junheng_lib.render.table import Column, Table, cv_column
 from junheng_lib.render.xlsx import PROVENANCE_SHEET, Sheet, write_workbook
 from junheng_lib.report import plots
 from junheng_lib.report.base import Report
+from junheng_lib.report.city_records import CityRecordsBlocks
 from junheng_lib.report.county import CountyReport, provenance_blocks
 from junheng_lib.report.narrative import amount, fmt_cv, rule_text, warning_reason
 from junheng_lib.report.outline import CITY_SECTIONS
@@ -69,12 +70,13 @@ RANKING_TEXT = ("排名先按优质均衡准备程度（等级见表“优质均
 XLSX_SHEETS = {"汇总": "summary_table", "基本情况": "totals_table", "准备程度等级": "grade_table",
                "优质均衡准备情况": "readiness_table", "差异系数预警": "warning_table", "全市差额": "shortfall_table",
                "整改台账汇总": "ledger_summary", "综合差异系数趋势": "trend_table",
-               "预计出现风险的县区": "projected_risk_table", "各市或各省汇总": "groups_table"}
+               "预计出现风险的县区": "projected_risk_table", "各市或各省汇总": "groups_table",
+               "项目与投入": "records_projects_table", "资助与控辍保学": "records_groups_table"}
 
 
 # ---------------------------------------------------------------------------------------------- report
 @dataclass
-class CityReport(Report):
+class CityReport(CityRecordsBlocks, Report):
     year: int
     data: Dataset
     results: dict = field(repr=False)         # county → results dict

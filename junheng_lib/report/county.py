@@ -36,6 +36,7 @@ from junheng_lib.render.table import Column, Table
 from junheng_lib.render.xlsx import PROVENANCE_SHEET, Sheet, write_workbook
 from junheng_lib.report.base import Report
 from junheng_lib.report.county_monitoring import MonitoringBlocks
+from junheng_lib.report.county_records import RecordsBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
 from junheng_lib.report.county_shared import _STAGE, _reasons
 from junheng_lib.report.narrative import (
@@ -76,7 +77,7 @@ def provenance_blocks(data, options, *, lead: str) -> list:
 
 
 @dataclass
-class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
+class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
     """A county report: the evaluation and where its data came from (the blocks of 二 to 六 from
     :class:`ResourceBlocks`, of 七 to the annexes from :class:`MonitoringBlocks`).
 
@@ -328,7 +329,9 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
             return [Sheet("差异系数表", [Text(self.scope_text())]), prov]
         sheets = [Sheet("差异系数表", [self.basic_table(), self.quality_table()], numbered=True)]
         for name, t in (("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
-                        ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table()),
+                        ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table(keys=True)),
+                        ("上年整改台账落实", self.ledger_years_table()),
+                        ("项目与投入", self.projects_table()), ("资助与控辍保学", self.groups_table()),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
                         ("数据筛查", self.findings_table())):
             if isinstance(t, (Table, Text)):   # a Text says why there is no table (e.g. nothing to rectify)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from junheng_lib.analysis.ledger_years import LEDGER_TITLE, SHOWN_CODES
 from junheng_lib.analysis.outlook import warning_texts
 from junheng_lib.analysis.screening import display, summary
 from junheng_lib.analysis.trends import resource_warnings
@@ -326,12 +327,17 @@ class MonitoringBlocks:
                      note="优质均衡的生均教学及辅助用房面积、体育运动场馆面积和教学仪器设备值与基本均衡的同名指标相同，只列一次。")
 
     # ------------------------------------------------------------------ 整改台账
-    def ledger_table(self) -> Table | None:
+    def ledger_table(self, keys: bool = False) -> Table | None:
         """整改台账: one row per failing item (schools first), amounts in their units, the estimated cost
-        at the rule table's unit costs, and the columns the bureau fills in (完成时限, 责任人)."""
+        at the rule table's unit costs, and the columns the bureau fills in (完成时限, 责任人).
+
+        ``keys``: the workbook's sheet, which next year's ``--ledger`` reads back
+        (:mod:`junheng_lib.analysis.ledger_years`): its title names the county and year, and it has
+        the matching key (学校标识码, 学段, 项目代码) and the 整改情况 column the bureau fills in."""
         led = self.ev.ledger
+        title = LEDGER_TITLE.format(county=self.county, year=self.year) if keys else "整改台账"
         if led is None or led.empty:
-            return Text("未发现需要整改的项目。")
+            return Text(f"{title}：未发现需要整改的项目。" if keys else "未发现需要整改的项目。")
 
         def fmt(v, item, level, unit, standard=False):
             if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
@@ -349,13 +355,18 @@ class MonitoringBlocks:
                                       zip(led["standard"], led["item"], led["level"], led["unit"].fillna(""))])
         dec = pd.DataFrame({"gap": [3 if u == "差异系数" else (1 if u == "㎡" else 0) for u in led["unit"]],
                             "plan": [1 if u == "㎡" else 0 for u in led["unit"]]})
-        return Table("整改台账", d, [Column("responsible", "责任单位"), _STAGE, Column("problem", "问题"),
+        if keys:
+            d = d.assign(progress="", stage=d["stage"].fillna(""), item=d["item"].replace(SHOWN_CODES))
+        key_cols = [Column("school_id", "学校标识码"), Column("item", "项目代码")] if keys else []
+        typed = [Column("progress", "整改情况", missing="", room=8)] if keys else []
+        return Table(title, d, [*key_cols, Column("responsible", "责任单位"), _STAGE, Column("problem", "问题"),
                                       Column("current_text", "现状"), Column("standard_text", "标准"),
                                       Column("gap", "差额", kind="float"), Column("unit", "差额单位"),
                                       Column("plan", "达标方案补足", kind="float"),
                                       Column("cost", "达到标准投入", "元", "int"),
                                       Column("plan_cost", "达标方案投入", "元", "int"), Column("measure", "整改措施"),
-                                      Column("deadline", "完成时限", missing="", room=10), Column("person", "责任人", missing="", room=8)],
+                                      Column("deadline", "完成时限", missing="", room=10), Column("person", "责任人", missing="", room=8),
+                                      *typed],
                      decimals=dec, landscape=True,
                      note=f"差额：达到标准(差异系数：降到标准)还差的数量；达标方案补足：使学校达到“{school_rule()}”"
                           "或使差异系数降到标准的最少投入；投入按单价估算，可按本地价格调整。完成时限、责任人由各单位填写。")

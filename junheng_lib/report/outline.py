@@ -47,9 +47,12 @@ SECTIONS: tuple[Section, ...] = (
     Section("data_quality", "十、数据质量",
             ("data_quality_text", "data_quality_rule_table", "data_quality_school_table",
              "data_quality_findings_table")),
-    Section("problems", "十一、存在问题与下一步建议", ("problem_texts",)),
+    Section("records", "十一、项目建设、学生资助与控辍保学",
+            ("projects_text", "projects_table", "groups_text", "groups_table")),
+    Section("problems", "十二、存在问题与下一步建议", ("problem_texts",)),
     Section("appendix", "附表：各校指标值", ("appendix_table",)),
     Section("ledger", "附表：整改台账", ("ledger_table",)),
+    Section("ledger_years", "附表：上年整改台账落实情况", ("ledger_years_text", "ledger_years_table")),
     Section("provenance", "说明", ("provenance",), short=True),
 )
 
@@ -75,7 +78,9 @@ CITY_SECTIONS: tuple[Section, ...] = (
     Section("shortfall", "五、全市差额与整改投入", ("shortfall_text", "shortfall_table", "ledger_summary")),
     Section("trend", "六、综合差异系数趋势", ("trend_table",)),
     Section("outlook", "七、预计出现风险的县(区)", ("projected_risk_table",)),
-    Section("problems", "八、存在问题与建议", ("problem_texts",)),
+    Section("records", "八、项目建设、学生资助与控辍保学",
+            ("records_text", "records_projects_table", "records_groups_table")),
+    Section("problems", "九、存在问题与建议", ("problem_texts",)),
     Section("provenance", "说明", ("provenance",)),
 )
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from junheng_lib.rules.table import RULES
 
-__all__ = ["Code", "Status", "Severity", "Notice", "words", "word"]
+__all__ = ["Code", "Status", "Severity", "LedgerStatus", "Notice", "words", "word"]
 
 _WORDS = RULES["codes"]
 
@@ -64,7 +64,16 @@ class Severity(Code):
         return list(Severity).index(self)
 
 
-_BY_VALUE = {m.value: m for cls in (Status, Severity) for m in cls}
+class LedgerStatus(Code):
+    """An item of last year's 整改台账 this year: 已整改 / 整改中 / 逾期 / 新增 (working-records.md §7)."""
+
+    FIXED = "fixed"
+    ONGOING = "ongoing"
+    OVERDUE = "overdue"
+    NEW = "new"
+
+
+_BY_VALUE = {m.value: m for cls in (Status, Severity, LedgerStatus) for m in cls}
 
 
 def word(value) -> object:

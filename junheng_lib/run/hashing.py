@@ -88,12 +88,30 @@ def input_hashes(ds, years: list[int], counties: list[str], options: Options, ro
         h = base.copy()
         for table, pos in zip(tables, rows.get(c, (None, None, None))):
             add(h, table if c in rows else None, pos)
+        h.update(_records_digest(ds, c))
         for y in years:
             out[(y, c)] = hashlib.sha256(h.digest() + str(y).encode()).hexdigest()
     if rollup:
         whole = base.copy()
         for table in tables:
             add(whole, table)
+        whole.update(_records_digest(ds, None))
         for y in years:
             out[(y, ROLLUP_STEM)] = hashlib.sha256(whole.digest() + str(y).encode()).hexdigest()
     return out
+
+
+def _records_digest(ds, county: str | None) -> bytes:
+    """Hash of the working records a county's report reads (projects, groups, last year's ledger; all
+    counties' with ``county`` None): a change in them makes the report run again."""
+    h = hashlib.sha256()
+    for k in ("projects", "groups", "prior_ledger"):
+        t = getattr(ds, k, None)
+        if t is None:
+            h.update(b"-")
+            continue
+        if county is not None:
+            t = t[t["county"] == county]
+        h.update(k.encode() + json.dumps([str(c) for c in t.columns], ensure_ascii=False).encode())
+        h.update(pd.util.hash_pandas_object(t.astype(str), index=False).to_numpy().tobytes())
+    return h.digest()

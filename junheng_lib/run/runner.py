@@ -30,6 +30,7 @@ KeyboardInterrupt (the command line says one Chinese line and exits with 130).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
@@ -49,6 +50,7 @@ from typing import Callable, Iterable
 from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
 
+from junheng_lib.analysis.ledger_years import check_prior, read_ledgers
 from junheng_lib.analysis.units import rollup_units
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
@@ -492,7 +494,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
                 address: str | None = None, docx_template: str | None = None, issuer: str | None = None,
-                execute: Execute | None = None) -> int:
+                execute: Execute | None = None, ledger: list[str] | None = None) -> int:
     """The main job: every requested county report (default: all counties, latest year), then the
     roll-up of each year from the counties' current results (``index.json``).
 
@@ -501,6 +503,10 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     ``issuer`` the issuing unit on its cover and 落款; ``execute`` what runs each notebook (default
     papermill, see :func:`run_tasks`). Returns the process exit status: 0 when every report was
     written, 1 otherwise.
+
+    ``ledger``: last year's county workbooks the bureaus filled in (files, or folders of them), each
+    matched to its county by the county its 整改台账 sheet names
+    (:func:`junheng_lib.analysis.ledger_years.read_ledgers`); one year only, the year after theirs.
     """
     word = {}
     if docx_template:  # tried once, before any work: a template that cannot make a report stops the run here
@@ -527,6 +533,12 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         options = options or Options()
         ds = load(source)  # validates once, up front: a data error stops the run before any output
         years = years or [max(ds.years)]
+        if ledger:  # before any work: a workbook of another county or year stops the run here
+            if len(years) > 1:
+                raise DataError([DataIssue("--ledger", "给出上年整改台账时只能生成一个学年的报告（--year）")])
+            prior = read_ledgers(ledger)
+            check_prior(prior, years[0], counties or ds.counties_list)
+            ds = dataclasses.replace(ds, prior_ledger=prior)
         # a year, a county, or a county asked for by name without schools in the year: a data error
         for note in check_request(ds.schools, years, counties) + ds.name_notices():
             print(note, file=sys.stderr)
