@@ -28,7 +28,9 @@ from junheng_lib.analysis.coefficients import (
     staffing,
     values_table,
 )
+from junheng_lib.analysis.conditions import basic_conditions, verdict
 from junheng_lib.analysis.contributions import contributions
+from junheng_lib.analysis.finance import county_rates, finance_years
 from junheng_lib.analysis.gap import urban_rural_gap
 from junheng_lib.analysis.items import county_items, three_growths
 from junheng_lib.analysis.ledger import ledger
@@ -37,6 +39,8 @@ from junheng_lib.analysis.overview import overview, school_mix
 from junheng_lib.analysis.plans import compliance_plan, shortfall
 from junheng_lib.analysis.readiness import grade_of, metrics_of
 from junheng_lib.analysis.screening import counts, screen_tables, skipped_rules
+from junheng_lib.analysis.staffing import staff_posts, staff_posts_county
+from junheng_lib.analysis.standards import basic_standard, basic_standard_schools
 from junheng_lib.analysis.size import (
     class_bands,
     class_reconciliation,
@@ -47,6 +51,7 @@ from junheng_lib.analysis.size import (
 from junheng_lib.analysis.trends import cv_trend, warnings_table
 from junheng_lib.data.dataset import Dataset, check_request, county_row_gap
 from junheng_lib.data.schema import LOCATIONS
+from junheng_lib.data.standards import BasicStandard
 from junheng_lib.rules.codes import Status
 from junheng_lib.rules.indicators import (
     BASIC,
@@ -86,6 +91,10 @@ TABLES = {
     "special_rooms": "音乐美术专用教室", "county_items": "政府保障教育质量社会认可", "three_growths": "经费三个增长",
     "gap": "城乡差距", "trend": "差异系数趋势", "warnings": "预警", "ledger": "整改台账",
     "findings": "数据筛查", "findings_summary": "数据筛查汇总", **OUTLOOK_TABLES,
+    # working-records.md §1–§4 (issue 17)
+    "basic_conditions": "基本均衡四项条件", "basic_standard": "办学基本标准逐项", "basic_standard_schools": "办学基本标准学校",
+    "staff_posts": "教职工编制", "staff_posts_county": "全县教职工编制", "finance_years": "经费逐年",
+    "county_rates": "控辍保学与入学",
 }
 
 
@@ -172,6 +181,15 @@ class Evaluation:
     projection_check: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     projection_ratios: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     outlook_note: str = ""
+    #: working-records.md §1–§4: the 办学基本标准 file (None: not given) and its checklist, staff posts,
+    #: money over years and the counties table's rates (analysis.standards, staffing, finance)
+    standard: BasicStandard | None = None
+    basic_standard: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    basic_standard_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    staff_posts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    staff_posts_county: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    finance_years: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    county_rates: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -263,6 +281,19 @@ class Evaluation:
         if not v or any(x is None for x in v):
             return None
         return all(bool(x) for x in v)
+
+    @property
+    @_once
+    def basic_conditions(self) -> pd.DataFrame:
+        """基本均衡's four conditions (:func:`junheng_lib.analysis.conditions.basic_conditions`):
+        办学基本标准, 校际均衡 (:attr:`basic_passed`), the government's score, satisfaction."""
+        return basic_conditions(self.basic_standard_schools, self.standard is not None, self.basic_passed,
+                                self.county_items)
+
+    @property
+    def basic_verdict(self) -> str:
+        """The county's 基本均衡 verdict, a Status code: pass only when all four conditions pass."""
+        return verdict(self.basic_conditions)
 
     @property
     def quality_passed(self) -> bool | None:
@@ -407,6 +438,10 @@ class Evaluation:
                 "input_sha256": "", "in_scope": self.in_scope, "stages": stages,
                 "stages_missing": missing,
                 "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
+                "inter_school_passed": self.basic_passed, "basic_verdict": self.basic_verdict,
+                "basic_conditions": {r.condition: r.status for r in self.basic_conditions.itertuples()},
+                "basic_standard": self._standard_results(), "staff_posts": self._staff_results(),
+                "finance": self._finance_results(),
                 "items": items["status"].value_counts().to_dict(),
                 "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == Status.FAIL],
                 "ledger": {"items": int(len(self.ledger)),
@@ -418,6 +453,34 @@ class Evaluation:
                               "resource": r.resource, "cv": r.cv,
                               "limit": r.limit, "change": r.change, "kind": r.kind} for r in w.itertuples()],
                 "data_quality": self._data_quality_results(), "outlook": self._outlook_results()}
+
+    def _standard_results(self) -> dict:
+        """Condition 1 in results.json: the file used, school × stages checked and those below it."""
+        sch = self.basic_standard_schools
+        bad = sch[~sch["passed"].astype(bool)] if len(sch) else sch
+        return {"name": self.standard.name if self.standard else None,
+                "source": self.standard.source if self.standard else None,
+                "checked": int(len(sch)), "passed": int(len(sch) - len(bad)),
+                "failing": [{"school_id": str(r.school_id), "school_name": r.school_name, "stage": r.stage,
+                             "unmet": r.unmet} for r in bad.itertuples()]}
+
+    def _staff_results(self) -> dict:
+        """Staff posts in results.json: per stage the basis, students per staff member, posts needed, short."""
+        t = self.staff_posts_county
+        return {r.stage: {"basis": r.basis, "students": float(r.students), "staff": float(r.staff),
+                          "students_per_staff": None if pd.isna(r.students_per_staff) else float(r.students_per_staff),
+                          "standard": float(r.staffing_standard), "posts_needed": float(r.posts_needed),
+                          "staff_short": float(r.staff_short)} for r in t.itertuples()}
+
+    def _finance_results(self) -> dict:
+        """Money over years in results.json: this year's 三个增长, 连续三年, 两个只增不减 and the gap."""
+        f = self.finance_years
+        f = f[f["year"] == self.year] if len(f) else f
+        if f.empty:
+            return {}
+        r = f.iloc[0]
+        return {"growths": r["growths"], "consecutive": r["consecutive"], "two_kept": r["two_kept"],
+                "gap_10k_yuan": None if pd.isna(r["gap_10k_yuan"]) else float(r["gap_10k_yuan"])}
 
     def _data_quality_results(self) -> dict:
         """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
@@ -454,7 +517,7 @@ def _staffing(values: pd.DataFrame, year: int, county) -> pd.DataFrame:
 
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
                     options: Options | None = None, costs: dict | None = None,
-                    notices: tuple = ()) -> Evaluation:
+                    notices: tuple = (), standard: BasicStandard | None = None) -> Evaluation:
     """Every evaluation table for one county-year (or every county of the year when ``county`` is None).
 
     Parameters
@@ -470,6 +533,9 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         Unit costs for the compliance plan (see :func:`junheng_lib.analysis.plans.default_costs`).
     notices : sequence of Notice, optional
         What the inputs leave out for this county-year (see :func:`evaluate_report`).
+    standard : BasicStandard, optional
+        The province's 办学基本标准 (:func:`junheng_lib.data.standards.read_standard`); without it
+        condition 1 of 基本均衡 is 未提供.
 
     Returns
     -------
@@ -504,11 +570,26 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
     parts.update(_screen_and_project(data, s, values, year, county, options))
+    parts.update(_working_records(data, s, values, year, county, options, standard))
     return Evaluation(**parts)
 
 
+def _working_records(data: Dataset, schools: pd.DataFrame, values: pd.DataFrame, year: int, county, options: Options,
+                     standard: BasicStandard | None) -> dict:
+    """working-records.md §1–§4 of an evaluation: the 办学基本标准 checklist, staff posts, money over
+    the years of the counties table and its rates."""
+    items = (basic_standard(values, standard, schools, options=options, year=year) if standard is not None
+             else pd.DataFrame())
+    posts = staff_posts(values, schools, options, year=year)
+    co = None if data.counties is None else select(data.counties, county=county)
+    return {"standard": standard, "basic_standard": items,
+            "basic_standard_schools": basic_standard_schools(items, standard) if standard is not None else pd.DataFrame(),
+            "staff_posts": posts, "staff_posts_county": staff_posts_county(posts),
+            "finance_years": finance_years(co), "county_rates": county_rates(co, year=year)}
+
+
 def evaluate_report(data: Dataset, county: str, year: int | None = None,
-                    options: Options | None = None) -> Evaluation:
+                    options: Options | None = None, standard: BasicStandard | None = None) -> Evaluation:
     """The one evaluation of a county report: the request checked (a year or county not in the
     data is a :class:`~junheng_lib.data.errors.DataError` naming the years it has), the county-name
     notice of the counties table, then :func:`evaluate_county` on the county's rows. The notebook
@@ -520,7 +601,8 @@ def evaluate_report(data: Dataset, county: str, year: int | None = None,
     year = int(year) if year else max(data.years)
     check_request(data.schools, [year], [county])
     note = county_row_gap(data.schools, data.counties, county, year)  # on the whole counties table
-    return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [])
+    return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [],
+                           standard=standard)
 
 
 def _screen_and_project(data: Dataset, schools: pd.DataFrame, values: pd.DataFrame, year: int, county,
