@@ -132,8 +132,9 @@ def parse_standard(text: str, name: str = "办学基本标准") -> BasicStandard
     issues: list[DataIssue] = []
 
     def bad(message, key=None, item=None):
-        where = f"第{item[0]}项" + (f"(“{item[1]}”)" if item[1] else "") + "：" if item else ""
-        issues.append(DataIssue(name, where + message, column=key))
+        where = [f"第{item[0]}项[[item]]" + (f"(“{item[1]}”)" if item[1] else "")] if item else []
+        where += [f"键“{key}”"] if key else []
+        issues.append(DataIssue(name, "，".join(where) + "：" + message if where else message))
 
     head = doc.get("standard")
     if not isinstance(head, dict):

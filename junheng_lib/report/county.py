@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from junheng_lib.data.dataset import Dataset, load_county
+from junheng_lib.data.standards import read_standard
 from junheng_lib.evaluation import Evaluation, evaluate_report
 from junheng_lib.render.blocks import Text, date_text
 from junheng_lib.render.docx import write_report_docx
@@ -94,14 +95,17 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
 
     @classmethod
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
-              options: Options | dict | None = None, data_slice: str | Path | None = None) -> "CountyReport":
+              options: Options | dict | None = None, data_slice: str | Path | None = None,
+              standards: str | Path | None = None) -> "CountyReport":
         """Load the data folder (or the runner's validated slice of it), check the county and year
-        exist, evaluate once. ``year`` None or 0 means the latest year of the data."""
-        return cls.from_dataset(load_county(data_dir, county, year, data_slice), county, year, options)
+        exist, evaluate once. ``year`` None or 0 means the latest year of the data; ``standards`` the
+        province's 办学基本标准 file (:func:`junheng_lib.data.standards.read_standard`), if any."""
+        standard = read_standard(standards) if standards else None
+        return cls.from_dataset(load_county(data_dir, county, year, data_slice), county, year, options, standard)
 
     @classmethod
     def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,
-                     options: Options | dict | None = None) -> "CountyReport":
+                     options: Options | dict | None = None, standard=None) -> "CountyReport":
         """As :meth:`build`, from already loaded data.
 
         Raises
@@ -111,7 +115,7 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
             year (the message names the years it has).
         """
         opts = options if isinstance(options, Options) else Options.from_dict(options)
-        return cls(evaluate_report(ds, county, year, opts), ds.only_county(county))
+        return cls(evaluate_report(ds, county, year, opts, standard), ds.only_county(county))
 
     # ------------------------------------------------------------------ shortcuts
     @property

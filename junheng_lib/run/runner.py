@@ -51,6 +51,7 @@ from tqdm.auto import tqdm
 
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
+from junheng_lib.data.standards import read_standard
 from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.page import notebook_to_html
 from junheng_lib.rules.options import Options
@@ -168,7 +169,7 @@ def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
     tmp_nb = stage / f"{stem}.ipynb"
     params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(stage.resolve()), **task.options}
     declared = notebook_parameters(task.template)
-    for name in ("docx_template", "issuer", "data_slice"):  # only to a notebook that declares them
+    for name in ("docx_template", "issuer", "data_slice", "standards"):  # only to a notebook that declares them
         if getattr(task, name) and name in declared:
             params[name] = getattr(task, name)
     if task.template == ROLLUP:
@@ -473,6 +474,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
                 address: str | None = None, docx_template: str | None = None, issuer: str | None = None,
+                standards: str | None = None,
                 execute: Execute | None = None) -> int:
     """The main job: every requested county report (default: all counties, latest year), then the
     roll-up of each year from the counties' current results (``index.json``).
@@ -491,7 +493,12 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     issuer = _clean_issuer(issuer)
     if issuer:
         word["issuer"] = issuer
-    task_word = {k: word[k] for k in ("docx_template", "issuer") if k in word}
+    if standards:  # read once, before any work: a malformed file stops the run here (DataError)
+        std_path = Path(standards).resolve()
+        read_standard(std_path)
+        word["standards"] = str(std_path)
+        word["standards_sha256"] = hashlib.sha256(std_path.read_bytes()).hexdigest()
+    task_word = {k: word[k] for k in ("docx_template", "issuer", "standards") if k in word}
 
     source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
     data_dir = str(source) if source else ""
@@ -520,7 +527,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         hashed = [c for c in order if c in asked
                   or any((folders[y] / f"{stems[c]}{MANIFEST_SUFFIX}").exists() for y in years)]
         hashes = input_hashes(ds, years, hashed, options, rollup=rollup,
-                              extra={k: v for k, v in word.items() if k != "docx_template"})
+                              extra={k: v for k, v in word.items() if k not in ("docx_template", "standards")})
         clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
                         if root.is_dir() else [])
         present = {}

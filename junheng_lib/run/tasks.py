@@ -38,6 +38,7 @@ class CountyTask:
     data_slice: str = ""     # the validated tables this report reads, written by the runner ("": read data_dir)
     docx_template: str = ""  # a bureau's Word template (absolute path; "": junheng's)
     issuer: str = ""         # the issuing unit on the Word cover and 落款 ("": the county's 教育局)
+    standards: str = ""      # the province's 办学基本标准 file (absolute path; "": not given)
 
     @property
     def name(self) -> str:
