@@ -567,10 +567,10 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         gap=urban_rural_gap(values, year=year), trend=trend, warnings=warnings_table(trend, year),
         staffing=_staffing(values, year, None), contributions=contributions(values, coef),
         overview=overview(s, year), school_mix=school_mix(s, year), notices=tuple(notices))
+    parts.update(_working_records(data, s, values, year, county, options, standard))
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
     parts.update(_screen_and_project(data, s, values, year, county, options))
-    parts.update(_working_records(data, s, values, year, county, options, standard))
     return Evaluation(**parts)
 
 

@@ -37,8 +37,10 @@ from junheng_lib.render.table import Column, Table
 from junheng_lib.render.xlsx import PROVENANCE_SHEET, Sheet, write_workbook
 from junheng_lib.report.base import Report
 from junheng_lib.report.county_monitoring import MonitoringBlocks
+from junheng_lib.report.county_records import RecordBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
 from junheng_lib.report.county_shared import _STAGE, _reasons
+from junheng_lib.report.narrative_records import conditions_sentence
 from junheng_lib.report.narrative import (
     SCHOOLS_OF,
     TEACHING_POINT_TEXT,
@@ -77,7 +79,7 @@ def provenance_blocks(data, options, *, lead: str) -> list:
 
 
 @dataclass
-class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
+class CountyReport(ResourceBlocks, MonitoringBlocks, RecordBlocks, Report):
     """A county report: the evaluation and where its data came from (the blocks of 二 to 六 from
     :class:`ResourceBlocks`, of 七 to the annexes from :class:`MonitoringBlocks`).
 
@@ -173,7 +175,8 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
         return [Text(t) for t in conclusion(
             self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
             self.problems(),
-            float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness())]
+            float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness(),
+            conditions=conditions_sentence(self.ev.basic_conditions, self.ev.basic_verdict))]
 
     def problems(self) -> pd.DataFrame:
         """The ranked problems with suggestions (:func:`junheng_lib.report.narrative.problems`), found once:
@@ -318,7 +321,9 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, Report):
         if not self.in_scope:  # no school in scope: say so instead of empty tables
             return [Sheet("差异系数表", [Text(self.scope_text())]), prov]
         sheets = [Sheet("差异系数表", [self.basic_table(), self.quality_table()], numbered=True)]
-        for name, t in (("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
+        for name, t in (("基本均衡条件", self.conditions_table()), ("办学基本标准", self.basic_standard_table()),
+                        ("教职工编制", self.staff_posts_table()), ("经费逐年", self.finance_table()),
+                        ("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
                         ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table()),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
                         ("数据筛查", self.findings_table())):
