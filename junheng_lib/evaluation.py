@@ -286,9 +286,23 @@ class Evaluation:
     @_once
     def basic_conditions(self) -> pd.DataFrame:
         """基本均衡's four conditions (:func:`junheng_lib.analysis.conditions.basic_conditions`):
-        办学基本标准, 校际均衡 (:attr:`basic_passed`), the government's score, satisfaction."""
-        return basic_conditions(self.basic_standard_schools, self.standard is not None, self.basic_passed,
-                                self.county_items)
+        办学基本标准, 校际均衡 (:attr:`basic_passed`), the government's score, satisfaction; with
+        ``year`` and ``county`` in front (every county of the year, one block each, when ``county``
+        is None)."""
+        if self.county is not None:
+            t = basic_conditions(self.basic_standard_schools, self.standard is not None, self.basic_passed,
+                                 self.county_items)
+            return t.assign(year=self.year, county=self.county)[["year", "county", *t.columns]]
+        parts = []
+        comp = self.coefficients[self.coefficients["indicator"] == "composite"]
+        for c in dict.fromkeys(self.current["county"]):
+            v = comp.loc[comp["county"] == c, "passed"].tolist()
+            inter = None if not v or any(x is None for x in v) else all(bool(x) for x in v)
+            sch = self.basic_standard_schools
+            t = basic_conditions(sch[sch["county"] == c] if len(sch) else sch, self.standard is not None, inter,
+                                 self.county_items[self.county_items["county"] == c])
+            parts.append(t.assign(year=self.year, county=c)[["year", "county", *t.columns]])
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     @property
     def basic_verdict(self) -> str:

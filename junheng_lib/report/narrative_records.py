@@ -10,7 +10,7 @@ Examples
 >>> c = pd.DataFrame({"condition": ["basic_standard", "inter_school"], "name": ["办学基本标准", "校际均衡"],
 ...                   "status": ["missing", "pass"], "value": ["", ""], "note": ["未提供文件", ""]})
 >>> conditions_sentence(c, "missing")
-'基本均衡四项条件：办学基本标准未提供（未提供文件），校际均衡达标；结论：未提供（缺少：办学基本标准）'
+'基本均衡二项条件：办学基本标准未提供（未提供文件），校际均衡达标；结论：未提供（缺少：办学基本标准）'
 """
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def conditions_sentence(conditions: pd.DataFrame, verdict: str) -> str:
             extra = f"{n}个学校学段中{done}个达到"
         note = "，".join(x for x in (extra, r.note) if x)
         parts.append(f"{r.name}{word(r.status)}" + (f"（{note}）" if note else ""))
-    s = f"{_BNAME}{len(conditions)}项条件：" + "，".join(parts) + f"；结论：{word(verdict)}"
+    n = len(conditions)
+    s = f"{_BNAME}{'一二三四五六七八九十'[n - 1] if 1 <= n <= 10 else n}项条件：" + "，".join(parts) + f"；结论：{word(verdict)}"
     if verdict == Status.MISSING:
         miss = conditions.loc[conditions["status"] == Status.MISSING, "name"].tolist()
         s += f"（缺少：{'、'.join(miss)}）"
