@@ -290,17 +290,19 @@ class Evaluation:
         ``year`` and ``county`` in front (every county of the year, one block each, when ``county``
         is None)."""
         if self.county is not None:
+            sv = self.stage_verdicts()
             t = basic_conditions(self.basic_standard_schools, self.standard is not None, self.basic_passed,
-                                 self.county_items)
+                                 self.county_items, dict(zip(sv.index, sv["composite"])))
             return t.assign(year=self.year, county=self.county)[["year", "county", *t.columns]]
         parts = []
         comp = self.coefficients[self.coefficients["indicator"] == "composite"]
         for c in dict.fromkeys(self.current["county"]):
-            v = comp.loc[comp["county"] == c, "passed"].tolist()
+            cc = comp[comp["county"] == c]
+            v = cc["passed"].tolist()
             inter = None if not v or any(x is None for x in v) else all(bool(x) for x in v)
             sch = self.basic_standard_schools
             t = basic_conditions(sch[sch["county"] == c] if len(sch) else sch, self.standard is not None, inter,
-                                 self.county_items[self.county_items["county"] == c])
+                                 self.county_items[self.county_items["county"] == c], dict(zip(cc["stage"], cc["cv"])))
             parts.append(t.assign(year=self.year, county=c)[["year", "county", *t.columns]])
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

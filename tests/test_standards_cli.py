@@ -65,7 +65,7 @@ def test_county_report_says_the_four_conditions_and_names_the_schools():
     bad = ev.basic_standard_schools[~ev.basic_standard_schools["passed"]]
     assert len(bad) > 0 and ev.basic_passed is True and ev.basic_verdict == "fail"
     first = rep.conclusion()[0].text
-    assert first.startswith("基本均衡四项条件：") and "结论：未达标" in first and "其中校际均衡" in first
+    assert first.startswith("基本均衡：未达标（省定办学基本标准未达标）。四项认定条件中，") and "其中校际均衡" in first
     table = rep.basic_standard_table()
     assert table.data["school_name"].tolist() == bad["school_name"].tolist()
     assert bad["school_name"].iloc[0] in rep.basic_standard_text().text
@@ -74,5 +74,6 @@ def test_county_report_says_the_four_conditions_and_names_the_schools():
     assert {"基本均衡条件", "办学基本标准", "教职工编制", "经费逐年"} <= {s.name for s in rep.workbook()}
     # without the file: 未提供, said
     rep0 = CountyReport.build(None, "凤鸣县", 2024)
-    assert "学校达到省定办学基本标准未提供" in rep0.conclusion()[0].text and rep0.ev.basic_verdict == "missing"
+    assert rep0.conclusion()[0].text.startswith("基本均衡：未提供（省定办学基本标准未提供，无法认定）")
+    assert rep0.ev.basic_verdict == "missing"
     assert "未提供专任" not in rep0.staff_posts_text().text and "不是编制口径" in rep0.staff_posts_text().text

@@ -30,7 +30,7 @@ CONDITION_COLUMNS = ["condition", "name", "status", "value", "note"]
 
 
 def basic_conditions(standard_schools: pd.DataFrame | None, standard_given: bool, inter_school: bool | None,
-                     county_items: pd.DataFrame) -> pd.DataFrame:
+                     county_items: pd.DataFrame, composite: dict | None = None) -> pd.DataFrame:
     """The four conditions, in ``[basic_conditions] order`` (:data:`CONDITION_COLUMNS`).
 
     Parameters
@@ -43,6 +43,8 @@ def basic_conditions(standard_schools: pd.DataFrame | None, standard_given: bool
         The composite verdict of every evaluated stage (:attr:`Evaluation.basic_passed`).
     county_items : DataFrame
         The county items (:func:`junheng_lib.analysis.items.county_items`).
+    composite : dict, optional
+        Stage → 综合差异系数, shown as the value of 校际均衡 (``cv_decimals`` of the rule table).
     """
     bc = RULES["basic_conditions"]
     rows = []
@@ -57,8 +59,10 @@ def basic_conditions(standard_schools: pd.DataFrame | None, standard_given: bool
         value, note = f"{len(sch) - n_fail}/{len(sch)}", ""
     rows.append({"condition": "basic_standard", "name": bc["basic_standard"], "status": st.value, "value": value,
                  "note": note})
+    dec = int(RULES["display"]["cv_decimals"])
+    cvs = "、".join(f"{st}{cv:.{dec}f}" for st, cv in (composite or {}).items() if cv == cv)
     rows.append({"condition": "inter_school", "name": bc["inter_school"], "status": Status.of(inter_school).value,
-                 "value": "", "note": ""})
+                 "value": cvs, "note": ""})
     grp = county_items[county_items["group"] == RULES["basic"]["items_group"]] if len(county_items) else county_items
     for code in ("government_work", "satisfaction"):
         it = grp[grp["no"] == bc["county_items"][code]] if len(grp) else grp

@@ -327,8 +327,8 @@ def staffing_text(staff: pd.DataFrame) -> str:
     """师资配置: students per teacher against the staffing standard, per stage."""
     out = []
     for r in staff.itertuples():
-        cmp = "优于" if r.students_per_teacher <= r.staffing_standard else "高于"
-        out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1，{cmp}编制标准{r.staffing_standard:g}:1；"
+        # 专任教师 are not the 编制 basis (教职工): the comparison with the staffing standard is in 教职工编制
+        out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1（按专任教师计）；"
                    f"高于规定学历教师占{pct(r.above_degree_share, 1)}，中级及以上职称占{pct(r.mid_title_share, 1)}")
     return "；".join(out) + "。" if out else ""
 

@@ -10,7 +10,7 @@ Examples
 >>> c = pd.DataFrame({"condition": ["basic_standard", "inter_school"], "name": ["办学基本标准", "校际均衡"],
 ...                   "status": ["missing", "pass"], "value": ["", ""], "note": ["未提供文件", ""]})
 >>> conditions_sentence(c, "missing")
-'基本均衡二项条件：办学基本标准未提供（未提供文件），校际均衡达标；结论：未提供（缺少：办学基本标准）'
+'基本均衡：未提供（办学基本标准未提供，无法认定）。二项认定条件中，办学基本标准未提供（未提供文件），校际均衡达标'
 """
 from __future__ import annotations
 
@@ -30,24 +30,24 @@ def conditions_sentence(conditions: pd.DataFrame, verdict: str) -> str:
     """基本均衡's four conditions and the county verdict, in one sentence (without the final 。)."""
     parts = []
     for r in conditions.itertuples():
-        extra = r.value if r.value and r.condition != "basic_standard" else ""
+        extra = r.value if r.value and r.condition not in ("basic_standard", "inter_school") else ""
         if r.condition == "basic_standard" and r.value:
             done, n = r.value.split("/")
             extra = f"{n}个学校学段中{done}个达到"
         note = "，".join(x for x in (extra, r.note) if x)
         parts.append(f"{r.name}{word(r.status)}" + (f"（{note}）" if note else ""))
     n = len(conditions)
-    s = f"{_BNAME}{'一二三四五六七八九十'[n - 1] if 1 <= n <= 10 else n}项条件：" + "，".join(parts) + f"；结论：{word(verdict)}"
+    s = f"{_BNAME}：{word(verdict)}"
     if verdict == Status.MISSING:
         miss = conditions.loc[conditions["status"] == Status.MISSING, "name"].tolist()
-        s += f"（缺少：{'、'.join(miss)}）"
+        s += f"（{'、'.join(miss)}未提供，无法认定）"
     elif verdict == Status.FAIL:
         bad = conditions.loc[conditions["status"] == Status.FAIL, "name"].tolist()
         s += f"（{'、'.join(bad)}未达标）"
-    return s
+    return s + f"。{'一二三四五六七八九十'[n - 1] if 1 <= n <= 10 else n}项认定条件中，" + "，".join(parts)
 
 
-def standard_text(standard, schools: pd.DataFrame, items: pd.DataFrame, shown: int = 10) -> str:
+def standard_text(standard, schools: pd.DataFrame, items: pd.DataFrame, shown: int = 5) -> str:
     """The 省定办学基本标准 paragraph: the rule, the school × stages checked and those below it by name
     (the first ``shown``; the table lists all) with the items they miss."""
     if standard is None:
@@ -66,7 +66,7 @@ def standard_text(standard, schools: pd.DataFrame, items: pd.DataFrame, shown: i
     labels = dict(zip(items["item"], items["label"]))
     named = [f"{r.school_name}（{r.stage}，{'、'.join(labels.get(c, c) for c in r.unmet.split('、') if c)}未达标）"
              for r in bad.head(shown).itertuples()]
-    return s + f"，{len(bad)}个未达到：" + "；".join(named) + ("等，全部见下表" if len(bad) > shown else "") + "。"
+    return s + f"，{len(bad)}个未达到：" + "；".join(named) + (f"等{len(bad)}个，全部见下表" if len(bad) > shown else "") + "。"
 
 
 def ratio_text(x: float) -> str:
@@ -82,14 +82,15 @@ def staff_text(county: pd.DataFrame) -> str:
     basis = RULES["staffing_basis"]
     out = []
     for r in county.itertuples():
+        scope = f"{r.stage}（公办县属学校{r.schools}所，含教学点）"
         std = f"1:{r.staffing_standard:g}"
         if r.basis == basis["staff"]:
-            head = f"{r.stage}教职工{r.staff:,.0f}人，师生比{ratio_text(r.students_per_staff)}（编制标准{std}）"
+            head = f"{scope}教职工{r.staff:,.0f}人，师生比{ratio_text(r.students_per_staff)}（编制标准{std}）"
         elif r.basis == basis["teachers"]:
-            head = (f"{r.stage}未提供教职工数，按{basis['teachers']}{r.staff:,.0f}人计师生比{ratio_text(r.students_per_staff)}"
+            head = (f"{scope}未提供教职工数，按{basis['teachers']}{r.staff:,.0f}人计师生比{ratio_text(r.students_per_staff)}"
                     f"（此为{basis['teachers']}口径，不是编制口径；编制标准{std}按教职工计）")
         else:
-            head = (f"{r.stage}部分学校未提供教职工数（按{basis['teachers']}计），师生比{ratio_text(r.students_per_staff)}"
+            head = (f"{scope}部分学校未提供教职工数（按{basis['teachers']}计），师生比{ratio_text(r.students_per_staff)}"
                     f"（编制标准{std}）")
         head += f"，按标准需编制{r.posts_needed:,.0f}个"
         head += f"，{r.staff_short:,.0f}人缺编" if r.staff_short > 0 else "，各校均不缺编"
