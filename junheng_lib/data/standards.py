@@ -49,7 +49,7 @@ from pathlib import Path
 
 from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.schema import LOCATIONS
-from junheng_lib.rules.table import RULES, indicator_codes
+from junheng_lib.rules.table import RULES
 
 __all__ = ["StandardItem", "BasicStandard", "read_standard", "parse_standard", "metric_names"]
 

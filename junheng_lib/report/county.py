@@ -321,12 +321,13 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, RecordBlocks, Report):
         if not self.in_scope:  # no school in scope: say so instead of empty tables
             return [Sheet("差异系数表", [Text(self.scope_text())]), prov]
         sheets = [Sheet("差异系数表", [self.basic_table(), self.quality_table()], numbered=True)]
-        for name, t in (("基本均衡条件", self.conditions_table()), ("办学基本标准", self.basic_standard_table()),
-                        ("教职工编制", self.staff_posts_table()), ("经费逐年", self.finance_table()),
-                        ("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
+        for name, t in (("学校达标情况", self.compliance_table()), ("学校指标差额", self.shortfall_detail_table()),
                         ("各校指标值", self.appendix_table()), ("整改台账", self.ledger_table()),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
-                        ("数据筛查", self.findings_table())):
+                        ("数据筛查", self.findings_table()),
+                        # working-records.md §1–§4 (issue 17)
+                        ("基本均衡条件", self.conditions_table()), ("办学基本标准", self.basic_standard_table()),
+                        ("教职工编制", self.staff_posts_table()), ("经费逐年", self.finance_table())):
             if isinstance(t, (Table, Text)):   # a Text says why there is no table (e.g. nothing to rectify)
                 sheets.append(Sheet(name, [t]))
         return sheets + [prov]
