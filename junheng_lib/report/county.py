@@ -37,10 +37,10 @@ from junheng_lib.render.table import Column, Table
 from junheng_lib.render.xlsx import PROVENANCE_SHEET, Sheet, write_workbook
 from junheng_lib.report.base import Report
 from junheng_lib.report.county_monitoring import MonitoringBlocks
-from junheng_lib.report.county_records import RecordBlocks
+from junheng_lib.report.county_balance import BalanceBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
 from junheng_lib.report.county_shared import _STAGE, _reasons
-from junheng_lib.report.narrative_records import conditions_sentence
+from junheng_lib.report.balance_text import conditions_sentence
 from junheng_lib.report.narrative import (
     SCHOOLS_OF,
     TEACHING_POINT_TEXT,
@@ -79,7 +79,7 @@ def provenance_blocks(data, options, *, lead: str) -> list:
 
 
 @dataclass
-class CountyReport(ResourceBlocks, MonitoringBlocks, RecordBlocks, Report):
+class CountyReport(ResourceBlocks, MonitoringBlocks, BalanceBlocks, Report):
     """A county report: the evaluation and where its data came from (the blocks of 二 to 六 from
     :class:`ResourceBlocks`, of 七 to the annexes from :class:`MonitoringBlocks`).
 

@@ -596,7 +596,7 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
         the city roll-up uses); its sentence comes from the rule table.
     conditions : str, optional
         基本均衡's four conditions and verdict in words
-        (:func:`junheng_lib.report.narrative_records.conditions_sentence`); given, it opens the
+        (:func:`junheng_lib.report.balance_text.conditions_sentence`); given, it opens the
         基本均衡 paragraph, the composite is named as what it is (校际均衡) and the county items of
         基本均衡 are among the conditions.
     """

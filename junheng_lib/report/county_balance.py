@@ -2,7 +2,7 @@
 four conditions and the schools below the 省定办学基本标准 (in 二、基本均衡), staff posts on the 编制
 basis (in 五、师资配置), money over years and the counties table's rates (in 七).
 
-:class:`RecordBlocks` is a mixin of :class:`junheng_lib.report.county.CountyReport`: its methods read
+:class:`BalanceBlocks` is a mixin of :class:`junheng_lib.report.county.CountyReport`: its methods read
 the report's ``ev``; they format, never compute an indicator or decide a verdict.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 from junheng_lib.render.blocks import Text
 from junheng_lib.render.table import Column, Table
 from junheng_lib.report.county_shared import _STAGE
-from junheng_lib.report.narrative_records import (
+from junheng_lib.report.balance_text import (
     conditions_sentence,
     finance_text,
     rates_text,
@@ -22,10 +22,10 @@ from junheng_lib.report.narrative_records import (
 )
 from junheng_lib.rules.codes import Status
 
-__all__ = ["RecordBlocks"]
+__all__ = ["BalanceBlocks"]
 
 
-class RecordBlocks:
+class BalanceBlocks:
     """Blocks of §1–§4 of the working records (a mixin of ``CountyReport``)."""
 
     # ------------------------------------------------------------------ 二、基本均衡: four conditions
