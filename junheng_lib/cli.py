@@ -34,10 +34,16 @@ from junheng_lib.analysis.screening import (
     skipped_notes,
     skipped_rules,
 )
+from junheng_lib.analysis.standards import (
+    STANDARD_SCHOOL_COLUMNS,
+    basic_standard,
+    basic_standard_schools,
+)
 from junheng_lib.data.dataset import check_request, load_files
 from junheng_lib.data.errors import DataError, DataIssue
 from junheng_lib.data.io import read_schools
 from junheng_lib.data.sample import SAMPLE_PROFILES, random_profiles, write_sample
+from junheng_lib.data.standards import read_standard
 from junheng_lib.evaluation import TABLES, evaluate_county
 from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.xlsx import write_findings, write_tables
@@ -297,6 +303,7 @@ def cmd_evaluate(args) -> int:
         check_file_target(args.output, "-o")
     else:
         check_dir_target(args.output, "-o")
+    standard = read_standard(args.standards) if args.standards else None  # a bad file: before the data
     ds = load_files(args.schools, classes=args.classes, counties=args.counties, projects=args.projects,
                     groups=args.groups)
     for n in ds.schools.attrs.get("notices", []) + ds.name_notices():
@@ -307,13 +314,32 @@ def cmd_evaluate(args) -> int:
         prior = read_ledgers(args.ledger)
         check_prior(prior, year, [args.county] if args.county else ds.counties_list)
         ds = dataclasses.replace(ds, prior_ledger=prior)
-    ev = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost))
+    ev = evaluate_county(ds, args.county, args.year, _options(args), _costs(args.cost), standard=standard)
     tables = ev.tables()
     _report_empty(ds.schools, tables["basic"], year, args.county)
     _report_reconciliation(tables.get("class_reconciliation"), TABLES.get("class_reconciliation", ""))
     paths = write_tables(tables, args.output, titles=TABLES, notify=lambda m: print(m, file=sys.stderr))
     for p in paths:
         print(p, file=sys.stderr)
+    return 0
+
+
+def cmd_standards(args) -> int:
+    """The 省定办学基本标准 per school × stage of 基本均衡's scope (``basic_standard_schools``)."""
+    if args.output:  # before any work: -o must be a writable file path
+        check_file_target(args.output, "-o")
+    standard = read_standard(args.standards)
+    ds = load_files(args.schools)
+    for n in ds.schools.attrs.get("notices", []):
+        print(n, file=sys.stderr)
+    _check_filters(ds.schools, args.year, [args.county] if args.county else None)
+    s = select(ds.schools, year=args.year, county=args.county)
+    res = basic_standard_schools(basic_standard(values_table(s, _options(args)), standard, s, options=_options(args)),
+                                 standard)
+    _report_empty(ds.schools, res, args.year, args.county)
+    failed = int((~res["passed"].astype(bool)).sum()) if len(res) else 0
+    print(f"{standard.name}：共{len(res)}个学校学段，{len(res) - failed}个达到，{failed}个未达到", file=sys.stderr)
+    write_csv(res[STANDARD_SCHOOL_COLUMNS], args.output)
     return 0
 
 
@@ -393,7 +419,7 @@ def cmd_report(args) -> int:
         return run_reports(data=args.data, years=[args.year] if args.year else None, counties=args.county,
                            out=args.out, workers=args.workers, options=_options(args), rollup=not args.no_rollup,
                            force=args.force, scheduler=args.scheduler, address=args.dask_address,
-                           docx_template=template, issuer=args.issuer, ledger=args.ledger)
+                           docx_template=template, issuer=args.issuer, ledger=args.ledger, standards=args.standards)
     except OSError as e:
         if e.filename:  # main says it, naming the file
             raise
@@ -458,6 +484,10 @@ def _add_project(sub) -> None:
     pr.set_defaults(func=cmd_project)
 
 
+_STANDARDS_HELP = ("省定办学基本标准文件(TOML，每省一个，格式见 README；示例 data/standards/example_basic_standard.toml)："
+                   "基本均衡的第一项条件；不给则该条件为未提供")
+
+
 def build_parser() -> argparse.ArgumentParser:
 
     p = ChineseArgumentParser(prog="junheng", description="县域义务教育均衡发展监测：差异系数、达标情况与年度报告")
@@ -499,10 +529,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--ledger", action="append", metavar="上年台账.xlsx",
                    help="上年 junheng report 生成、由本单位填写的县(区)工作簿(或其所在文件夹)，可重复；写出表 ledger_status")
     e.add_argument("-o", "--output", required=True, help="输出：以 .xlsx 结尾则写一个工作簿，否则写入该文件夹(每表一个 CSV)")
+    e.add_argument("--standards", metavar="标准.toml", help=_STANDARDS_HELP)
     e.add_argument("--cost", action="append", metavar="资源=单价", type=_cost_item,
                    help="达标补足方案的单价(元)，可重复，如 --cost teaching_area=2500；默认见 rules.toml [costs]")
     _add_options(e)
     e.set_defaults(func=cmd_evaluate)
+
+    sd = sub.add_parser("standards", help="每校每学段对照省定办学基本标准(--standards 文件)的达标情况",
+                        description="按省定办学基本标准文件(TOML，格式见 README)逐校逐学段检查基本均衡范围内的学校，"
+                                    "输出 year,county,school_id,school_name,stage,items,met,passed,unmet。")
+    sd.add_argument("schools", help="学校表，或含 schools 表的数据文件夹")
+    sd.add_argument("--standards", required=True, metavar="标准.toml", help=_STANDARDS_HELP)
+    sd.add_argument("--year", type=_int_arg(), help="只计算该学年")
+    sd.add_argument("--county", help="只计算该县(区)")
+    sd.add_argument("-o", "--output", help="输出 CSV 文件(默认输出到屏幕)")
+    _add_options(sd)
+    sd.set_defaults(func=cmd_standards)
 
     ck = sub.add_parser("check", help="数据筛查：逐校及县区表检查跨年突变、单位错误、不合理比例及表间不一致(不修改数据)")
     ck.add_argument("data", metavar="DATA_DIR", help="数据文件夹(含 schools.csv，可选 classes.csv、counties.csv)，或一个学校表")
@@ -541,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--docx-template", metavar="模板.docx",
                    help="Word 报告使用的模板(如本单位红头模板)；其中的 {{ title }}、{{ issuer }}、{{ date }} "
                         "填入标题、发文单位和日期，正文接在模板内容之后；缺少的样式按内置模板补齐。默认使用内置模板")
+    r.add_argument("--standards", metavar="标准.toml", help=_STANDARDS_HELP)
     r.add_argument("--issuer", metavar="单位",
                    help="发文单位，用于 Word 报告的封面和落款(默认“<县区>教育局”)")
     _add_options(r)

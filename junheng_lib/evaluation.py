@@ -28,7 +28,9 @@ from junheng_lib.analysis.coefficients import (
     staffing,
     values_table,
 )
+from junheng_lib.analysis.conditions import basic_conditions, verdict
 from junheng_lib.analysis.contributions import contributions
+from junheng_lib.analysis.finance import county_rates, finance_years
 from junheng_lib.analysis.gap import urban_rural_gap
 from junheng_lib.analysis.groups import groups_summary
 from junheng_lib.analysis.items import county_items, three_growths
@@ -48,9 +50,12 @@ from junheng_lib.analysis.size import (
     school_size,
     special_rooms,
 )
+from junheng_lib.analysis.staffing import staff_posts, staff_posts_county
+from junheng_lib.analysis.standards import basic_standard, basic_standard_schools
 from junheng_lib.analysis.trends import cv_trend, warnings_table
 from junheng_lib.data.dataset import Dataset, check_request, county_row_gap
 from junheng_lib.data.schema import LOCATIONS
+from junheng_lib.data.standards import BasicStandard
 from junheng_lib.rules.codes import Status
 from junheng_lib.rules.indicators import (
     BASIC,
@@ -93,6 +98,10 @@ TABLES = {
     # the bureau's working records (working-records.md §5–§7)
     "projects_summary": "项目建设与资金投入", "projects_by_kind": "项目分类汇总", "groups_summary": "特殊群体与控辍保学",
     "ledger_status": "上年整改台账落实情况",
+    # working-records.md §1–§4 (issue 17)
+    "basic_conditions": "基本均衡四项条件", "basic_standard": "办学基本标准逐项", "basic_standard_schools": "办学基本标准学校",
+    "staff_posts": "教职工编制", "staff_posts_county": "全县教职工编制", "finance_years": "经费逐年",
+    "county_rates": "控辍保学与入学",
 }
 
 
@@ -186,6 +195,15 @@ class Evaluation:
     groups_summary: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     ledger_status: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     records: dict = field(default_factory=dict, repr=False)
+    #: working-records.md §1–§4: the 办学基本标准 file (None: not given) and its checklist, staff posts,
+    #: money over years and the counties table's rates (analysis.standards, staffing, finance)
+    standard: BasicStandard | None = None
+    basic_standard: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    basic_standard_schools: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    staff_posts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    staff_posts_county: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    finance_years: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    county_rates: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     # ------------------------------------------------------------------ tables by name
     @property
@@ -277,6 +295,35 @@ class Evaluation:
         if not v or any(x is None for x in v):
             return None
         return all(bool(x) for x in v)
+
+    @property
+    @_once
+    def basic_conditions(self) -> pd.DataFrame:
+        """基本均衡's four conditions (:func:`junheng_lib.analysis.conditions.basic_conditions`):
+        办学基本标准, 校际均衡 (:attr:`basic_passed`), the government's score, satisfaction; with
+        ``year`` and ``county`` in front (every county of the year, one block each, when ``county``
+        is None)."""
+        if self.county is not None:
+            sv = self.stage_verdicts()
+            t = basic_conditions(self.basic_standard_schools, self.standard is not None, self.basic_passed,
+                                 self.county_items, dict(zip(sv.index, sv["composite"])))
+            return t.assign(year=self.year, county=self.county)[["year", "county", *t.columns]]
+        parts = []
+        comp = self.coefficients[self.coefficients["indicator"] == "composite"]
+        for c in dict.fromkeys(self.current["county"]):
+            cc = comp[comp["county"] == c]
+            v = cc["passed"].tolist()
+            inter = None if not v or any(x is None for x in v) else all(bool(x) for x in v)
+            sch = self.basic_standard_schools
+            t = basic_conditions(sch[sch["county"] == c] if len(sch) else sch, self.standard is not None, inter,
+                                 self.county_items[self.county_items["county"] == c], dict(zip(cc["stage"], cc["cv"])))
+            parts.append(t.assign(year=self.year, county=c)[["year", "county", *t.columns]])
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    @property
+    def basic_verdict(self) -> str:
+        """The county's 基本均衡 verdict, a Status code: pass only when all four conditions pass."""
+        return verdict(self.basic_conditions)
 
     @property
     def quality_passed(self) -> bool | None:
@@ -421,6 +468,10 @@ class Evaluation:
                 "input_sha256": "", "in_scope": self.in_scope, "stages": stages,
                 "stages_missing": missing,
                 "basic_passed": self.basic_passed, "quality_passed": self.quality_passed,
+                "inter_school_passed": self.basic_passed, "basic_verdict": self.basic_verdict,
+                "basic_conditions": {r.condition: r.status for r in self.basic_conditions.itertuples()},
+                "basic_standard": self._standard_results(), "staff_posts": self._staff_results(),
+                "finance": self._finance_results(),
                 "items": items["status"].value_counts().to_dict(),
                 "items_failed": [f"{r.group}{r.no}" for r in items.itertuples() if r.status == Status.FAIL],
                 "ledger": {"items": int(len(self.ledger)),
@@ -434,6 +485,34 @@ class Evaluation:
                 "data_quality": self._data_quality_results(), "outlook": self._outlook_results(),
                 "records": records_results(self.projects_summary, self.groups_summary, self.ledger_status,
                                            self.records)}
+
+    def _standard_results(self) -> dict:
+        """Condition 1 in results.json: the file used, school × stages checked and those below it."""
+        sch = self.basic_standard_schools
+        bad = sch[~sch["passed"].astype(bool)] if len(sch) else sch
+        return {"name": self.standard.name if self.standard else None,
+                "source": self.standard.source if self.standard else None,
+                "checked": int(len(sch)), "passed": int(len(sch) - len(bad)),
+                "failing": [{"school_id": str(r.school_id), "school_name": r.school_name, "stage": r.stage,
+                             "unmet": r.unmet} for r in bad.itertuples()]}
+
+    def _staff_results(self) -> dict:
+        """Staff posts in results.json: per stage the basis, students per staff member, posts needed, short."""
+        t = self.staff_posts_county
+        return {r.stage: {"basis": r.basis, "students": float(r.students), "staff": float(r.staff),
+                          "students_per_staff": None if pd.isna(r.students_per_staff) else float(r.students_per_staff),
+                          "standard": float(r.staffing_standard), "posts_needed": float(r.posts_needed),
+                          "staff_short": float(r.staff_short)} for r in t.itertuples()}
+
+    def _finance_results(self) -> dict:
+        """Money over years in results.json: this year's 三个增长, 连续三年, 两个只增不减 and the gap."""
+        f = self.finance_years
+        f = f[f["year"] == self.year] if len(f) else f
+        if f.empty:
+            return {}
+        r = f.iloc[0]
+        return {"growths": r["growths"], "consecutive": r["consecutive"], "two_kept": r["two_kept"],
+                "gap_10k_yuan": None if pd.isna(r["gap_10k_yuan"]) else float(r["gap_10k_yuan"])}
 
     def _data_quality_results(self) -> dict:
         """The screening of the county-year in results.json: counts by severity and rule, schools to verify."""
@@ -516,11 +595,13 @@ def _shared_tables(data: Dataset, schools: pd.DataFrame, county, year: int, opti
 
 
 def _complete(data: Dataset, schools: pd.DataFrame, county, year: int, options: Options, costs,
-              shared: dict, notices) -> Evaluation:
+              shared: dict, notices, standard: BasicStandard | None = None) -> Evaluation:
     """An :class:`Evaluation` from its shared tables and what is computed per county: 基本情况, the
-    ledger (it reads the tables above), the screening's counts and skipped rules, the outlook."""
+    办学基本标准, staff posts and money over years, the ledger (it reads the tables above), the working
+    records, the screening's counts and skipped rules, the outlook."""
     parts = dict(county=county, year=year, options=options, **shared,
                  overview=overview(schools, year), school_mix=school_mix(schools, year), notices=tuple(notices))
+    parts.update(_working_records(data, schools, shared["values"], year, county, options, standard))
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
     parts.update(_records(data, schools, parts, year, county))
@@ -536,7 +617,7 @@ def _complete(data: Dataset, schools: pd.DataFrame, county, year: int, options: 
 
 def evaluate_county(data: Dataset, county: str | None = None, year: int | None = None,
                     options: Options | None = None, costs: dict | None = None,
-                    notices: tuple = ()) -> Evaluation:
+                    notices: tuple = (), standard: BasicStandard | None = None) -> Evaluation:
     """Every evaluation table for one county-year (or every county of the year when ``county`` is None).
 
     Parameters
@@ -552,6 +633,9 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
         Unit costs for the compliance plan (see :func:`junheng_lib.analysis.plans.default_costs`).
     notices : sequence of Notice, optional
         What the inputs leave out for this county-year (see :func:`evaluate_report`).
+    standard : BasicStandard, optional
+        The province's 办学基本标准 (:func:`junheng_lib.data.standards.read_standard`); without it
+        condition 1 of 基本均衡 is 未提供.
 
     Returns
     -------
@@ -563,7 +647,7 @@ def evaluate_county(data: Dataset, county: str | None = None, year: int | None =
     s = select(data.schools, county=county)
     year = int(year) if year else int(data.schools["year"].max())
     shared = _shared_tables(data, s, county, year, options, costs)
-    return _complete(data, s, county, year, options, costs, shared, notices)
+    return _complete(data, s, county, year, options, costs, shared, notices, standard)
 
 
 def _by_county(df: pd.DataFrame, counties: list[str]) -> dict[str, pd.DataFrame]:
@@ -585,7 +669,7 @@ def _by_county(df: pd.DataFrame, counties: list[str]) -> dict[str, pd.DataFrame]
 
 
 def evaluate_counties(data: Dataset, counties=None, year: int | None = None, options: Options | None = None,
-                      costs: dict | None = None) -> dict[str, Evaluation]:
+                      costs: dict | None = None, standard: BasicStandard | None = None) -> dict[str, Evaluation]:
     """The evaluations of many counties of one year, each equal to :func:`evaluate_report`'s for it.
 
     The analyses that work group-wise (the values table, every coefficient, compliance, shortfalls
@@ -628,7 +712,7 @@ def evaluate_counties(data: Dataset, counties=None, year: int | None = None, opt
         own = {name: parts[c] for name, parts in split.items()}
         note = county_row_gap(sl.schools, sl.counties, c, year)
         mine = sl.only_county(c)
-        result[c] = _complete(mine, mine.schools, c, year, options, costs, own, [note] if note else [])
+        result[c] = _complete(mine, mine.schools, c, year, options, costs, own, [note] if note else [], standard)
     return {c: result[c] for c in counties}
 
 
@@ -646,8 +730,22 @@ def _records(data: Dataset, schools: pd.DataFrame, parts: dict, year: int, count
             "records": {k: getattr(data, k, None) is not None for k in ("projects", "groups", "prior_ledger")}}
 
 
+def _working_records(data: Dataset, schools: pd.DataFrame, values: pd.DataFrame, year: int, county, options: Options,
+                     standard: BasicStandard | None) -> dict:
+    """working-records.md §1–§4 of an evaluation: the 办学基本标准 checklist, staff posts, money over
+    the years of the counties table and its rates."""
+    items = (basic_standard(values, standard, schools, options=options, year=year) if standard is not None
+             else pd.DataFrame())
+    posts = staff_posts(values, schools, options, year=year)
+    co = None if data.counties is None else select(data.counties, county=county)
+    return {"standard": standard, "basic_standard": items,
+            "basic_standard_schools": basic_standard_schools(items, standard) if standard is not None else pd.DataFrame(),
+            "staff_posts": posts, "staff_posts_county": staff_posts_county(posts),
+            "finance_years": finance_years(co), "county_rates": county_rates(co, year=year)}
+
+
 def evaluate_report(data: Dataset, county: str, year: int | None = None,
-                    options: Options | None = None) -> Evaluation:
+                    options: Options | None = None, standard: BasicStandard | None = None) -> Evaluation:
     """The one evaluation of a county report: the request checked (a year or county not in the
     data is a :class:`~junheng_lib.data.errors.DataError` naming the years it has), the county-name
     notice of the counties table, then :func:`evaluate_county` on the county's rows. The notebook
@@ -659,4 +757,6 @@ def evaluate_report(data: Dataset, county: str, year: int | None = None,
     year = int(year) if year else max(data.years)
     check_request(data.schools, [year], [county])
     note = county_row_gap(data.schools, data.counties, county, year)  # on the whole counties table
-    return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [])
+    return evaluate_county(data.only_county(county), county, year, options, notices=[note] if note else [],
+                           standard=standard)
+

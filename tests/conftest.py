@@ -119,7 +119,7 @@ def fake_notebooks():
 
 #: the analysis tests (``python3 run.py test --fast``, ``pytest -m fast``): computation and reading, no
 #: notebook, kernel or whole report — under a minute on two cores
-FAST_TESTS = {"test_layout", "test_measures", "test_evaluate", "test_items", "test_plans", "test_io",
+FAST_TESTS = {"test_layout", "test_measures", "test_working_records", "test_evaluate", "test_items", "test_plans", "test_io",
               "test_strict_input", "test_typed_read", "test_screening", "test_projection", "test_narrative",
               "test_table_layout", "test_xlsx_layout", "test_records", "test_ledger_years"}
 #: the package layers whose doctests are fast

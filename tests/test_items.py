@@ -37,7 +37,8 @@ def test_class_bands_and_shortfall(tmp_path, one_school):
     assert b["standard_share"] == 0.25 and b["large_share"] == 0.5 and b["max_size"] == 70
     s = class_shortfall(classes, values_table(one_school)).iloc[0]
     assert s["classes_needed"] == 5 and s["class_shortfall"] == 1      # ⌈217/45⌉ − 4
-    assert s["place_shortfall"] == 0 + 1 + 12 + 25 and s["large_classes"] == 2
+    assert s["place_shortfall"] == 1 * 45                               # the bureaus' 学位缺额: missing classes × 45
+    assert s["pupils_over_standard"] == 0 + 1 + 12 + 25 and s["large_classes"] == 2
 
 
 def test_junior_bands_use_50(tmp_path, table):
@@ -53,7 +54,7 @@ def test_junior_bands_use_50(tmp_path, table):
 def test_without_classes_table(one_school):
     assert class_bands(None, one_school).empty
     s = class_shortfall(None, values_table(one_school)).iloc[0]
-    assert s["class_shortfall"] == 1 and math.isnan(s["place_shortfall"])
+    assert s["class_shortfall"] == 1 and s["place_shortfall"] == 45 and math.isnan(s["pupils_over_standard"])
     items = county_items(None, one_school, None)
     item5 = items[(items["group"] == "政府保障程度") & (items["no"] == 5)].iloc[0]
     assert item5["status"] == "missing"

@@ -97,7 +97,7 @@ def test_xlsx_highlights_failing_cells(run_one):
     out, _ = run_one
     wb = openpyxl.load_workbook(out / "永宁县.xlsx")
     assert wb.sheetnames == ["差异系数表", "学校达标情况", "学校指标差额", "各校指标值", "整改台账",
-                             "项目与投入", "资助与控辍保学", "在校生预测", "各校在校生预测", "数据与计算口径"]
+                             "项目与投入", "资助与控辍保学", "在校生预测", "各校在校生预测", "基本均衡条件", "教职工编制", "经费逐年", "数据与计算口径"]
     # 学校指标差额: each row at its indicator's decimals (教学仪器设备 in whole 元, areas to 0.01 ㎡ a
     # student), its 差额 at its resource's (whole 元 and people, ㎡ to 0.1), the units beside
     sf = wb["学校指标差额"]
@@ -228,8 +228,9 @@ def test_notebook_parameters_match_runner():
     from junheng_lib.rules.options import Options
     common = {"data_dir", "year", "output_dir", *Options().to_dict()}
     run = {"docx_template", "issuer", "data_slice"}   # what the runner may pass besides the options
-    assert set(pm.inspect_notebook(str(notebook(tasks.COUNTY)))) == common | {"county"} | run
-    assert tasks.notebook_parameters(tasks.COUNTY) == common | {"county"} | run
+    county_only = {"county", "standards"}            # the 办学基本标准 file: county reports only
+    assert set(pm.inspect_notebook(str(notebook(tasks.COUNTY)))) == common | county_only | run
+    assert tasks.notebook_parameters(tasks.COUNTY) == common | county_only | run
     assert set(pm.inspect_notebook(str(notebook(tasks.ROLLUP)))) == common | {"results_dir"} | run
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
@@ -270,7 +271,7 @@ def test_report_prose_follows_the_narrative_rules(yongning):
     every = s["students_primary"].sum()
     inside = s.loc[(s["ownership"] == "公办") & (s["affiliation"] == "县属")
                    & ~s["school_type"].isin(["教学点", "特殊教育学校"]), "students_primary"].sum()
-    note = texts["staffing"][-1]
+    note = next(t for t in texts["staffing"] if t.startswith("注："))
     assert f"小学在校生{inside:,.0f}人，比“基本情况”中全县小学在校生{every:,.0f}人少{every - inside:,.0f}人" in note
     # the shortfall is followed by the least-cost plan's budget, each named
     sf = next(t for t in texts["quality"] if t.startswith("按每校达到标准值测算"))

@@ -190,7 +190,7 @@ def test_headline_counts_exactly_the_counties_the_table_warns(city_data):
 def test_whole_city_passing_says_so(city_data):
     c = make(city_data, {k: result(k) for k in ("甲县", "乙县", "丙县", "丁县")})
     assert c.title == "全市2024学年县域义务教育均衡发展监测汇总报告"
-    assert c.narrative().startswith("2024学年全市4个县(区)均达到基本均衡标准；")
+    assert c.narrative().startswith("2024学年全市4个县(区)均达到校际均衡标准（综合差异系数）；")
 
 
 def test_partial_roll_up_says_so_and_claims_nothing_for_the_others(city_data):
@@ -198,7 +198,7 @@ def test_partial_roll_up_says_so_and_claims_nothing_for_the_others(city_data):
     assert c.title.endswith("（部分县区：2/4）")
     text = c.narrative()
     assert text.startswith("本次汇总只包括全市4个县(区)中的2个，丙县、丁县没有本学年的当前结果")
-    assert "已汇总的2个县(区)均达到基本均衡标准" in text
+    assert "已汇总的2个县(区)均达到校际均衡标准（综合差异系数）" in text
     assert "全市4个县(区)均达到" not in text and "全部达标" not in text
     assert "全市合计只含已汇总的县(区)" in c.ledger_summary().note
     rows = {r[1]: r for r in c.summary_table().text_rows()}
@@ -267,7 +267,7 @@ def test_problems_most_serious_first_from_the_results(city_data):
            "丙县": result("丙县", cv=(0.70, 0.60), basic=False, schools=((5, 10), (5, 5)))}
     c = make(city_data, res, missing=["丁县"])
     p = c.problems()
-    assert p[0][0].startswith("1个县(区)未达到基本均衡标准：丙县（小学综合差异系数0.700、初中综合差异系数0.600）")
+    assert p[0][0].startswith("1个县(区)未达到校际均衡标准：丙县（小学综合差异系数0.700、初中综合差异系数0.600）")
     assert "丙县" in p[0][1]
     far = [x for x in p if x[0].startswith("按排名，距优质均衡差距最大的县(区)为")]
     assert far and "丙县" not in far[0][0].split("：")[0]           # already named as failing 基本均衡

@@ -283,10 +283,12 @@ def test_class_sizes_that_do_not_add_up_are_left_out_and_listed(tmp_path, four_s
     assert rec[["students", "classes", "table_students", "table_classes"]].iloc[0].tolist() == [90, 2, 150, 2]
     from junheng_lib.analysis.coefficients import values_table
     sf = class_shortfall(classes, values_table(four_schools)).set_index("school_id")
-    # S1 from its classes: ⌈217/45⌉ − 4 = 1 class, 0 + 1 + 12 + 25 = 38 places
-    assert (sf.loc["S1", "class_shortfall"], sf.loc["S1", "place_shortfall"], sf.loc["S1", "reconciled"]) == (1, 38, True)
-    # the others count their classes from the schools table; places above the standard are unknown
-    assert sf.loc["S2", "classes"] == 2 and sf.loc["S2", "class_shortfall"] == 0 and np.isnan(sf.loc["S2", "place_shortfall"])
+    # S1 from its classes: ⌈217/45⌉ − 4 = 1 class, 1 × 45 = 45 places missing; 0 + 1 + 12 + 25 = 38 pupils above 45
+    assert (sf.loc["S1", "class_shortfall"], sf.loc["S1", "place_shortfall"], sf.loc["S1", "reconciled"]) == (1, 45, True)
+    assert sf.loc["S1", "pupils_over_standard"] == 38
+    # the others count their classes from the schools table; pupils above the standard are unknown
+    assert sf.loc["S2", "classes"] == 2 and sf.loc["S2", "class_shortfall"] == 0
+    assert sf.loc["S2", "place_shortfall"] == 0 and np.isnan(sf.loc["S2", "pupils_over_standard"])
     assert sf.loc["S3", "classes"] == 3 and sf.loc["S3", "class_shortfall"] == 0      # ⌈100/45⌉ = 3
     assert np.isnan(sf.loc["S4", "classes"]) and np.isnan(sf.loc["S4", "class_shortfall"])
     assert not sf.loc[["S2", "S3", "S4"], "reconciled"].any()

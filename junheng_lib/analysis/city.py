@@ -30,6 +30,7 @@ import pandas as pd
 
 from junheng_lib.analysis.readiness import GRADES, METRICS, grade_of, metrics_of
 from junheng_lib.analysis.trends import WARNING_KINDS
+from junheng_lib.rules.codes import Status
 from junheng_lib.rules.indicators import QUALITY, RULES, STAGE_ORDER, STAGES, codes
 from junheng_lib.rules.options import Options
 
@@ -127,7 +128,8 @@ def county_summary(results: Mapping[str, dict], counties: Sequence[str] | None =
         ``missing_<stage>`` (why the stage is not judged: the county's ``stages_missing`` reason or the
         status code; "" when judged); the readiness metrics (:data:`~junheng_lib.analysis.readiness.METRICS`;
         ``basic_passed`` and ``quality_passed`` None when not judged, ``cvs_over`` int); ``risk`` (the
-        county's 差异系数预警, :func:`risk_warnings`; 0 when not judged); ``schools_all``,
+        county's 差异系数预警, :func:`risk_warnings`; 0 when not judged); ``basic_verdict`` (基本均衡's
+        four conditions, a Status code; None when not judged); ``schools_all``,
         ``schools_failing`` (both stages); ``composite_mean`` (mean of the stages' 综合差异系数, NaN when
         not judged); ``grade`` (the readiness grade, the status code when not judged); ``rank``
         (Int64, equal keys share a rank; NA when not judged).
@@ -151,10 +153,12 @@ def county_summary(results: Mapping[str, dict], counties: Sequence[str] | None =
         if status:
             row["basic_passed"] = row["quality_passed"] = None
         row["risk"] = int(risk.get(c, 0)) if not status else 0
+        # 基本均衡's four-condition verdict (a Status code; older results without it: not provided)
+        row["basic_verdict"] = None if status else r.get("basic_verdict", Status.MISSING.value)
         rows.append(row)
     cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
                                   ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
-            *METRICS, "risk"]
+            *METRICS, "risk", "basic_verdict"]
     df = pd.DataFrame(rows, columns=cols)
     judged = df["status"] == JUDGED
     df["cvs_over"] = df["cvs_over"].astype(int)

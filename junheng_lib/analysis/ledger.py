@@ -61,6 +61,20 @@ def ledger(ev, costs: dict | None = None) -> pd.DataFrame:
                          "current": r.value, "standard": r.standard, "gap": r.shortfall, "unit": r.unit,
                          "plan": r.plan, "cost": r.shortfall * uc, "plan_cost": r.plan * uc,
                          "measure": _measure(rs)})
+    # ---- schools below the province's 办学基本标准 (condition 1 of 基本均衡), with the items they miss
+    bss = getattr(ev, "basic_standard_schools", None)
+    if bss is not None and len(bss):
+        items = ev.basic_standard
+        std = ev.standard
+        for r in bss[~bss["passed"].astype(bool)].itertuples():
+            miss = items[(items["school_id"] == r.school_id) & (items["stage"] == r.stage) & ~items["met"].astype(bool)]
+            what = "、".join(f"{m.label}（{m.item}）" for m in miss.itertuples())
+            rows.append({"year": r.year, "county": r.county, "level": "学校",
+                         "responsible": L["school_bureau_unit"].format(county=r.county, school=r.school_name),
+                         "school_id": r.school_id, "school_name": r.school_name, "stage": r.stage,
+                         "item": "basic_standard", "problem": f"未达到{std.name}：{what}未达标",
+                         "current": r.met, "standard": std.min_met or r.items, "unit": "项",
+                         "measure": _measure("basic_standard")})
     # ---- schools over the size limit
     for r in ev.school_size[ev.school_size["over"]].itertuples():
         rows.append({"year": r.year, "county": r.county, "level": "学校", "responsible": L["school_bureau_unit"].format(county=r.county, school=r.school_name),

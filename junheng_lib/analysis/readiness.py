@@ -6,7 +6,9 @@ A county's grade is the first grade whose conditions all hold for its metrics �
 stages), ``schools_passed_share`` (school × stage rows meeting the 优质均衡 school rule ÷ all),
 ``items_failed`` and ``items_missing`` (county items 未达标 / 未提供). :func:`metrics_of` reads them
 from a county's results (``Evaluation.results()`` or its JSON side file), so the county report and
-the roll-up grade from the same numbers.
+the roll-up grade from the same numbers. ``basic_passed`` is the composite verdict (校际均衡), and
+False when the county's 基本均衡 verdict by its four conditions (``basic_verdict``) is 未达标: a county
+with a school below the 省定办学基本标准 is not graded as having passed 基本均衡.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ def metrics_of(results: dict) -> dict:
     stages = results.get("stages", {}).values()
     schools = sum(s["schools"] for s in stages)
     passed = sum(s["schools_passed"] for s in stages)
-    return {"basic_passed": results.get("basic_passed"), "quality_passed": results.get("quality_passed"),
+    basic = False if results.get("basic_verdict") == Status.FAIL.value else results.get("basic_passed")
+    return {"basic_passed": basic, "quality_passed": results.get("quality_passed"),
             "cvs_over": sum(1 for s in stages for v in s["quality"].values() if v["passed"] is False),
             "schools_passed_share": passed / schools if schools else float("nan"),
             "items_failed": len(results.get("items_failed", [])),

@@ -15,7 +15,8 @@ declared free of oversize classes. Only county-years the classes table covers ar
 Examples
 --------
 A 小学 with classes of 44, 46, 57 and 70: one standard class (25 %), one 偏大, one 大班额, one
-超大班额; to bring all to 45 it needs ⌈217 / 45⌉ − 4 = 1 more class, and 1 + 12 + 25 = 38 places.
+超大班额; to bring all to 45 it needs ⌈217 / 45⌉ − 4 = 1 more class, so 1 × 45 = 45 places are missing
+(学位缺额); 1 + 12 + 25 = 38 pupils sit above the standard size.
 """
 from __future__ import annotations
 
@@ -183,10 +184,12 @@ def class_bands(classes: pd.DataFrame | None, schools: pd.DataFrame, *, year=Non
 def class_shortfall(classes: pd.DataFrame | None, values: pd.DataFrame, *, year=None, county=None) -> pd.DataFrame:
     """Per school × stage: classes and places missing to bring every class to the standard size.
 
+    As the bureaus count them ("教学班缺额177班", "学位缺额8,400个"; working-records.md §3):
     ``classes_needed = ⌈students / standard size⌉``; ``class_shortfall = max(0, needed − classes)``;
-    ``place_shortfall`` = Σ over classes of max(0, size − standard) (students above standard
-    sizes, the "学位缺额"). Class counts come from the classes table where it agrees with the schools
-    table (``reconciled``), otherwise from the schools table (``classes_*``; ``place_shortfall``,
+    ``place_shortfall = class_shortfall × standard size`` (the 学位缺额). ``pupils_over_standard`` =
+    Σ over classes of max(0, size − standard) (students above the standard sizes, from the classes
+    table). Class counts come from the classes table where it agrees with the schools table
+    (``reconciled``), otherwise from the schools table (``classes_*``; ``pupils_over_standard``,
     ``large_classes`` and ``max_size`` are then empty). ``values``: the evaluation's values table
     (each school's own rows; a merged 基本均衡 view is not a school of its own).
     """
@@ -202,19 +205,20 @@ def class_shortfall(classes: pd.DataFrame | None, values: pd.DataFrame, *, year=
         c, _ = _reconcile(classes, st[["year", "county", "school_id", "school_name", "stage", "students", "classes"]])
         c = c.assign(over=np.maximum(c["class_size"] - _std_size(c["stage"]), 0),
                      big=at_least(c["class_size"], RULES["class_size"]["large_from"]))
-        agg = c.groupby(key).agg(classes=("class_size", "size"), place_shortfall=("over", "sum"),
+        agg = c.groupby(key).agg(classes=("class_size", "size"), pupils_over_standard=("over", "sum"),
                                  large_classes=("big", "sum"), max_size=("class_size", "max"))
         out = out.merge(agg, left_on=key, right_index=True, how="left")
         out["reconciled"] = out["classes"].notna()
         out["classes"] = out["classes"].where(out["reconciled"], declared)
     else:
         out["classes"] = declared
-        out["place_shortfall"] = np.nan
+        out["pupils_over_standard"] = np.nan
         out["large_classes"] = np.nan
         out["max_size"] = np.nan
         out["reconciled"] = False
     out["classes_needed"] = np.ceil(out["students"] / out["standard_size"] - 1e-9)
     out["class_shortfall"] = np.maximum(out["classes_needed"] - out["classes"], 0)
+    out["place_shortfall"] = out["class_shortfall"] * out["standard_size"]
     out["avg_size"] = out["students"] / out["classes"].where(out["classes"] > 0)
     return out.reset_index(drop=True)
 

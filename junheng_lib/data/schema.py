@@ -125,6 +125,8 @@ SCHOOLS: tuple[Column, ...] = (
     Column("books", "图书册数", alt_headers=("图书(册)",)),
     Column("multimedia_rooms", "网络多媒体教室间数", alt_headers=("网络多媒体教室数",)),
     Column("music_rooms", "音乐专用教室间数", required=False),
+    *_per_stage("staff", "{stage}教职工数", required=False),   # 编制 basis (working-records.md §2)
+    Column("posts", "核定编制数", required=False, alt_headers=("教职工编制数",)),
     Column("art_rooms", "美术专用教室间数", required=False),
     Column("music_room_area_m2", "音乐专用教室面积", kind="num", required=False),
     Column("art_room_area_m2", "美术专用教室面积", kind="num", required=False),

@@ -52,6 +52,7 @@ from junheng_lib.report.county import CountyReport, provenance_blocks
 from junheng_lib.report.narrative import amount, fmt_cv, rule_text, warning_reason
 from junheng_lib.report.outline import CITY_SECTIONS
 from junheng_lib.report.plots import glyph_note
+from junheng_lib.rules.codes import Status
 from junheng_lib.rules.indicators import INDICATORS, RULES, STAGES, label
 from junheng_lib.rules.options import Options
 
@@ -254,6 +255,16 @@ class CityReport(CityRecordsBlocks, Report):
     def title_block(self) -> Text:
         return Text(self.title, heading=1)
 
+    def _verdict_text(self) -> str:
+        """基本均衡 by its four conditions: counties 达标 / 未达标 / 未提供 (the counties' own verdicts)."""
+        s = self.summary()
+        v = s.loc[s["status"] == "", "basic_verdict"]
+        counts = [(st, v.eq(st.value).sum()) for st in Status]
+        fail = s.loc[s["basic_verdict"].eq(Status.FAIL.value), "county"].tolist()
+        return ("按基本均衡四项条件（办学基本标准、校际均衡、县级政府推进工作、公众满意度），"
+                + "、".join(f"{st.word}{n}个" for st, n in counts if n)
+                + (f"（未达标：{'、'.join(fail)}）" if fail else ""))
+
     def headline(self) -> list:
         return [Text(self.narrative())] + [Text(n, bold=True) for n in self.notices()]
 
@@ -278,10 +289,11 @@ class CityReport(CityRecordsBlocks, Report):
         if h["judged"]:
             fail = h["basic_failed"]
             if not fail and not no_scope:
-                parts.append(f"{self.year}学年{scope}均达到基本均衡标准")
+                parts.append(f"{self.year}学年{scope}均达到校际均衡标准（综合差异系数）")
             else:
-                parts.append(f"{self.year}学年{scope}中，{h['basic_passed']}个达到基本均衡标准"
+                parts.append(f"{self.year}学年{scope}中，{h['basic_passed']}个达到校际均衡标准（综合差异系数）"
                              + (f"，{'、'.join(fail)}未达到" if fail else ""))
+            parts.append(self._verdict_text())
             parts.append("按优质均衡准备程度，" + "、".join(f"{g}{n}个" for g, n in h["grades"].items()))
             risk = h["at_risk"]
             parts.append(f"{len(risk)}个县(区)出现差异系数预警（{'、'.join(risk)}）" if risk
@@ -330,11 +342,13 @@ class CityReport(CityRecordsBlocks, Report):
             d[f"quality_over_{st}"] = d[f"quality_over_{st}"].where(s[f"missing_{st}"] == "")
         cols = [Column("rank", "排名", kind="int"), Column("county", "县(区)")]
         cols += [cv_column(f"composite_{st}", f"{st}综合差异系数") for st in STAGES]
-        cols += [Column("basic_passed", "基本均衡", kind="verdict")]
+        cols += [Column("basic_passed", "校际均衡", kind="verdict"),
+                 Column("basic_verdict", "基本均衡(四项条件)", kind="status")]
         cols += [Column(f"quality_over_{st}", f"{st}优质均衡差异系数超标", "项", "int") for st in STAGES]
         cols += [Column("risk", "差异系数预警", "项", "int"), Column("grade", "优质均衡准备程度")]
         flags = pd.DataFrame({**{f"composite_{st}": s[f"basic_{st}"].eq(False) for st in STAGES},
                               "basic_passed": s["basic_passed"].eq(False),
+                              "basic_verdict": s["basic_verdict"].eq(Status.FAIL.value),
                               **{f"quality_over_{st}": s[f"quality_over_{st}"] > 0 for st in STAGES}})
         return Table("各县(区)综合差异系数与排名", d, cols, flags=flags, note=self._dash_note(s))
 
@@ -469,7 +483,7 @@ class CityReport(CityRecordsBlocks, Report):
             cvs = "；".join(f"{r.county}（" + "、".join(f"{st}综合差异系数{fmt_cv(getattr(r, f'composite_{st}'))}"
                                                     for st in STAGES if getattr(r, f"basic_{st}") is False) + "）"
                            for r in fail.itertuples())
-            out.append((f"{len(fail)}个县(区)未达到基本均衡标准：{cvs}，超过国家规定标准。",
+            out.append((f"{len(fail)}个县(区)未达到校际均衡标准：{cvs}，超过国家规定标准。",
                         adv["basic"].format(counties="、".join(fail["county"]))))
         far = rollup.furthest(s, int(RULES["rollup"]["furthest"]))
         if far:

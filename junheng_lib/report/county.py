@@ -29,12 +29,15 @@ import numpy as np
 import pandas as pd
 
 from junheng_lib.data.dataset import Dataset, load_county, read_slice_parts
+from junheng_lib.data.standards import read_standard
 from junheng_lib.evaluation import Evaluation, evaluate_report
 from junheng_lib.render.blocks import Text, date_text
 from junheng_lib.render.docx import write_report_docx
 from junheng_lib.render.table import Column, Table
 from junheng_lib.render.xlsx import PROVENANCE_SHEET, Sheet, write_workbook
+from junheng_lib.report.balance_text import conditions_sentence
 from junheng_lib.report.base import Report
+from junheng_lib.report.county_balance import BalanceBlocks
 from junheng_lib.report.county_monitoring import MonitoringBlocks
 from junheng_lib.report.county_records import RecordsBlocks
 from junheng_lib.report.county_resources import ResourceBlocks
@@ -77,7 +80,7 @@ def provenance_blocks(data, options, *, lead: str) -> list:
 
 
 @dataclass
-class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
+class CountyReport(ResourceBlocks, MonitoringBlocks, BalanceBlocks, RecordsBlocks, Report):
     """A county report: the evaluation and where its data came from (the blocks of 二 to 六 from
     :class:`ResourceBlocks`, of 七 to the annexes from :class:`MonitoringBlocks`).
 
@@ -95,27 +98,31 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
 
     @classmethod
     def build(cls, data_dir: str | Path | None, county: str, year: int | None = None,
-              options: Options | dict | None = None, data_slice: str | Path | None = None) -> "CountyReport":
+              options: Options | dict | None = None, data_slice: str | Path | None = None,
+              standards: str | Path | None = None) -> "CountyReport":
         """Load the data folder (or the runner's validated slice of it), check the county and year
-        exist, evaluate once. ``year`` None or 0 means the latest year of the data.
+        exist, evaluate once. ``year`` None or 0 means the latest year of the data; ``standards`` the
+        province's 办学基本标准 file (:func:`junheng_lib.data.standards.read_standard`), if any.
 
         A slice the runner wrote may carry the county's evaluation, computed with every county of
         the run at once (:func:`junheng_lib.evaluation.evaluate_counties`, equal to
-        :func:`~junheng_lib.evaluation.evaluate_report`'s): it is used when it is this county's, year's
-        and options'; otherwise the report evaluates its slice itself."""
+        :func:`~junheng_lib.evaluation.evaluate_report`'s): it is used when it is this county's, year's,
+        options' and standard's; otherwise the report evaluates its slice itself."""
+        standard = read_standard(standards) if standards else None
         if not data_slice:
-            return cls.from_dataset(load_county(data_dir, county, year, None), county, year, options)
+            return cls.from_dataset(load_county(data_dir, county, year, None), county, year, options, standard)
         ds, handed = read_slice_parts(data_slice)
         opts = options if isinstance(options, Options) else Options.from_dict(options)
         ev = handed.get("evaluation")
         want = int(year) if year else (max(ds.years) if len(ds.schools) else None)
-        if isinstance(ev, Evaluation) and ev.county == county and ev.year == want and ev.options == opts:
+        if (isinstance(ev, Evaluation) and ev.county == county and ev.year == want and ev.options == opts
+                and ev.standard == standard):
             return cls(ev, ds.only_county(county))
-        return cls.from_dataset(ds, county, year, opts)
+        return cls.from_dataset(ds, county, year, opts, standard)
 
     @classmethod
     def from_dataset(cls, ds: Dataset, county: str, year: int | None = None,
-                     options: Options | dict | None = None) -> "CountyReport":
+                     options: Options | dict | None = None, standard=None) -> "CountyReport":
         """As :meth:`build`, from already loaded data.
 
         Raises
@@ -125,7 +132,7 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
             year (the message names the years it has).
         """
         opts = options if isinstance(options, Options) else Options.from_dict(options)
-        return cls(evaluate_report(ds, county, year, opts), ds.only_county(county))
+        return cls(evaluate_report(ds, county, year, opts, standard), ds.only_county(county))
 
     # ------------------------------------------------------------------ shortcuts
     @property
@@ -183,7 +190,8 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
         return [Text(t) for t in conclusion(
             self.ev.stage_verdicts(), self.ev.quality_parts(), items[items["group"] == RULES["basic"]["items_group"]],
             self.problems(),
-            float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness())]
+            float(plan["cost"].sum()) if len(plan) else None, grade=self.ev.readiness(),
+            conditions=conditions_sentence(self.ev.basic_conditions, self.ev.basic_verdict))]
 
     def problems(self) -> pd.DataFrame:
         """The ranked problems with suggestions (:func:`junheng_lib.report.narrative.problems`), found once:
@@ -333,7 +341,10 @@ class CountyReport(ResourceBlocks, MonitoringBlocks, RecordsBlocks, Report):
                         ("上年整改台账落实", self.ledger_years_table()),
                         ("项目与投入", self.projects_table()), ("资助与控辍保学", self.groups_table()),
                         ("在校生预测", self.outlook_table()), ("各校在校生预测", self.outlook_school_table()),
-                        ("数据筛查", self.findings_table())):
+                        ("数据筛查", self.findings_table()),
+                        # working-records.md §1–§4 (issue 17)
+                        ("基本均衡条件", self.conditions_table()), ("办学基本标准", self.basic_standard_table()),
+                        ("教职工编制", self.staff_posts_table()), ("经费逐年", self.finance_table())):
             if isinstance(t, (Table, Text)):   # a Text says why there is no table (e.g. nothing to rectify)
                 sheets.append(Sheet(name, [t]))
         return sheets + [prov]

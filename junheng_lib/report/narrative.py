@@ -316,9 +316,9 @@ def size_text(bands: pd.DataFrame, class_sf: pd.DataFrame, school_size: pd.DataF
     cs = class_sf.groupby("stage", sort=False)[["class_shortfall", "place_shortfall"]].sum(min_count=1)
     for stage, r in cs.iterrows():
         if r["class_shortfall"] > 0 or (r["place_shortfall"] or 0) > 0:
-            s = f"{stage}按标准班额测算缺额{int(r['class_shortfall'])}班"
+            s = f"{stage}按标准班额测算教学班缺额{int(r['class_shortfall'])}班"
             if not np.isnan(r["place_shortfall"]):
-                s += f"、学位缺额{int(r['place_shortfall']):,d}个"
+                s += f"、学位缺额{int(r['place_shortfall']):,d}个（缺额班数×标准班额）"
             out.append(s)
     return "；".join(out) + "。"
 
@@ -327,8 +327,8 @@ def staffing_text(staff: pd.DataFrame) -> str:
     """师资配置: students per teacher against the staffing standard, per stage."""
     out = []
     for r in staff.itertuples():
-        cmp = "优于" if r.students_per_teacher <= r.staffing_standard else "高于"
-        out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1，{cmp}编制标准{r.staffing_standard:g}:1；"
+        # 专任教师 are not the 编制 basis (教职工): the comparison with the staffing standard is in 教职工编制
+        out.append(f"{r.stage}生师比{r.students_per_teacher:.1f}:1（按专任教师计）；"
                    f"高于规定学历教师占{pct(r.above_degree_share, 1)}，中级及以上职称占{pct(r.mid_title_share, 1)}")
     return "；".join(out) + "。" if out else ""
 
@@ -575,7 +575,7 @@ def _numeral(k: int) -> str:
 
 
 def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.DataFrame, probs: pd.DataFrame,
-               plan_cost: float | None = None, grade: str | None = None) -> list[str]:
+               plan_cost: float | None = None, grade: str | None = None, conditions: str | None = None) -> list[str]:
     """总体结论: the 基本均衡 verdict, the four parts of 优质均衡 and their state, the main problems and
     the readiness for 优质均衡 — in that order, one paragraph each. Reads verdicts; decides none.
 
@@ -594,6 +594,11 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
     grade : str, optional
         The county's readiness grade (:meth:`junheng_lib.evaluation.Evaluation.readiness`, the scale
         the city roll-up uses); its sentence comes from the rule table.
+    conditions : str, optional
+        基本均衡's four conditions and verdict in words
+        (:func:`junheng_lib.report.balance_text.conditions_sentence`); given, it opens the
+        基本均衡 paragraph, the composite is named as what it is (校际均衡) and the county items of
+        基本均衡 are among the conditions.
     """
     nt, words = RULES["narrative"], RULES["narrative"]["part_status"]
     bname, qname = RULES["basic"]["name"], RULES["quality"]["name"]
@@ -612,7 +617,9 @@ def conclusion(verdicts: pd.DataFrame, parts: pd.DataFrame, basic_items: pd.Data
             bad = [st for st, x in zip(verdicts.index, v) if x is False]
             word = f"{_join(bad)}校际均衡未达到标准"
         s = f"{bname}：综合差异系数{cv}，{word}"
-        if basic_items is not None and len(basic_items):
+        if conditions:
+            s = f"{conditions}。其中校际均衡：综合差异系数{cv}，{word}"
+        elif basic_items is not None and len(basic_items):
             nb, nf, nm = len(basic_items), int((basic_items["status"] == Status.FAIL).sum()), \
                 int((basic_items["status"] == Status.MISSING).sum())
             s += f"；{bname}的县级指标{nb}项中" + ("、".join(x for x in (

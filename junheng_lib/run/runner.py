@@ -54,6 +54,7 @@ from junheng_lib.analysis.ledger_years import check_prior, read_ledgers
 from junheng_lib.analysis.units import rollup_units
 from junheng_lib.data.dataset import check_request, load
 from junheng_lib.data.errors import DataError, DataIssue
+from junheng_lib.data.standards import read_standard
 from junheng_lib.evaluation import evaluate_counties
 from junheng_lib.render.docx import check_template_renders
 from junheng_lib.render.page import notebook_to_html
@@ -176,7 +177,7 @@ def run_county(task: CountyTask, execute: Execute | None = None) -> TaskResult:
     tmp_nb = stage / f"{stem}.ipynb"
     params = {"data_dir": task.data_dir, "year": int(task.year), "output_dir": str(stage.resolve()), **task.options}
     declared = notebook_parameters(task.template)
-    for name in ("docx_template", "issuer", "data_slice", "rollup"):  # only to a notebook that declares them
+    for name in ("docx_template", "issuer", "data_slice", "rollup", "standards"):  # only to a notebook that declares them
         if getattr(task, name) and name in declared:
             params[name] = getattr(task, name)
     if task.template == ROLLUP:
@@ -494,6 +495,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
                 out: str = "reports", workers: int = 1, options: Options | None = None, rollup: bool = True,
                 progress: bool = True, force: bool = False, scheduler: str = "local",
                 address: str | None = None, docx_template: str | None = None, issuer: str | None = None,
+                standards: str | None = None,
                 execute: Execute | None = None, ledger: list[str] | None = None) -> int:
     """The main job: every requested county report (default: all counties, latest year), then the
     roll-up of each year from the counties' current results (``index.json``).
@@ -516,7 +518,13 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
     issuer = _clean_issuer(issuer)
     if issuer:
         word["issuer"] = issuer
-    task_word = {k: word[k] for k in ("docx_template", "issuer") if k in word}
+    standard = None
+    if standards:  # read once, before any work: a malformed file stops the run here (DataError)
+        std_path = Path(standards).resolve()
+        standard = read_standard(std_path)
+        word["standards"] = str(std_path)
+        word["standards_sha256"] = hashlib.sha256(std_path.read_bytes()).hexdigest()
+    task_word = {k: word[k] for k in ("docx_template", "issuer", "standards") if k in word}
 
     source = Path(data).resolve() if data else None  # the kernels read this same path (their cwd differs)
     data_dir = str(source) if source else ""
@@ -554,7 +562,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         hashed = [c for c in order if c in asked
                   or any((folders[y] / f"{stems[c]}{MANIFEST_SUFFIX}").exists() for y in years)]
         hashes = input_hashes(ds, years, hashed, options, rollup=rollup,
-                              extra={k: v for k, v in word.items() if k != "docx_template"})
+                              extra={k: v for k, v in word.items() if k not in ("docx_template", "standards")})
         clean_leftovers(([root] + [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()])
                         if root.is_dir() else [])
         present = {}
@@ -576,7 +584,7 @@ def run_reports(data: str | None = None, years: list[int] | None = None, countie
         if todo:
             run_dir = _run_folder(root)
         results = run_tasks(todo, workers, progress, scheduler, address, execute=executor, more_after=rollup,
-                            ready=(lambda ts: _hand_over(ds, ts, stems, options, run_dir)) if todo else None)
+                            ready=(lambda ts: _hand_over(ds, ts, stems, options, run_dir, standard)) if todo else None)
         skipped = len(tasks) - len(todo)
         failed_now = {(r.task.year, r.task.county) for r in results if not r.ok and r.task is not None}
         index = {y: _index_entries(folders[y], y, present[y], stems, hashes, failed_now) for y in years}
@@ -706,7 +714,7 @@ def _run_folder(root: Path) -> Path:
     return path
 
 
-def _hand_over(ds, todo: list[CountyTask], stems: dict, options: Options, run_dir: Path):
+def _hand_over(ds, todo: list[CountyTask], stems: dict, options: Options, run_dir: Path, standard=None):
     """The county tasks in batches of :data:`EVALUATE_CHUNK`, each task with its slice file: the
     county's validated tables and its evaluation, made here for the batch's counties of a year at
     once (:func:`junheng_lib.evaluation.evaluate_counties`: the group-wise analyses once for all of
@@ -721,7 +729,7 @@ def _hand_over(ds, todo: list[CountyTask], stems: dict, options: Options, run_di
         for y in dict.fromkeys(int(t.year) for t in batch):
             counties = list(dict.fromkeys(t.county for t in batch if int(t.year) == y))
             try:
-                evs = evaluate_counties(ds, counties, y, options)
+                evs = evaluate_counties(ds, counties, y, options, standard=standard)
             except Exception:  # noqa: BLE001 — each notebook evaluates (and reports the failure of) its own county
                 evs = {}
             for c, part in ds.slices(counties):

@@ -43,6 +43,7 @@ class CountyTask:
     docx_template: str = ""  # a bureau's Word template (absolute path; "": junheng's)
     issuer: str = ""         # the issuing unit on the Word cover and 落款 ("": the county's 教育局)
     rollup: str = ""         # a roll-up's unit (its file stem: <市名>汇总 …; "": every county of the data)
+    standards: str = ""      # the province's 办学基本标准 file (absolute path; "": not given)
 
     @property
     def name(self) -> str:
