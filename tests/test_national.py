@@ -196,3 +196,15 @@ def test_the_runner_hands_every_county_its_evaluation(tmp_path, fake_notebooks):
     assert set(seen) == {"白石县", "永宁县"}
     for c, ev in seen.items():
         same_evaluation(evaluate_report(ds, c, 2024), ev)
+
+
+def test_every_county_at_once_with_a_standards_file_equals_each_alone():
+    from junheng_lib.data.standards import read_standard
+    from junheng_lib.util.paths import PROJECT_ROOT
+
+    standard = read_standard(PROJECT_ROOT / "data" / "standards" / "example_basic_standard.toml")
+    ds = load()
+    every = evaluate_counties(ds, ["白石县", "东湖区"], 2024, standard=standard)
+    for c, ev in every.items():
+        assert len(ev.basic_standard)                  # the checklist ran
+        same_evaluation(evaluate_report(ds, c, 2024, None, standard), ev)
