@@ -208,3 +208,34 @@ def test_every_county_at_once_with_a_standards_file_equals_each_alone():
     for c, ev in every.items():
         assert len(ev.basic_standard)                  # the checklist ran
         same_evaluation(evaluate_report(ds, c, 2024, None, standard), ev)
+
+
+def test_the_roll_up_says_why_a_county_fails_basic_never_empty_brackets():
+    """A county whose composites meet their limits but whose schools fall below the 办学基本标准 is
+    named with that condition, not in the 校际均衡 sentence with an empty bracket."""
+    from junheng_lib.analysis.coefficients import coefficients, values_table
+    from junheng_lib.analysis.trends import cv_trend
+    from junheng_lib.data.standards import read_standard
+    from junheng_lib.report.county import CountyReport
+    from junheng_lib.rules.options import Options
+    from junheng_lib.util.paths import PROJECT_ROOT
+
+    standard = read_standard(PROJECT_ROOT / "data" / "standards" / "example_basic_standard.toml")
+    ds = load()
+    counties = ["白石县", "桃源县"]
+    evs = evaluate_counties(ds, counties, 2024, standard=standard)
+    results = {c: CountyReport(evs[c], ds.only_county(c)).results() for c in counties}
+    # by hand from the results: 白石县's composites exceed their limits; 桃源县's do not, its schools fail the standard
+    assert results["白石县"]["inter_school_passed"] is False and results["桃源县"]["inter_school_passed"] is True
+    assert results["桃源县"]["basic_conditions"]["basic_standard"] == "fail"
+    part = ds.only_counties(counties)
+    r = CityReport(2024, part, results, [], cv_trend(coefficients(values_table(part.schools, Options()))), counties, [],
+                   options=Options())
+    text = "".join(p for p, _ in r.problems())
+    assert "（）" not in text
+    assert "1个县(区)未达到校际均衡标准：白石县（" in text
+    assert "桃源县（省定办学基本标准未达标）" in text
+    # the 校际均衡 column and sentence are the composites' verdict, the four conditions their own column
+    row = r.summary().set_index("county").loc["桃源县"]
+    assert bool(row["inter_school_passed"]) is True and row["basic_verdict"] == "fail"
+    assert "中，1个达到校际均衡标准（综合差异系数），白石县未达到" in r.narrative()

@@ -155,10 +155,12 @@ def county_summary(results: Mapping[str, dict], counties: Sequence[str] | None =
         row["risk"] = int(risk.get(c, 0)) if not status else 0
         # 基本均衡's four-condition verdict (a Status code; older results without it: not provided)
         row["basic_verdict"] = None if status else r.get("basic_verdict", Status.MISSING.value)
+        # 校际均衡 alone (the composites within their limits; ``basic_passed`` follows the verdict)
+        row["inter_school_passed"] = None if status else r.get("inter_school_passed", r.get("basic_passed"))
         rows.append(row)
     cols = ["county", "status", *[f"{k}_{st}" for st in STAGES for k in
                                   ("composite", "basic", "quality_over", "schools", "schools_passed", "missing")],
-            *METRICS, "risk", "basic_verdict"]
+            *METRICS, "risk", "basic_verdict", "inter_school_passed"]
     df = pd.DataFrame(rows, columns=cols)
     judged = df["status"] == JUDGED
     df["cvs_over"] = df["cvs_over"].astype(int)
@@ -229,6 +231,7 @@ def headline(summary: pd.DataFrame) -> dict:
     dict
         ``counties`` (rows of the summary), ``judged`` (counties judged), ``no_scope`` (counties without
         a school in scope, in order), ``basic_passed`` (judged counties passing 基本均衡),
+        ``inter_school_passed`` / ``inter_school_failed`` (校际均衡 alone: count, and the others in order),
         ``basic_failed`` (the others judged, in order), ``grades`` (grade → judged counties, in the rule
         table's order, grades without a county left out), ``at_risk`` (judged counties with a
         差异系数预警, in order) and ``risk_items`` (their warnings).
@@ -239,6 +242,8 @@ def headline(summary: pd.DataFrame) -> dict:
     return {"counties": len(summary), "judged": len(judged),
             "no_scope": summary.loc[summary["status"] == NO_SCOPE, "county"].tolist(),
             "basic_passed": int(judged["basic_passed"].eq(True).sum()),
+            "inter_school_passed": int(judged["inter_school_passed"].eq(True).sum()),
+            "inter_school_failed": judged.loc[judged["inter_school_passed"].eq(False), "county"].tolist(),
             "basic_failed": basic_failing(summary)["county"].tolist(),
             "grades": {g: int(grades[g]) for g in GRADES if g in grades},
             "at_risk": risk["county"].tolist(), "risk_items": int(risk["risk"].sum())}

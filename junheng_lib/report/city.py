@@ -287,11 +287,11 @@ class CityReport(CityRecordsBlocks, Report):
         else:
             scope = f"全市{m}个县(区)"
         if h["judged"]:
-            fail = h["basic_failed"]
+            fail = h["inter_school_failed"]
             if not fail and not no_scope:
                 parts.append(f"{self.year}学年{scope}均达到校际均衡标准（综合差异系数）")
             else:
-                parts.append(f"{self.year}学年{scope}中，{h['basic_passed']}个达到校际均衡标准（综合差异系数）"
+                parts.append(f"{self.year}学年{scope}中，{h['inter_school_passed']}个达到校际均衡标准（综合差异系数）"
                              + (f"，{'、'.join(fail)}未达到" if fail else ""))
             parts.append(self._verdict_text())
             parts.append("按优质均衡准备程度，" + "、".join(f"{g}{n}个" for g, n in h["grades"].items()))
@@ -342,12 +342,12 @@ class CityReport(CityRecordsBlocks, Report):
             d[f"quality_over_{st}"] = d[f"quality_over_{st}"].where(s[f"missing_{st}"] == "")
         cols = [Column("rank", "排名", kind="int"), Column("county", "县(区)")]
         cols += [cv_column(f"composite_{st}", f"{st}综合差异系数") for st in STAGES]
-        cols += [Column("basic_passed", "校际均衡", kind="verdict"),
+        cols += [Column("inter_school_passed", "校际均衡", kind="verdict"),
                  Column("basic_verdict", "基本均衡(四项条件)", kind="status")]
         cols += [Column(f"quality_over_{st}", f"{st}优质均衡差异系数超标", "项", "int") for st in STAGES]
         cols += [Column("risk", "差异系数预警", "项", "int"), Column("grade", "优质均衡准备程度")]
         flags = pd.DataFrame({**{f"composite_{st}": s[f"basic_{st}"].eq(False) for st in STAGES},
-                              "basic_passed": s["basic_passed"].eq(False),
+                              "inter_school_passed": s["inter_school_passed"].eq(False),
                               "basic_verdict": s["basic_verdict"].eq(Status.FAIL.value),
                               **{f"quality_over_{st}": s[f"quality_over_{st}"] > 0 for st in STAGES}})
         return Table("各县(区)综合差异系数与排名", d, cols, flags=flags, note=self._dash_note(s))
@@ -480,11 +480,24 @@ class CityReport(CityRecordsBlocks, Report):
         out = []
         fail = rollup.basic_failing(s)
         if len(fail):
-            cvs = "；".join(f"{r.county}（" + "、".join(f"{st}综合差异系数{fmt_cv(getattr(r, f'composite_{st}'))}"
-                                                    for st in STAGES if getattr(r, f"basic_{st}") is False) + "）"
-                           for r in fail.itertuples())
-            out.append((f"{len(fail)}个县(区)未达到校际均衡标准：{cvs}，超过国家规定标准。",
-                        adv["basic"].format(counties="、".join(fail["county"]))))
+            # 校际均衡 (a composite over its limit) first; then the counties failing another condition
+            over = [r for r in fail.itertuples() if any(getattr(r, f"basic_{st}") is False for st in STAGES)]
+            if over:
+                cvs = "；".join(f"{r.county}（" + "、".join(f"{st}综合差异系数{fmt_cv(getattr(r, f'composite_{st}'))}"
+                                                        for st in STAGES if getattr(r, f"basic_{st}") is False) + "）"
+                               for r in over)
+                out.append((f"{len(over)}个县(区)未达到校际均衡标准：{cvs}，超过国家规定标准。",
+                            adv["basic"].format(counties="、".join(r.county for r in over))))
+            names = {r.county for r in over}
+            others = [(c, self._failed_conditions(c)) for c in fail["county"] if c not in names]
+            others = [(c, w) for c, w in others if w]
+            if others:
+                by: dict[tuple, list[str]] = {}
+                for c, w in others:   # counties failing the same conditions named together
+                    by.setdefault(tuple(w), []).append(c)
+                what = "；".join(f"{'、'.join(cs)}（{'、'.join(w)}未达标）" for w, cs in by.items())
+                out.append((f"{len(others)}个县(区)校际均衡达标，但未达到基本均衡的其他认定条件：{what}。",
+                            adv["basic_conditions"].format(counties="、".join(c for c, _ in others))))
         far = rollup.furthest(s, int(RULES["rollup"]["furthest"]))
         if far:
             rd = self.readiness().set_index("county")
@@ -511,6 +524,13 @@ class CityReport(CityRecordsBlocks, Report):
             out.append((f"{self.missing_text}没有本学年的当前结果，{self.stem}未能覆盖这些县(区)。",
                         adv["missing"].format(counties=self.missing_text)))
         return out
+
+    def _failed_conditions(self, county: str) -> list[str]:
+        """The names of a county's 基本均衡 conditions that fail (its results' ``basic_conditions``),
+        校际均衡 left out (said with the CVs)."""
+        conds = (self.results.get(county) or {}).get("basic_conditions") or {}
+        names = RULES["basic_conditions"]
+        return [str(names[k]) for k in names["order"] if k != "inter_school" and conds.get(k) == Status.FAIL.value]
 
     def problem_texts(self) -> list:
         p = self.problems()
