@@ -231,7 +231,7 @@ def test_notebook_parameters_match_runner():
     county_only = {"county", "standards"}            # the 办学基本标准 file: county reports only
     assert set(pm.inspect_notebook(str(notebook(tasks.COUNTY)))) == common | county_only | run
     assert tasks.notebook_parameters(tasks.COUNTY) == common | county_only | run
-    assert set(pm.inspect_notebook(str(notebook(tasks.ROLLUP)))) == common | {"results_dir"} | run
+    assert set(pm.inspect_notebook(str(notebook(tasks.ROLLUP)))) == common | {"results_dir", "rollup"} | run
     # the literal defaults of the parameters cells are the rule table's open-point defaults
     import ast
     for name in (tasks.COUNTY, tasks.ROLLUP):
