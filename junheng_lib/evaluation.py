@@ -555,6 +555,14 @@ def _shortfall_totals(sf: pd.DataFrame) -> pd.DataFrame:
                  shortfall_85=("shortfall_85", "sum")).reset_index())
 
 
+def _classes_of(data: Dataset, schools: pd.DataFrame, county) -> pd.DataFrame | None:
+    """The classes rows of ``schools`` (all of them when every county is evaluated together)."""
+    cl = data.classes
+    if cl is not None and county is not None:
+        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    return cl
+
+
 def _shared_tables(data: Dataset, schools: pd.DataFrame, county, year: int, options: Options, costs) -> dict:
     """The tables of an evaluation that every county of ``schools`` gets from one group-wise pass
     (each row carries its ``county``): the values table, the coefficients of every year, compliance,
@@ -566,9 +574,7 @@ def _shared_tables(data: Dataset, schools: pd.DataFrame, county, year: int, opti
     coef = coef_all[coef_all["year"] == year].reset_index(drop=True)
     sf = shortfall(values, year=year)
     trend = cv_trend(coef_all)
-    cl = data.classes
-    if cl is not None and county is not None:
-        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    cl = _classes_of(data, schools, county)
     # the report year's findings need the year before (year over year) and the year after (a value
     # back to last year's level marks this year's as the slip): no other year is screened
     near = [year - 1, year, year + 1]
@@ -605,9 +611,7 @@ def _complete(data: Dataset, schools: pd.DataFrame, county, year: int, options: 
     # the ledger reads the tables above (duck-typed: the analysis layer knows no Evaluation)
     parts["ledger"] = ledger(SimpleNamespace(**parts), costs)
     parts.update(_records(data, schools, parts, year, county))
-    cl = data.classes
-    if cl is not None and county is not None:
-        cl = cl[cl["school_id"].isin(set(schools["school_id"]))]
+    cl = _classes_of(data, schools, county)
     co = None if data.counties is None else select(data.counties, county=county)
     tabs, note = outlook(cl, schools, shared["values"], year, county, options)
     parts.update(findings_summary=counts(parts["findings"]),
@@ -654,7 +658,7 @@ def _by_county(df: pd.DataFrame, counties: list[str]) -> dict[str, pd.DataFrame]
     """Each county's rows of a table (in the table's order, index renumbered); one pass over it."""
     if "county" not in df.columns or df.empty:
         return {c: df.iloc[0:0].reset_index(drop=True) for c in counties}
-    pos = pd.Series(np.arange(len(df))).groupby(df["county"].to_numpy(), sort=False).agg(list)
+    pos = df.groupby("county", sort=False).indices
     empty = df.iloc[0:0].reset_index(drop=True)
     out = {}
     for c in counties:

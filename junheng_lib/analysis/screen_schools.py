@@ -55,6 +55,7 @@ def _yoy(s: pd.DataFrame) -> pd.DataFrame:
     long = long[["year", "county", "school_id", "school_name", "col", "cur", "active"]]
     return judge_yoy(long, params, "school_id", school_label, ZH, UNITS, school=True, decimals=2)
 
+
 # ---------------------------------------------------------------------------------------------- within a year
 def _student_teacher(s: pd.DataFrame) -> list[pd.DataFrame]:
     cfg = CFG["student_teacher"]

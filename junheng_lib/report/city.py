@@ -167,7 +167,8 @@ class CityReport(CityRecordsBlocks, Report):
     def default_issuer(self) -> str:
         """The roll-up's issuing unit when none is given: the 教育局 of its city, the 教育厅 of its
         province, the 教育部 for the nation."""
-        return {"province": f"{self.city}教育厅", "nation": "教育部"}.get(self.unit.level, f"{self.city}教育局")
+        issuer = RULES["rollup"]["units"]["issuer"]
+        return str(issuer.get(self.unit.level, issuer["city"])).format(name=self.city)
 
     @property
     def stem(self) -> str:

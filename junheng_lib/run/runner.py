@@ -736,7 +736,6 @@ def _hand_over(ds, todo: list[CountyTask], stems: dict, options: Options, run_di
                 ev = evs.get(c)
                 files[(y, c)] = str(part.write_slice(run_dir / f"{y}-{stems[c]}.data.pkl",
                                                      {"evaluation": ev} if ev is not None else None))
-            del evs
         yield [_with_slice(t, files.get((int(t.year), t.county), "")) for t in batch]
 
 
