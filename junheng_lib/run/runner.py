@@ -708,8 +708,8 @@ def _set_aside_absent(folder: Path, year: int, present: dict, rollups=(ROLLUP_ST
 def _run_folder(root: Path) -> Path:
     """This run's private folder under the output folder (``.run-<pid>-<host>-…``, mode 0700): the
     data slices of its notebooks; removed at the end, or by the next run if this one dies."""
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / f"{owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}"
+    root.mkdir(parents=True, exist_ok=True)  # absolute: the kernels open it from their own cwd
+    path = root.resolve() / f"{owner_prefix(STAGE_PREFIX)}{secrets.token_hex(4)}"
     path.mkdir(mode=0o700)
     return path
 
