@@ -6,7 +6,7 @@ import pytest
 
 from junheng_lib.run import runner as batch
 from junheng_lib.run.execute import NotebookExecutor
-from junheng_lib.util.paths import sample_dir
+from junheng_lib.util.paths import notebook, sample_dir
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,19 @@ def two_counties(tmp_path_factory):
     return d
 
 
-def test_batch_run_with_rollup_and_hostile_names(two_counties, tmp_path):
+def _tree(folder):
+    """Every path under ``folder`` (ignored files too) with its size and modification time."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+def test_batch_run_with_rollup_and_hostile_names(two_counties, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative --out, as `python3 run.py report` gives it
     out = tmp_path / "out"
-    code = batch.run_reports(data=str(two_counties), out=str(out), workers=2, progress=False)
+    templates = notebook("county_report.ipynb").parent
+    before = _tree(templates)
+    code = batch.run_reports(data=str(two_counties), out="out", workers=2, progress=False)
     assert code == 0
+    assert _tree(templates) == before, "a report run leaves nothing under notebooks/"
     year_dir = out / "2024"
     files = sorted(p.name for p in year_dir.iterdir())
     assert "东湖区.html" in files and "全市汇总.html" in files and "全市汇总.xlsx" in files
