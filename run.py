@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("JUNHENG_VENV", ROOT / ".venv"))
 EXTRAS = os.environ.get("JUNHENG_EXTRAS", "test")
+#: warnings filter for the install: setuptools' notice on every editable install of a flat layout
+EDITABLE_NOTICE = "ignore:Editable installation"
 
 
 def _bin(name: str) -> Path:
@@ -40,7 +42,10 @@ def ensure_env() -> None:
     print("安装 junheng 及其依赖 …", file=sys.stderr)
     pip = [str(_bin("python")), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
-    subprocess.run(pip + ["-e", f"{ROOT}[{EXTRAS}]"], check=True, cwd=ROOT)
+    # setuptools' informational "Editable installation." notice (a flat layout) is not a problem to act on
+    quiet = {**os.environ, "PYTHONWARNINGS": ",".join(
+        w for w in (os.environ.get("PYTHONWARNINGS", ""), EDITABLE_NOTICE) if w)}
+    subprocess.run(pip + ["-e", f"{ROOT}[{EXTRAS}]"], check=True, cwd=ROOT, env=quiet)
     stamp.write_text(want)
 
 
