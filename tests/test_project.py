@@ -59,3 +59,13 @@ def test_rule_table_is_complete():
     groups = [i["group"] for i in RULES["county_item"]]
     assert groups.count("政府保障程度") == 15 and groups.count("教育质量") == 9
     assert set(RULES["costs"]) >= set(INDICATORS.loc[codes("quality"), "numerator"])
+
+
+def test_readme_quick_start_says_what_to_hand_over_and_which_fonts_word_needs():
+    from junheng_lib.render.docx_styles import FACE_FALLBACK
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## 快速开始"):readme.index("## Command line")]
+    assert "交付件" in quick and ".docx" in quick and "督导室" in quick
+    for face in ("仿宋_GB2312", "楷体_GB2312", "方正小标宋简体"):
+        assert f"{face} → {FACE_FALLBACK[face]}" in quick  # what Word shows without it
+    assert "要多久" in quick
