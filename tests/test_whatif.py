@@ -34,3 +34,15 @@ def test_an_unknown_school_is_named_with_close_names(two_schools):
 
 def test_a_school_is_found_by_its_id_too(two_schools):
     assert find_school(two_schools, "B", county="甲县") == "B"
+
+
+def test_explore_headings_do_not_clash_with_the_report_numbering():
+    import re
+
+    import nbformat
+
+    from junheng_lib.util.paths import notebook
+    nb = nbformat.read(notebook("explore.ipynb"), as_version=4)
+    headings = [ln for c in nb.cells if c.cell_type == "markdown" for ln in c.source.splitlines() if ln.startswith("#")]
+    assert headings and not [h for h in headings if re.match(r"#+\s*([一二三四五六七八九十]+、|\d+\.)", h)]
+    assert any("what_if_school(" in c.source for c in nb.cells if c.cell_type == "code")
