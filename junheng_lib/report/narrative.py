@@ -352,6 +352,18 @@ def gap_text(gap: pd.DataFrame) -> str:
     return "。".join(out) + "。" if out else ""
 
 
+def item_phrase(r) -> str:
+    """One county item by name with its value and standard (a 是/否 item by name alone)."""
+    if r.standard == "是":
+        return f"{r.item}（未落实）" if r.value == "否" else str(r.item)
+    return f"{r.item}（实际{r.value}，标准{r.standard}）" if r.value else str(r.item)
+
+
+def item_phrases(items: pd.DataFrame) -> str:
+    """Several county items by name, each with value and standard, as one list."""
+    return "；".join(item_phrase(r) for r in items.itertuples())
+
+
 def items_text(items: pd.DataFrame) -> str:
     """政府保障程度 / 教育质量 / 社会认可度: counts of 达标/未达标/未提供 and which fail."""
     out = []
@@ -371,11 +383,11 @@ def items_text(items: pd.DataFrame) -> str:
             s = f"{grp}为{ok['value'].iloc[0]}，达到要求"
         else:
             if len(bad):
-                s += f"，未达标{len(bad)}项（第{_join(str(x) for x in bad['no'])}项）"
+                s += f"，未达标{len(bad)}项：{item_phrases(bad)}"
             if len(miss):
-                s += f"，未提供数据{len(miss)}项（第{_join(str(x) for x in miss['no'])}项，不计为达标）"
+                s += f"，未提供数据{len(miss)}项（不计为达标）：{_join(str(x) for x in miss['item'])}"
         out.append(s)
-    return "；".join(out) + "。" if out else "未提供县区表，政府保障程度、教育质量和社会认可度无法评估。"
+    return "".join(o + "。" for o in out) if out else "未提供县区表，政府保障程度、教育质量和社会认可度无法评估。"
 
 
 def growth_text(growths: pd.DataFrame) -> str:
@@ -494,7 +506,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     items = tables["county_items"]
     bad_items = items[items["status"] == Status.FAIL]
     for grp, g in bad_items.groupby("group", sort=False):
-        rows.append((5, f"{grp}有{len(g)}项未达标（第{_join(str(x) for x in g['no'])}项）。",
+        rows.append((5, f"{grp}有{len(g)}项未达标：{item_phrases(g)}。",
                      f"对照{grp}各项要求逐项整改，明确责任单位和完成时限。"))
     bands = tables["class_bands"]
     labels = RULES["class_size"]["band_labels"]
