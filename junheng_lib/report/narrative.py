@@ -456,7 +456,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     """
     rows = []
     nt = RULES["narrative"]
-    far = _outliers(contributions)
+    far = outliers(contributions)
     basic = tables["basic"]
     for r in basic[(basic["indicator"] == "composite") & basic["passed"].eq(False)].itertuples():
         worst = basic[(basic["stage"] == r.stage) & (basic["indicator"] != "composite")].sort_values("cv").iloc[-1]
@@ -527,7 +527,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     return out.sort_values("severity", kind="stable").reset_index(drop=True)
 
 
-def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
+def outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
     """The schools behind a CV flagged far above the county mean, once per school × stage × resource
     (L1 and Y4 measure the same rooms), largest share first."""
     cols = ["stage", "indicator", "school_name", "value", "mean", "ratio", "share"]
@@ -539,15 +539,22 @@ def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
     return f.drop_duplicates(["stage", "school_name", "resource"]).reset_index(drop=True)
 
 
+def outlier_items(far: pd.DataFrame) -> str:
+    """The values flagged far above the county mean (:func:`outliers`), each with school, value, mean
+    and share, as one list — the same words in 数据待核实 and in 十、数据质量."""
+    nt = RULES["narrative"]
+    return "；".join(nt["outlier_item"].format(
+        stage=x["stage"], school=x["school_name"], indicator=name(x["indicator"]),
+        value=_value(x["value"], x["indicator"]), mean=_value(x["mean"], x["indicator"]), ratio=f"{x['ratio']:.1f}",
+        share=pct(x["share"])) for _, x in far.iterrows())
+
+
 def _outlier_rows(far: pd.DataFrame, severity: int) -> list:
     """One problem (数据待核实) naming every school flagged far above the mean, and its suggestion."""
     if far.empty:
         return []
     nt = RULES["narrative"]
-    items = "；".join(nt["outlier_item"].format(
-        stage=x["stage"], school=x["school_name"], indicator=name(x["indicator"]),
-        value=_value(x["value"], x["indicator"]), mean=_value(x["mean"], x["indicator"]), ratio=f"{x['ratio']:.1f}",
-        share=pct(x["share"])) for _, x in far.iterrows())
+    items = outlier_items(far)
     resources = _join(dict.fromkeys(INDICATORS.loc[c, "resource"] for c in far["indicator"]))
     factor, share = f"{float(nt['outlier_factor']):g}", pct(nt["outlier_min_share"])
     return [(severity, nt["outlier_problem"].format(items=items, factor=factor, share=share),
