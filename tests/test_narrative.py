@@ -95,8 +95,16 @@ def test_items_sentence_counts_missing_as_not_passed():
                           "item": ["a", "b", "c", "社会认可度达到85%以上"], "value": ["是", "", "否", "80.0%"],
                           "standard": ["是", "是", "是", "≥85%"], "status": ["pass", "missing", "fail", "fail"]})
     s = nv.items_text(items)
-    assert s == ("政府保障程度3项中达标1项，未达标1项（第3项），未提供数据1项（第2项，不计为达标）；"
+    # items by name, never by number; a 是/否 item that fails reads 未落实, a measured one its value and standard
+    assert s == ("政府保障程度3项中达标1项，未达标1项：c（未落实），未提供数据1项（不计为达标）：b。"
                  "社会认可度为80.0%，未达到≥85%的要求。")
+    assert "第3项" not in s
+
+
+def test_items_named_with_value_and_standard():
+    items = pd.DataFrame({"group": ["教育质量"] * 2, "no": [1, 2], "item": ["巩固率", "体质健康合格率"],
+                          "value": ["93.0%", "95.0%"], "standard": ["≥95%", "≥90%"], "status": ["fail", "pass"]})
+    assert nv.items_text(items) == "教育质量2项中达标1项，未达标1项：巩固率（实际93.0%，标准≥95%）。"
 
 
 def test_problems_most_serious_first():

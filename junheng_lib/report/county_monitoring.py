@@ -26,6 +26,9 @@ from junheng_lib.report.narrative import (
     group_reason,
     growth_text,
     items_text,
+    outlier_items,
+    outliers,
+    pct,
     rule_text,
     school_rule,
     trend_text,
@@ -262,7 +265,16 @@ class MonitoringBlocks:
             out.append(Text("".join(skipped["message"]) + t["no_previous"]))
         if self.data.classes is None or self.data.classes.empty:
             out.append(Text(t["no_classes"]))
-        out.append(Text(self._screening_summary().text()))
+        sm = self._screening_summary()
+        far = outliers(self.ev.contributions)
+        if sm.total == 0 and len(far):
+            out.append(Text(t["clean_but_outliers"].format(county=self.county, year=self.year)))
+        else:
+            out.append(Text(sm.text()))
+        if len(far):
+            nt = RULES["narrative"]
+            out.append(Text(t["outliers"].format(n=len(far), factor=f"{float(nt['outlier_factor']):g}",
+                                                 share=pct(nt["outlier_min_share"]), items=outlier_items(far))))
         return out
 
     def data_quality_rule_table(self) -> Table | None:

@@ -352,6 +352,18 @@ def gap_text(gap: pd.DataFrame) -> str:
     return "。".join(out) + "。" if out else ""
 
 
+def item_phrase(r) -> str:
+    """One county item by name with its value and standard (a 是/否 item by name alone)."""
+    if r.standard == "是":
+        return f"{r.item}（未落实）" if r.value == "否" else str(r.item)
+    return f"{r.item}（实际{r.value}，标准{r.standard}）" if r.value else str(r.item)
+
+
+def item_phrases(items: pd.DataFrame) -> str:
+    """Several county items by name, each with value and standard, as one list."""
+    return "；".join(item_phrase(r) for r in items.itertuples())
+
+
 def items_text(items: pd.DataFrame) -> str:
     """政府保障程度 / 教育质量 / 社会认可度: counts of 达标/未达标/未提供 and which fail."""
     out = []
@@ -371,11 +383,11 @@ def items_text(items: pd.DataFrame) -> str:
             s = f"{grp}为{ok['value'].iloc[0]}，达到要求"
         else:
             if len(bad):
-                s += f"，未达标{len(bad)}项（第{_join(str(x) for x in bad['no'])}项）"
+                s += f"，未达标{len(bad)}项：{item_phrases(bad)}"
             if len(miss):
-                s += f"，未提供数据{len(miss)}项（第{_join(str(x) for x in miss['no'])}项，不计为达标）"
+                s += f"，未提供数据{len(miss)}项（不计为达标）：{_join(str(x) for x in miss['item'])}"
         out.append(s)
-    return "；".join(out) + "。" if out else "未提供县区表，政府保障程度、教育质量和社会认可度无法评估。"
+    return "".join(o + "。" for o in out) if out else "未提供县区表，政府保障程度、教育质量和社会认可度无法评估。"
 
 
 def growth_text(growths: pd.DataFrame) -> str:
@@ -444,7 +456,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     """
     rows = []
     nt = RULES["narrative"]
-    far = _outliers(contributions)
+    far = outliers(contributions)
     basic = tables["basic"]
     for r in basic[(basic["indicator"] == "composite") & basic["passed"].eq(False)].itertuples():
         worst = basic[(basic["stage"] == r.stage) & (basic["indicator"] != "composite")].sort_values("cv").iloc[-1]
@@ -494,7 +506,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     items = tables["county_items"]
     bad_items = items[items["status"] == Status.FAIL]
     for grp, g in bad_items.groupby("group", sort=False):
-        rows.append((5, f"{grp}有{len(g)}项未达标（第{_join(str(x) for x in g['no'])}项）。",
+        rows.append((5, f"{grp}有{len(g)}项未达标：{item_phrases(g)}。",
                      f"对照{grp}各项要求逐项整改，明确责任单位和完成时限。"))
     bands = tables["class_bands"]
     labels = RULES["class_size"]["band_labels"]
@@ -515,7 +527,7 @@ def problems(tables: dict, county: str, contributions: pd.DataFrame | None = Non
     return out.sort_values("severity", kind="stable").reset_index(drop=True)
 
 
-def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
+def outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
     """The schools behind a CV flagged far above the county mean, once per school × stage × resource
     (L1 and Y4 measure the same rooms), largest share first."""
     cols = ["stage", "indicator", "school_name", "value", "mean", "ratio", "share"]
@@ -527,15 +539,22 @@ def _outliers(contributions: pd.DataFrame | None) -> pd.DataFrame:
     return f.drop_duplicates(["stage", "school_name", "resource"]).reset_index(drop=True)
 
 
+def outlier_items(far: pd.DataFrame) -> str:
+    """The values flagged far above the county mean (:func:`outliers`), each with school, value, mean
+    and share, as one list — the same words in 数据待核实 and in 十、数据质量."""
+    nt = RULES["narrative"]
+    return "；".join(nt["outlier_item"].format(
+        stage=x["stage"], school=x["school_name"], indicator=name(x["indicator"]),
+        value=_value(x["value"], x["indicator"]), mean=_value(x["mean"], x["indicator"]), ratio=f"{x['ratio']:.1f}",
+        share=pct(x["share"])) for _, x in far.iterrows())
+
+
 def _outlier_rows(far: pd.DataFrame, severity: int) -> list:
     """One problem (数据待核实) naming every school flagged far above the mean, and its suggestion."""
     if far.empty:
         return []
     nt = RULES["narrative"]
-    items = "；".join(nt["outlier_item"].format(
-        stage=x["stage"], school=x["school_name"], indicator=name(x["indicator"]),
-        value=_value(x["value"], x["indicator"]), mean=_value(x["mean"], x["indicator"]), ratio=f"{x['ratio']:.1f}",
-        share=pct(x["share"])) for _, x in far.iterrows())
+    items = outlier_items(far)
     resources = _join(dict.fromkeys(INDICATORS.loc[c, "resource"] for c in far["indicator"]))
     factor, share = f"{float(nt['outlier_factor']):g}", pct(nt["outlier_min_share"])
     return [(severity, nt["outlier_problem"].format(items=items, factor=factor, share=share),
