@@ -400,3 +400,28 @@ def test_landscape_annex_tables_are_in_small_five_and_body_tables_in_five(county
         assert cells <= {"附表文字", "附表数字", "附表居中"} and head == {"附表表头"}
     for cells, head in sizes["body"]:
         assert not cells & {"附表文字", "附表数字", "附表居中"} and head == {"表格表头"}
+
+
+def test_python_docx_red_head_template_keeps_the_gb_form(tmp_path, county):
+    """A 红头 made with python-docx (Word's stock styles: blue headings, 11 pt body, no footer)
+    carrying {{ title }}: the title once, junheng's faces and sizes for the stock styles, page numbers."""
+    d = docx.Document()
+    head = d.add_paragraph()
+    run = head.add_run(RED_HEAD)
+    run.font.size = docx.shared.Pt(36)
+    d.add_paragraph("{{ title }}")
+    tpl = tmp_path / "红头.docx"
+    d.save(str(tpl))
+    path = word.write_report_docx(county, county.sections(), tmp_path / "out.docx", title=county.title,
+                                  issuer="某某县教育局", today=DAY, template=tpl)
+    doc = docx.Document(str(path))
+    paras = [p.text for p in doc.paragraphs]
+    assert paras[0] == RED_HEAD and paras.count(county.title) == 1
+    styles = {s.name: s for s in doc.styles}
+    for name, face, pt in (("Normal", "仿宋_GB2312", 16), ("Heading 1", "黑体", 16), ("Heading 2", "楷体_GB2312", 16),
+                           ("Title", "方正小标宋简体", 22), ("Caption", "黑体", 11.5)):
+        rf = styles[name].element.rPr.find(qn("w:rFonts"))
+        assert rf.get(qn("w:eastAsia")) == face, name
+        assert styles[name].font.size.pt == pt, name
+        assert styles[name].font.color.rgb in (None, docx.shared.RGBColor(0, 0, 0)), name
+    assert any(" PAGE " in s.footer._element.xml for s in doc.sections if not s.footer.is_linked_to_previous)

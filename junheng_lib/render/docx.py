@@ -141,6 +141,15 @@ class _Styles:
         self.added: list[str] = []
         for spec in STYLES:
             sid = by_name.get(spec.name.lower())
+            if sid is not None and not _own_style(styles, sid):
+                # Word's stock definition (blue Calibri headings, 11 pt body): junheng's, under its id
+                old = next(st for st in styles if st.style_id == sid).element
+                based = old.find(f"{{{W_NS}}}basedOn")
+                new = parse_xml(style_xml(spec, sid, based.get(f"{{{W_NS}}}val") if based is not None else "").replace(
+                    "<w:style ", f'<w:style xmlns:w="{W_NS}" ', 1))
+                old.addprevious(new)
+                old.getparent().remove(old)
+                self.added.append(spec.name)
             if sid is None:
                 sid = spec.style_id
                 while sid in taken:        # a foreign style with our id under another name
@@ -157,6 +166,52 @@ class _Styles:
 
     def __getitem__(self, role: str) -> str:
         return self.ids[role]
+
+
+def _own_style(styles, sid: str) -> bool:
+    """Whether a template's style is the bureau's own: it names an East Asian face (a Chinese
+    bureau's style does; Word's and python-docx's stock styles name theme fonts or none)."""
+    el = next(st for st in styles if st.style_id == sid).element
+    rf = el.find(f"{{{W_NS}}}rPr/{{{W_NS}}}rFonts")
+    return rf is not None and bool(rf.get(f"{{{W_NS}}}eastAsia"))
+
+
+def _footers(doc) -> None:
+    """Page numbers "— N —" (a PAGE field, 4号 宋体) in the body's footer when the template's last
+    section has none: a bureau's template without page numbers still numbers its pages."""
+    sec = doc.sections[-1]
+    for f in (sec.footer, sec.even_page_footer, sec.first_page_footer):
+        if not f.is_linked_to_previous and " PAGE " in f._element.xml:
+            return
+    if any(" PAGE " in f.footer._element.xml for f in doc.sections[:-1] if not f.footer.is_linked_to_previous):
+        return
+    ftr = sec.footer
+    ftr.is_linked_to_previous = False
+    el = ftr._element
+    for child in list(el):
+        el.remove(child)
+    el.append(parse_xml(PAGE_FOOTER_XML))
+
+
+#: the footer's paragraph: "— N —", a PAGE field between two dashes, centred, 4号 宋体
+_NUM = ('<w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体" w:cs="宋体"/>'
+        '<w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr>')
+PAGE_FOOTER_XML = (f'<w:p xmlns:w="{W_NS}"><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+                   '<w:ind w:firstLineChars="0" w:firstLine="0"/><w:jc w:val="center"/></w:pPr>'
+                   f'<w:r>{_NUM}<w:t xml:space="preserve">— </w:t></w:r><w:r>{_NUM}<w:fldChar w:fldCharType="begin"/></w:r>'
+                   f'<w:r>{_NUM}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+                   f'<w:r>{_NUM}<w:fldChar w:fldCharType="separate"/></w:r><w:r>{_NUM}<w:t>1</w:t></w:r>'
+                   f'<w:r>{_NUM}<w:fldChar w:fldCharType="end"/></w:r><w:r>{_NUM}<w:t xml:space="preserve"> —</w:t></w:r></w:p>')
+
+
+def _title_in_body(doc, title: str) -> bool:
+    """Whether the filled-in template shows the title on the body's own pages (after its last
+    section break): then the report's title block is not written again."""
+    body = doc.element.body
+    paras = list(body.iter(f"{{{W_NS}}}p"))
+    last_break = max((k for k, p in enumerate(paras) if p.find(f"{{{W_NS}}}pPr/{{{W_NS}}}sectPr") is not None),
+                     default=-1)
+    return any(title in "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t")) for p in paras[last_break + 1:])
 
 
 class _Body:
@@ -360,6 +415,8 @@ def _build(report, sections, *, title: str, issuer: str, date: str, template: Pa
     report's own title block (a heading of that text), else as the body's first paragraph."""
     doc, shows_title = render_template(template, {"title": title, "issuer": issuer, "date": date})
     st = _Styles(doc)
+    _footers(doc)
+    title_shown = shows_title and _title_in_body(doc, title)
     body = _Body(doc)
     portrait_cm, landscape_cm = _text_width_cm(doc)
     plan = layout(report, sections, annexes=annexes, portrait_cm=portrait_cm, table_size=table_size)
@@ -391,6 +448,8 @@ def _build(report, sections, *, title: str, issuer: str, date: str, template: Pa
         if sec_title:
             body.add(para_xml(sec_title, st["h1"], page_break_before=new_page))
         for b in blocks:
+            if isinstance(b, Text) and b.heading and title_shown and b.text == title:
+                continue              # the template shows the title on this page already: once
             if isinstance(b, Text) and b.heading:
                 body.add(para_xml(b.text, st["title"]))
             elif isinstance(b, Text):
