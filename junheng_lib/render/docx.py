@@ -136,14 +136,15 @@ class _Styles:
         for st in styles:
             if st.type == WD_STYLE_TYPE.PARAGRAPH and st.name is not None:
                 by_name.setdefault(st.name.lower(), st.style_id)
-        taken = {st.style_id for st in styles}
+        elements = {st.style_id: st.element for st in styles}
+        taken = set(elements)
         self.ids: dict[str, str] = {}
         self.added: list[str] = []
         for spec in STYLES:
             sid = by_name.get(spec.name.lower())
-            if sid is not None and not _own_style(styles, sid):
+            old = elements.get(sid)
+            if old is not None and not _own_style(old):
                 # Word's stock definition (blue Calibri headings, 11 pt body): junheng's, under its id
-                old = next(st for st in styles if st.style_id == sid).element
                 based = old.find(f"{{{W_NS}}}basedOn")
                 new = parse_xml(style_xml(spec, sid, based.get(f"{{{W_NS}}}val") if based is not None else "").replace(
                     "<w:style ", f'<w:style xmlns:w="{W_NS}" ', 1))
@@ -168,10 +169,10 @@ class _Styles:
         return self.ids[role]
 
 
-def _own_style(styles, sid: str) -> bool:
-    """Whether a template's style is the bureau's own: it names an East Asian face (a Chinese
-    bureau's style does; Word's and python-docx's stock styles name theme fonts or none)."""
-    el = next(st for st in styles if st.style_id == sid).element
+def _own_style(el) -> bool:
+    """Whether a template's style (its ``w:style`` element) is the bureau's own: it names an East
+    Asian face (a Chinese bureau's style does; Word's and python-docx's stock styles name theme fonts
+    or none)."""
     rf = el.find(f"{{{W_NS}}}rPr/{{{W_NS}}}rFonts")
     return rf is not None and bool(rf.get(f"{{{W_NS}}}eastAsia"))
 

@@ -26,9 +26,8 @@ from junheng_lib.report.narrative import (
     group_reason,
     growth_text,
     items_text,
-    outlier_items,
+    outlier_text,
     outliers,
-    pct,
     rule_text,
     school_rule,
     trend_text,
@@ -272,9 +271,7 @@ class MonitoringBlocks:
         else:
             out.append(Text(sm.text()))
         if len(far):
-            nt = RULES["narrative"]
-            out.append(Text(t["outliers"].format(n=len(far), factor=f"{float(nt['outlier_factor']):g}",
-                                                 share=pct(nt["outlier_min_share"]), items=outlier_items(far))))
+            out.append(Text(outlier_text(t["outliers"], far)))
         return out
 
     def data_quality_rule_table(self) -> Table | None:

@@ -549,17 +549,23 @@ def outlier_items(far: pd.DataFrame) -> str:
         share=pct(x["share"])) for _, x in far.iterrows())
 
 
+def outlier_text(template: str, far: pd.DataFrame, **more) -> str:
+    """``template`` filled with the flagged values (:func:`outliers`): ``{n}``, ``{items}`` and the
+    rule table's ``{factor}`` and ``{share}`` — the one wording of 数据待核实 and 十、数据质量."""
+    nt = RULES["narrative"]
+    return template.format(n=len(far), items=outlier_items(far), factor=f"{float(nt['outlier_factor']):g}",
+                           share=pct(nt["outlier_min_share"]), **more)
+
+
 def _outlier_rows(far: pd.DataFrame, severity: int) -> list:
     """One problem (数据待核实) naming every school flagged far above the mean, and its suggestion."""
     if far.empty:
         return []
     nt = RULES["narrative"]
-    items = outlier_items(far)
     resources = _join(dict.fromkeys(INDICATORS.loc[c, "resource"] for c in far["indicator"]))
-    factor, share = f"{float(nt['outlier_factor']):g}", pct(nt["outlier_min_share"])
-    return [(severity, nt["outlier_problem"].format(items=items, factor=factor, share=share),
+    return [(severity, outlier_text(nt["outlier_problem"], far),
              nt["outlier_suggestion"].format(resources=resources),
-             nt["outlier_brief"].format(n=len(far), schools=far["school_name"].nunique(), factor=factor))]
+             outlier_text(nt["outlier_brief"], far, schools=far["school_name"].nunique()))]
 
 
 def rule_text(topic: str) -> str:
