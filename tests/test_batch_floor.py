@@ -61,14 +61,14 @@ def _probe(result) -> dict:
     return json.loads(out[0]["text"] if isinstance(out[0]["text"], str) else "".join(out[0]["text"]))
 
 
-def test_kernels_started_ahead_run_the_next_notebook_and_none_is_left(tmp_path):
+def test_later_notebooks_start_on_a_ready_kernel_and_none_is_left(tmp_path):
     template = _template(tmp_path, PROBE)
     tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(3)]
     res = batch.run_tasks(tasks, workers=1, progress=False)
     assert all(r.ok for r in res), [r.error for r in res]
     probes = [_probe(r) for r in res]
-    # the first kernel started cold; the next ones had imported the template's modules before its
-    # first cell, in a namespace of their own: the notebook's is a fresh kernel's
+    # the first kernel started cold; the next notebooks ran on it, reset, with the template's modules
+    # imported and a namespace as a fresh kernel's
     assert [p["warm"] for p in probes] == [False, True, True]
     assert probes[0]["names"] == probes[1]["names"] and "names" not in probes[1]["names"]
     nb = json.loads(Path(next(o for o in res[1].outputs if o.endswith(".ipynb"))).read_text("utf-8"))
@@ -86,6 +86,60 @@ def test_each_pool_worker_shuts_its_kernels_down(tmp_path):
     leftovers = [p for p in psutil.Process().children(recursive=True)
                  if "ipykernel" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE]
     assert not leftovers
+
+
+#: the kernel's process, whether the previous notebook's variable and figure survived, the modules
+REUSE_PROBE = ["import os, json, sys\nimport matplotlib.pyplot as plt\n"
+               "print(json.dumps({'pid': os.getpid(), 'left': 'leftover' in globals(), 'figs': plt.get_fignums(), "
+               "'warm': 'junheng_lib.util.names' in sys.modules}))",
+               "from junheng_lib.util import names\nleftover = 1\nplt.figure()",
+               "assert county != '县2'"]
+
+
+def test_a_kernel_runs_several_notebooks_each_as_on_a_fresh_kernel(tmp_path):
+    """A notebook that ran through leaves its kernel, reset, to the next one (up to
+    notebooks_per_kernel): the modules stay imported, the namespace, the figures and the execution
+    count are a fresh kernel's. A kernel whose notebook failed is not reused."""
+    template = _template(tmp_path, REUSE_PROBE)
+    tasks = [batch.CountyTask(f"县{k}", 2024, str(tmp_path / "out"), template=str(template)) for k in range(5)]
+    ex = NotebookExecutor(notebooks_per_kernel=2)
+    try:
+        res = batch.run_tasks(tasks, workers=1, progress=False, execute=ex)
+    finally:
+        ex.close()
+    assert [r.ok for r in res] == [True, True, False, True, True]
+    probes = [_probe(r) for r in res if r.ok]
+    pids = [p["pid"] for p in probes]
+    # 县0 and 县1 share a kernel (its limit: 2); 县2 has a fresh one (started ahead) and fails in its
+    # last cell, so 县3 gets another fresh kernel, which 县4 reuses
+    failed = json.loads((tmp_path / "out" / "县2.failed.ipynb").read_text("utf-8"))
+    out = next(o for c in failed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    pid2 = json.loads("".join(out["text"]))["pid"]
+    assert pids[0] == pids[1] and pids[2] == pids[3] and len({*pids, pid2}) == 3
+    assert probes[1]["warm"] and probes[3]["warm"]
+    assert not any(p["left"] for p in probes) and all(p["figs"] == [] for p in probes)
+    for r in (res[1], res[4]):
+        nb = json.loads(Path(next(o for o in r.outputs if o.endswith(".ipynb"))).read_text("utf-8"))
+        assert [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"] == [1, 2, 3, 4, 5]
+    assert not _kernels_of([os.getpid()]) and not _sockets_of([os.getpid()])
+
+
+def test_reset_gives_a_fresh_namespace_and_execution_count(tmp_path):
+    km = kernels.start(tmp_path, {**os.environ})
+    try:
+        kc = km.client()
+        kc.start_channels()
+        from jupyter_core.utils import run_sync
+        run_sync(kc.wait_for_ready)(timeout=60)
+        for _ in range(3):
+            run_sync(kc.execute_interactive)("x = 41", timeout=30)
+        assert kernels.reset(km)
+        kc = km.client()
+        kc.start_channels()
+        reply = run_sync(kc.execute_interactive)("print('x' in globals())", timeout=30)
+        assert reply["content"]["execution_count"] == 1
+    finally:
+        kernels.stop(km, now=True)
 
 
 class _Interrupted(NotebookExecutor):

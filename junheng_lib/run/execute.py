@@ -1,10 +1,11 @@
-"""Executing a report notebook with papermill, on a kernel of its own, the next one started ahead.
+"""Executing a report notebook with papermill, on a kernel reused between notebooks, or started ahead.
 
 :class:`NotebookExecutor` is what the runner calls for each task (``executor(task, out_nb,
 parameters)``): it runs the template notebook with papermill on an IPC kernel
-(:mod:`junheng_lib.run.kernels`), started ahead while the previous notebook ran when the runner
-says more will follow (``expect_more``), and writes the executed notebook once, at the end (a
-registered papermill engine: the supported seam, papermill issues #326 and #616). One executor per
+(:mod:`junheng_lib.run.kernels`) — the one the previous notebook ran on, reset, when the runner says
+more will follow (``expect_more``), or one started ahead while the previous notebook ran — and
+writes the executed notebook once, at the end (a registered papermill engine: the supported seam,
+papermill issues #326 and #616). One executor per
 process; it holds that process's kernels, nothing is shared between processes.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from junheng_lib.run import kernels
 from junheng_lib.run.tasks import CountyTask
 from junheng_lib.util.paths import notebook
 
-__all__ = ["NotebookExecutor", "KERNEL_ENV", "START_TIMEOUT", "ENGINE"]
+__all__ = ["NotebookExecutor", "KERNEL_ENV", "START_TIMEOUT", "ENGINE", "NOTEBOOKS_PER_KERNEL"]
 
 #: environment of the kernels started by the runner (a glyph no font has is drawn as 〓 by
 #: plots.chart_text and never fails a report; the tests make tofu an error in our own charts)
@@ -31,6 +32,10 @@ KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 START_TIMEOUT = 60
 #: papermill engine that writes the executed notebook once, at the end
 ENGINE = "junheng"
+#: notebooks one kernel runs, reset between them (:func:`kernels.reset`), before a fresh kernel takes
+#: over: the imports are paid once per kernel, not once per report, and what a kernel may accumulate
+#: over a long run stays bounded
+NOTEBOOKS_PER_KERNEL = 20
 
 
 class SaveAtEndEngine(NBClientEngine):
@@ -67,19 +72,23 @@ def kernel_start_failure(e: Exception, nb_path: Path) -> bool:
 
 
 class NotebookExecutor:
-    """Runs report notebooks in this process, each on a kernel of its own.
+    """Runs report notebooks in this process.
 
-    With ``prewarm``, the kernel of the next notebook is started (and imports what the template
-    imports) while the current one runs, when :attr:`expect_more` says another follows. A kernel
-    asked to stop is ended after the HTML conversion (:meth:`settle`); :meth:`close` ends every
-    kernel of this executor."""
+    A notebook that ran through leaves its kernel reset (:func:`kernels.reset`: a fresh namespace and
+    execution count, the modules still imported) for the next notebook, when :attr:`expect_more`
+    says another follows, up to :data:`NOTEBOOKS_PER_KERNEL` notebooks; with ``prewarm``, a fresh
+    kernel is started ahead (and imports what the template imports) while the last notebook of a
+    kernel runs. A kernel whose notebook failed is never reused. A kernel asked to stop is ended after
+    the HTML conversion (:meth:`settle`); :meth:`close` ends every kernel of this executor."""
 
-    def __init__(self, prewarm: bool = True):
+    def __init__(self, prewarm: bool = True, notebooks_per_kernel: int = NOTEBOOKS_PER_KERNEL):
         self.prewarm = prewarm
+        self.notebooks_per_kernel = notebooks_per_kernel
         self.expect_more = False
         self.warm = kernels.WarmKernel()
         self.stopping: list = []
         self.running = None  # the kernel of the notebook being executed
+        self.runs: dict[int, int] = {}  # notebooks run so far, by kernel (id of its manager)
 
     def start_ahead(self, template: str) -> None:
         """Start the kernel of a notebook of ``template`` now (used before the data are read)."""
@@ -96,13 +105,17 @@ class NotebookExecutor:
             if km is None:
                 km = kernels.start(cwd, env)
             self.running = km
-            if attempt == 1 and self.expect_more:
+            runs = self.runs.pop(id(km), 0) + 1
+            last_of_kernel = runs >= self.notebooks_per_kernel
+            if attempt == 1 and self.expect_more and last_of_kernel:
                 self.start_ahead(task.template)
             prepare_html()
+            ran = False
             try:
                 pm.execute_notebook(str(template), str(out_nb), parameters=parameters, engine_name=ENGINE,
                                     kernel_name=kernels.KERNEL_NAME, cwd=str(cwd), progress_bar=False,
                                     execution_timeout=task.timeout, start_timeout=START_TIMEOUT, km=km)
+                ran = True
                 return
             except Exception as e:  # noqa: BLE001 - classified below
                 last = e
@@ -110,9 +123,13 @@ class NotebookExecutor:
                     continue
                 raise
             finally:
-                self.stopping.append(km)
                 self.running = None
-                kernels.request_stop(km)
+                if ran and self.expect_more and not last_of_kernel and self.warm.km is None and kernels.reset(km):
+                    self.runs[id(km)] = runs
+                    self.warm.keep(km, cwd, env)
+                else:
+                    self.stopping.append(km)
+                    kernels.request_stop(km)
         raise last  # pragma: no cover
 
     def settle(self) -> None:

@@ -1,10 +1,12 @@
 """Kernels for the report notebooks: IPC transport, started ahead of need, stopped without waiting.
 
-Every notebook runs in a kernel of its own, started by the runner (:func:`start`) and handed to
+Every notebook runs in a kernel started by the runner (:func:`start`) and handed to
 papermill (``km=``). :class:`WarmKernel` keeps at most one kernel per process started ahead of its
 notebook: it boots and imports what the report template imports (:func:`warm_up_code`, run by the
 kernel at start-up, before any cell and outside the notebook's namespace) while the current report
-runs, so the next report starts on a kernel that is ready. Once its notebook is written, a kernel is
+runs, so the next report starts on a kernel that is ready. A kernel whose notebook ran through is
+reset (:func:`reset`) and runs the process's next notebook, up to a number of notebooks the runner
+sets; any other kernel, once its notebook is written, is
 asked to shut down (:func:`request_stop`) and, if it has not ended by the time the HTML conversion is
 done, killed (:func:`finish_stop`): nothing of it is needed any more, and nobody waits for it.
 
@@ -26,7 +28,7 @@ from jupyter_core.utils import run_sync
 from junheng_lib.run.cleanup import SOCKET_PREFIX, owner_prefix
 
 __all__ = ["IPCKernelManager", "WarmKernel", "start", "request_stop", "finish_stop", "stop", "kill_now",
-           "warm_up_code", "KERNEL_NAME"]
+           "reset", "warm_up_code", "KERNEL_NAME", "RESET_CODE"]
 
 KERNEL_NAME = "python3"
 #: what nbclient passes to the kernels it starts itself: no IPython history database on disk
@@ -168,6 +170,32 @@ def stop(km: IPCKernelManager, now: bool = False) -> None:
     finish_stop(km, 0.0 if now else STOP_WAIT)
 
 
+#: what a kernel runs between two notebooks (:func:`reset`): its figures closed, then IPython's own
+#: new session — the user namespace, the output history and the execution count as a fresh kernel's
+#: (the imported modules stay: that is what the next notebook gains)
+RESET_CODE = ("import matplotlib.pyplot as _jh_plt\n_jh_plt.close('all')\ndel _jh_plt\n"
+              "get_ipython().reset(new_session=True, aggressive=False)\n")
+
+
+def reset(km: IPCKernelManager, timeout: float = 30.0) -> bool:
+    """Make a kernel that has run a notebook ready for the next one (:data:`RESET_CODE`, run silently
+    on the shell channel, the notebook's client closed first). False when the kernel did not answer
+    ``ok`` in ``timeout`` seconds (it is then not reused)."""
+    km.stop_clients()
+    kc = km.client()
+    try:
+        kc.start_channels()
+        msg_id = kc.execute(RESET_CODE, silent=True, store_history=False, allow_stdin=False)
+        while True:
+            reply = run_sync(kc.get_shell_msg)(timeout=timeout)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply["content"].get("status") == "ok"
+    except Exception:  # noqa: BLE001 - no answer (queue.Empty) or a dead kernel: not reused
+        return False
+    finally:
+        km.stop_clients()
+
+
 _WARM_CODE: dict = {}
 #: modules the report's last cell needs (Word template, Word and Excel writers): a kernel started ahead
 #: imports them too, while the runner reads the data or the previous report runs
@@ -237,6 +265,12 @@ class WarmKernel:
             self.key = key
         except Exception:  # noqa: BLE001 - only an early start: the notebook's own start reports the error
             self.km = self.key = None
+
+    def keep(self, km: IPCKernelManager, cwd, env: dict) -> None:
+        """Hold ``km`` (a kernel that has run a notebook and was :func:`reset`) for the next notebook
+        of the same folder and environment, in place of a kernel started ahead."""
+        self.discard()
+        self.km, self.key = km, self._key(cwd, env)
 
     def take(self, cwd, env: dict) -> IPCKernelManager | None:
         """The kernel started ahead, if it suits (same folder and environment) and is alive."""
