@@ -5,8 +5,8 @@ parameters)``): it runs the template notebook with papermill on an IPC kernel
 (:mod:`junheng_lib.run.kernels`) — the one the previous notebook ran on, reset, when the runner says
 more will follow (``expect_more``), or one started ahead while the previous notebook ran — and
 writes the executed notebook once, at the end (a registered papermill engine: the supported seam,
-papermill issues #326 and #616). One executor per
-process; it holds that process's kernels, nothing is shared between processes.
+papermill issues #326 and #616). One executor per process; it holds that process's kernels, nothing
+is shared between processes.
 """
 from __future__ import annotations
 
@@ -88,7 +88,6 @@ class NotebookExecutor:
         self.warm = kernels.WarmKernel()
         self.stopping: list = []
         self.running = None  # the kernel of the notebook being executed
-        self.runs: dict[int, int] = {}  # notebooks run so far, by kernel (id of its manager)
 
     def start_ahead(self, template: str) -> None:
         """Start the kernel of a notebook of ``template`` now (used before the data are read)."""
@@ -105,8 +104,8 @@ class NotebookExecutor:
             if km is None:
                 km = kernels.start(cwd, env)
             self.running = km
-            runs = self.runs.pop(id(km), 0) + 1
-            last_of_kernel = runs >= self.notebooks_per_kernel
+            km.notebooks_run += 1
+            last_of_kernel = km.notebooks_run >= self.notebooks_per_kernel
             if attempt == 1 and self.expect_more and last_of_kernel:
                 self.start_ahead(task.template)
             prepare_html()
@@ -125,7 +124,6 @@ class NotebookExecutor:
             finally:
                 self.running = None
                 if ran and self.expect_more and not last_of_kernel and self.warm.km is None and kernels.reset(km):
-                    self.runs[id(km)] = runs
                     self.warm.keep(km, cwd, env)
                 else:
                     self.stopping.append(km)

@@ -1,14 +1,14 @@
 """Kernels for the report notebooks: IPC transport, started ahead of need, stopped without waiting.
 
-Every notebook runs in a kernel started by the runner (:func:`start`) and handed to
-papermill (``km=``). :class:`WarmKernel` keeps at most one kernel per process started ahead of its
+Every notebook runs in a kernel started by the runner (:func:`start`) and handed to papermill
+(``km=``). :class:`WarmKernel` keeps at most one kernel per process started ahead of its
 notebook: it boots and imports what the report template imports (:func:`warm_up_code`, run by the
 kernel at start-up, before any cell and outside the notebook's namespace) while the current report
 runs, so the next report starts on a kernel that is ready. A kernel whose notebook ran through is
 reset (:func:`reset`) and runs the process's next notebook, up to a number of notebooks the runner
-sets; any other kernel, once its notebook is written, is
-asked to shut down (:func:`request_stop`) and, if it has not ended by the time the HTML conversion is
-done, killed (:func:`finish_stop`): nothing of it is needed any more, and nobody waits for it.
+sets; any other kernel, once its notebook is written, is asked to shut down (:func:`request_stop`)
+and, if it has not ended by the time the HTML conversion is done, killed (:func:`finish_stop`):
+nothing of it is needed any more, and nobody waits for it.
 
 Kernels use IPC transport on a unique absolute socket path each (:class:`IPCKernelManager`): TCP
 kernels race for ports when several start at once.
@@ -53,6 +53,7 @@ class IPCKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = os.path.join(self._ipc_dir, "k")
         self._clients: list = []
+        self.notebooks_run = 0  # notebooks this kernel has run (it is reset between them)
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
